@@ -1,0 +1,205 @@
+"""The article store: validate records and upsert them into ``articles``.
+
+Both ways in (``syndtrack import`` and the crawler's item pipeline) go through
+:func:`validate_article` and :class:`ArticleStore`, so a URL is canonicalised,
+a date is normalised and a changed text keeps its previous revision the same
+way whichever path brought the article.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Iterable, Mapping
+
+from sqlite_utils import Database
+
+from syndtrack.db import utcnow
+from syndtrack.urls import BadURL, canonical_url, url_host
+
+# Columns a record may set; anything else in a record is ignored.
+ARTICLE_COLUMNS = (
+    "url", "outlet", "title", "text", "published", "modified", "author", "language",
+    "site_name", "description", "credit", "attribution", "source_url", "fetched", "origin",
+)
+# A change in any of these makes a new revision; a refetch that only changes
+# ``fetched`` does not.
+REVISION_FIELDS = ("title", "text", "published", "modified")
+
+
+class BadArticle(ValueError):
+    """A record that cannot be stored; the message says why."""
+
+
+def normalize_date(value: Any, field_name: str = "published") -> str | None:
+    """ISO 8601 in, ISO 8601 out: converted to UTC when the value has a zone.
+
+    A date without a time stays a date; a time without a zone stays naive
+    (we do not invent a zone the source did not give).
+    """
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise BadArticle(f"{field_name} must be an ISO 8601 string, got {type(value).__name__}")
+    text = value.strip()
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
+    except ValueError:
+        raise BadArticle(f"{field_name} is not an ISO 8601 date: {value!r}") from None
+    if len(text) == 10 and "T" not in text and " " not in text:
+        return parsed.date().isoformat()
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(timezone.utc)
+    return parsed.replace(microsecond=0).isoformat()
+
+
+def validate_article(record: Mapping[str, Any], *, origin: str = "import") -> dict[str, Any]:
+    """Check one record and return the row to store. Raises :class:`BadArticle`."""
+    if not isinstance(record, Mapping):
+        raise BadArticle(f"expected a JSON object, got {type(record).__name__}")
+    url = record.get("url")
+    if not url:
+        raise BadArticle("missing 'url'")
+    try:
+        url = canonical_url(url)
+    except BadURL as exc:
+        raise BadArticle(str(exc)) from None
+    text = record.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise BadArticle("missing or empty 'text'")
+    row: dict[str, Any] = {"url": url, "text": text.strip()}
+    for key in ARTICLE_COLUMNS:
+        if key in ("url", "text") or record.get(key) in (None, ""):
+            continue
+        value = record[key]
+        if key in ("published", "modified"):
+            value = normalize_date(value, key)
+        elif key == "attribution" and not isinstance(value, str):
+            value = json.dumps(value, ensure_ascii=False)
+        elif key == "author" and isinstance(value, (list, tuple)):
+            value = "; ".join(str(v) for v in value)
+        elif not isinstance(value, str):
+            raise BadArticle(f"'{key}' must be a string")
+        row[key] = value
+    row.setdefault("outlet", url_host(url))
+    row.setdefault("origin", origin)
+    row["content_hash"] = content_hash(row)
+    return row
+
+
+def content_hash(row: Mapping[str, Any]) -> str:
+    h = hashlib.sha256()
+    for key in REVISION_FIELDS:
+        h.update((row.get(key) or "").encode("utf-8"))
+        h.update(b"\x00")
+    return h.hexdigest()[:32]
+
+
+@dataclass
+class StoreCounts:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    ids: list[int] = field(default_factory=list, repr=False)
+
+    def add(self, other: "StoreCounts") -> None:
+        self.new += other.new
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+
+
+class ArticleStore:
+    """Upserts validated rows into ``articles`` in batches, one transaction each."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    def store_batch(self, rows: list[dict[str, Any]], *, evidence: Mapping[str, Mapping] | None = None) -> StoreCounts:
+        """Store rows from :func:`validate_article`; returns what happened to them.
+
+        ``evidence`` maps a row's URL to page data (``html``, ``status``, ``etag``,
+        ``last_modified``, ``content_type``, ``fetched``, ``run_id``) kept in ``pages``.
+        Within a batch the last row for a URL wins.
+        """
+        counts = StoreCounts()
+        if not rows:
+            return counts
+        by_url: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            by_url[row["url"]] = row
+        now = utcnow()
+        with self.db.atomic():
+            existing = self._existing(list(by_url))
+            for url, row in by_url.items():
+                old = existing.get(url)
+                if old is None:
+                    row = {**row, "first_seen": now, "updated": now}
+                    row.setdefault("fetched", now)
+                    article_id = self.db["articles"].insert(row).last_pk
+                    counts.new += 1
+                elif old["content_hash"] == row["content_hash"]:
+                    article_id = old["id"]
+                    counts.unchanged += 1
+                else:
+                    article_id = old["id"]
+                    self._keep_revision(old, now)
+                    row = {**row, "updated": now}
+                    row.setdefault("fetched", now)
+                    self.db["articles"].update(article_id, row)
+                    counts.updated += 1
+                counts.ids.append(article_id)
+                page = (evidence or {}).get(url)
+                if page and page.get("html") and (old is None or old["content_hash"] != row["content_hash"]):
+                    self._keep_page(article_id, url, page, now)
+        return counts
+
+    def _existing(self, urls: list[str]) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        # SQLite's default limit on host parameters is 999 on old builds.
+        for start in range(0, len(urls), 500):
+            chunk = urls[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for r in self.db.query(f"select * from articles where url in ({marks})", chunk):
+                found[r["url"]] = r
+        return found
+
+    def _keep_revision(self, old: Mapping[str, Any], now: str) -> None:
+        self.db["article_revisions"].insert(
+            {
+                "article_id": old["id"],
+                "title": old["title"],
+                "text": old["text"],
+                "published": old["published"],
+                "modified": old["modified"],
+                "content_hash": old["content_hash"],
+                "fetched": old["fetched"],
+                "replaced": now,
+            }
+        )
+
+    def _keep_page(self, article_id: int, url: str, page: Mapping[str, Any], now: str) -> None:
+        html = page["html"]
+        if isinstance(html, str):
+            html = html.encode("utf-8")
+        self.db["pages"].insert(
+            {
+                "url": page.get("url", url),
+                "article_id": article_id,
+                "run_id": page.get("run_id"),
+                "fetched": page.get("fetched", now),
+                "status": page.get("status"),
+                "etag": page.get("etag"),
+                "last_modified": page.get("last_modified"),
+                "content_type": page.get("content_type"),
+                "html_gz": gzip.compress(html, compresslevel=6),
+            }
+        )
+
+
+def store_articles(db: Database, records: Iterable[Mapping[str, Any]], *, origin: str = "import") -> StoreCounts:
+    """Validate and store records in one batch (raises on the first bad one)."""
+    rows = [validate_article(r, origin=origin) for r in records]
+    return ArticleStore(db).store_batch(rows)

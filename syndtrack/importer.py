@@ -1,0 +1,123 @@
+"""``syndtrack import``: stream a JSONL file of articles into the database.
+
+Lines are read one at a time and stored in batches, so memory stays flat
+however long the file is. A bad line is reported (line number and reason) and
+skipped; with ``strict=True`` the whole import runs in one transaction and the
+first bad line rolls it back.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Callable, IO, Iterator
+
+from sqlite_utils import Database
+
+from syndtrack.articles import ArticleStore, BadArticle, StoreCounts, validate_article
+
+BATCH_SIZE = 1000
+
+
+@dataclass
+class BadLine:
+    lineno: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.lineno}: {self.reason}"
+
+
+@dataclass
+class ImportResult:
+    counts: StoreCounts = field(default_factory=StoreCounts)
+    bad: int = 0
+    lines: int = 0
+
+    @property
+    def landed(self) -> int:
+        return self.counts.new + self.counts.updated + self.counts.unchanged
+
+    def summary(self) -> str:
+        c = self.counts
+        return f"{c.new} new, {c.updated} updated, {c.unchanged} unchanged, {self.bad} bad"
+
+
+class StrictImportError(Exception):
+    """Raised in strict mode on the first bad line; nothing was stored."""
+
+
+def parse_lines(fp: IO[str]) -> Iterator[tuple[int, dict | None, dict | None, BadLine | None]]:
+    """Yield ``(lineno, row, evidence, bad)`` for each non-blank line of ``fp``."""
+    for lineno, line in enumerate(fp, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield lineno, None, None, BadLine(lineno, f"invalid JSON: {exc.msg} (column {exc.colno})")
+            continue
+        try:
+            row = validate_article(record, origin="import")
+        except BadArticle as exc:
+            yield lineno, None, None, BadLine(lineno, str(exc))
+            continue
+        html = record.get("html") if isinstance(record.get("html"), str) else None
+        yield lineno, row, ({"html": html} if html else None), None
+
+
+def import_jsonl(
+    db: Database,
+    fp: IO[str],
+    *,
+    strict: bool = False,
+    batch_size: int = BATCH_SIZE,
+    on_bad: Callable[[BadLine], None] | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Import JSONL from the text stream ``fp``; returns counts of what happened.
+
+    ``on_progress`` is called after each batch with the number of lines read.
+    """
+    store = ArticleStore(db)
+    result = ImportResult()
+    rows: list[dict] = []
+    batch_urls: set[str] = set()
+    evidence: dict[str, dict] = {}
+
+    def flush() -> None:
+        result.counts.add(store.store_batch(rows, evidence=evidence))
+        rows.clear()
+        batch_urls.clear()
+        evidence.clear()
+        if on_progress:
+            on_progress(result.lines)
+
+    def run() -> None:
+        for lineno, row, page, bad in parse_lines(fp):
+            result.lines = lineno
+            if bad is not None:
+                result.bad += 1
+                if on_bad:
+                    on_bad(bad)
+                if strict:
+                    raise StrictImportError(f"{bad} (--strict: nothing imported)")
+                continue
+            if row["url"] in batch_urls:
+                # The same URL twice in one batch: store what we have first so
+                # the later line is compared against the earlier one.
+                flush()
+            rows.append(row)
+            batch_urls.add(row["url"])
+            if page:
+                evidence[row["url"]] = page
+            if len(rows) >= batch_size:
+                flush()
+        flush()
+
+    if strict:
+        with db.atomic():
+            run()
+    else:
+        run()
+    return result

@@ -1,0 +1,172 @@
+"""Schema migrations, registered with sqlite-utils' ``Migrations``.
+
+Each function runs once per database, inside a transaction, and is recorded in
+``_sqlite_migrations``. Never edit a migration that has shipped: add a new one.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("syndtrack")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db["outlets"].create(
+        {
+            "slug": str,
+            "name": str,
+            "url": str,
+            "country": str,
+            "language": str,
+            "state_media": int,
+            "owner": str,
+            "domains": str,  # JSON list of host names
+            "feeds": str,  # JSON list
+            "sitemaps": str,  # JSON list
+            "start_urls": str,  # JSON list
+            "article_pattern": str,
+            "updated": str,
+        },
+        pk="slug",
+    )
+    db["articles"].create(
+        {
+            "id": int,
+            "url": str,
+            "outlet": str,
+            "title": str,
+            "text": str,
+            "published": str,
+            "modified": str,
+            "author": str,
+            "language": str,
+            "site_name": str,
+            "description": str,
+            "credit": str,  # credit line found on the page, e.g. "(Courtesy-China Media Group, Beijing)"
+            "attribution": str,  # JSON list of attribution cues: {"kind", "text", "href"}
+            "source_url": str,  # where a "Source link"/"Original story" anchor points
+            "fetched": str,
+            "first_seen": str,
+            "updated": str,
+            "content_hash": str,
+            "origin": str,  # 'crawl' or 'import'
+        },
+        pk="id",
+        not_null={"url"},
+    )
+    db.execute("CREATE UNIQUE INDEX idx_articles_url ON articles(url)")
+    db["articles"].create_index(["outlet", "published"])
+    db["articles"].enable_fts(["title", "text"], create_triggers=True)
+
+    db["article_revisions"].create(
+        {
+            "id": int,
+            "article_id": int,
+            "title": str,
+            "text": str,
+            "published": str,
+            "modified": str,
+            "content_hash": str,
+            "fetched": str,
+            "replaced": str,
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["article_revisions"].create_index(["article_id"])
+
+    # Evidence: the raw page as it was served, gzip-compressed.
+    db["pages"].create(
+        {
+            "id": int,
+            "url": str,
+            "article_id": int,
+            "run_id": int,
+            "fetched": str,
+            "status": int,
+            "etag": str,
+            "last_modified": str,
+            "content_type": str,
+            "html_gz": bytes,
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["pages"].create_index(["url"])
+    db["pages"].create_index(["article_id"])
+
+    db["crawl_runs"].create(
+        {
+            "id": int,
+            "started": str,
+            "finished": str,
+            "outlets": str,  # JSON list of slugs
+            "pages_fetched": int,
+            "articles_new": int,
+            "articles_updated": int,
+            "articles_unchanged": int,
+            "errors": int,
+            "status": str,  # running / finished / failed
+            "stats": str,  # JSON: Scrapy stats of the run
+        },
+        pk="id",
+    )
+    db["crawl_errors"].create(
+        {
+            "id": int,
+            "run_id": int,
+            "url": str,
+            "outlet": str,
+            "status": int,
+            "reason": str,
+            "at": str,
+        },
+        pk="id",
+        foreign_keys=[("run_id", "crawl_runs", "id")],
+    )
+    db["crawl_errors"].create_index(["run_id"])
+
+    db["clusters"].create(
+        {
+            "id": int,
+            "origin_id": int,
+            "size": int,
+            "created": str,
+            "updated": str,
+        },
+        pk="id",
+        foreign_keys=[("origin_id", "articles", "id")],
+    )
+    db["cluster_members"].create(
+        {
+            "cluster_id": int,
+            "article_id": int,
+            "relation": str,  # origin / copy / excerpt / edited
+            "score": float,  # 0-100
+            "coverage": float,  # 0-1 share of the origin's text reused
+            "credited": int,  # 0/1
+            "lag_seconds": float,  # published(copy) - published(origin)
+            "same_outlet": int,  # 1 when an outlet re-runs its own piece
+        },
+        pk="article_id",
+        foreign_keys=[("cluster_id", "clusters", "id"), ("article_id", "articles", "id")],
+    )
+    db["cluster_members"].create_index(["cluster_id"])
+
+    # Verified pairs with the aligned passages, as dedupe found them.
+    db["matches"].create(
+        {
+            "a_id": int,
+            "b_id": int,
+            "score": float,
+            "coverage_a": float,
+            "coverage_b": float,
+            "passages": str,  # JSON list of [a_start, a_end, b_start, b_end]
+            "created": str,
+        },
+        pk=("a_id", "b_id"),
+        foreign_keys=[("a_id", "articles", "id"), ("b_id", "articles", "id")],
+    )
+    db["matches"].create_index(["b_id"])
