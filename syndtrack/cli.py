@@ -164,3 +164,7 @@ class _import_progress:
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
             self.bar = None
+
+
+# Commands of each area live in their own module and register themselves on
+# `cli` when imported. Keep this list at the end of the file.
