@@ -170,3 +170,12 @@ def m001_initial(db: Database) -> None:
         foreign_keys=[("a_id", "articles", "id"), ("b_id", "articles", "id")],
     )
     db["matches"].create_index(["b_id"])
+
+
+@migrations()
+def m002_analyst_views(db: Database) -> None:
+    # The views live in syndtrack.queries, next to the code that reads them; a
+    # later change to a view appends a migration that calls create_views() again.
+    from syndtrack.queries import create_views
+
+    create_views(db)
