@@ -179,3 +179,27 @@ def m002_analyst_views(db: Database) -> None:
     from syndtrack.queries import create_views
 
     create_views(db)
+
+
+@migrations()
+def m003_crawler_url_state(db: Database) -> None:
+    # What the crawler knows about each URL it has fetched, so the next run can
+    # skip a stored article or re-check it with a conditional request, and can
+    # reuse a feed's or sitemap's links when the server answers 304.
+    db["crawl_urls"].create(
+        {
+            "url": str,  # canonical URL as discovered (before redirects)
+            "outlet": str,
+            "kind": str,  # article / other (not an article) / feed / sitemap / page / robots
+            "status": int,  # last HTTP status
+            "etag": str,
+            "last_modified": str,
+            "links": str,  # JSON, for feeds/sitemaps/pages: [[url, kind, lastmod], ...]
+            "first_seen": str,
+            "last_checked": str,
+            "last_changed": str,
+            "run_id": int,
+        },
+        pk="url",
+    )
+    db["crawl_urls"].create_index(["outlet", "kind"])
