@@ -1,0 +1,285 @@
+"""Scheduled runs: crawl then cluster, one at a time per database.
+
+``syndtrack run`` (and :func:`run`) is what cron or a systemd timer calls. It
+takes an exclusive lock next to the database (``<db>.lock``) so two firings
+that overlap never crawl or cluster the same database at once: the second one
+exits with :data:`EXIT_LOCKED` (or waits for the lock with ``wait=True``).
+The lock is an OS file lock (``flock`` through filelock), so it is released
+when the holder exits, even on ``kill -9``: there are no stale locks to clean.
+
+Every attempt is appended to a JSON-lines run log next to the database
+(``<db>.runs.jsonl``), including the ones that found the lock taken; the crawl
+itself also writes its ``crawl_runs`` row, whose id the log records.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+from dataclasses import asdict, dataclass, field, is_dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import filelock
+
+from syndtrack.db import utcnow
+
+# Exit statuses monitoring can tell apart. 75 is EX_TEMPFAIL from sysexits.h:
+# "try again later", which is exactly what a skipped overlapping run means.
+EXIT_OK = 0
+EXIT_ERROR = 1  # bad configuration (unknown outlet, unreadable registry): nothing ran
+EXIT_CRAWL_FAILED = 3  # the crawl failed; clustering still ran over what landed
+EXIT_CLUSTER_FAILED = 4  # the crawl went fine, clustering failed
+EXIT_LOCKED = 75  # another run holds the lock: this one did nothing
+
+EXIT_CODES = {
+    EXIT_OK: "ok",
+    EXIT_ERROR: "error",
+    EXIT_CRAWL_FAILED: "crawl_failed",
+    EXIT_CLUSTER_FAILED: "cluster_failed",
+    EXIT_LOCKED: "locked",
+}
+
+
+def lock_path(db_path: str | os.PathLike) -> Path:
+    return Path(f"{os.fspath(db_path)}.lock")
+
+
+def log_path(db_path: str | os.PathLike) -> Path:
+    return Path(f"{os.fspath(db_path)}.runs.jsonl")
+
+
+class RunConfigError(ValueError):
+    """The run cannot start: bad outlets file or unknown outlet slug."""
+
+
+@dataclass
+class RunResult:
+    db_path: str
+    status: str  # ok / crawl_failed / cluster_failed / locked / error
+    exit_code: int
+    started: str
+    finished: str | None = None
+    seconds: float = 0.0
+    crawl: dict | None = None
+    cluster: dict | None = None
+    errors: list[str] = field(default_factory=list)
+    holder: dict | None = None  # for status "locked": the run log's entry of the run holding the lock
+
+    def summary(self) -> str:
+        """The one line cron mails and journald keeps."""
+        if self.status == "locked":
+            who = ""
+            if self.holder:
+                who = f" (pid {self.holder.get('pid')} on {self.holder.get('host')}, started {self.holder.get('started')})"
+            why = "".join(f"; {e}" for e in self.errors)
+            return f"run {self.status}: another syndtrack run holds {lock_path(self.db_path)}{who}{why}; did nothing [exit {self.exit_code}]"
+        parts = [f"run {self.status} in {self.seconds:.1f}s"]
+        if self.crawl:
+            c = self.crawl
+            parts.append(
+                f"crawl #{c.get('run_id')} {c.get('status')}: {c.get('pages_fetched', 0)} pages, "
+                f"{c.get('articles_new', 0)} new, {c.get('articles_updated', 0)} updated, "
+                f"{c.get('articles_unchanged', 0)} unchanged, {c.get('errors', 0)} errors"
+            )
+        if self.cluster:
+            c = self.cluster
+            parts.append(
+                f"cluster: {c.get('articles_processed', 0)} articles, {c.get('matches', 0)} matches, "
+                f"{c.get('clusters', 0)} clusters, {c.get('members', 0)} members"
+            )
+        parts.extend(self.errors)
+        return "; ".join(parts) + f" [exit {self.exit_code}]"
+
+
+def _as_dict(result: Any) -> dict:
+    if result is None:
+        return {}
+    if is_dataclass(result):
+        return asdict(result)
+    if hasattr(result, "_asdict"):
+        return result._asdict()
+    if isinstance(result, dict):
+        return dict(result)
+    return {k: v for k, v in vars(result).items() if not k.startswith("_")}
+
+
+def _append_log(path: Path, entry: dict) -> None:
+    # One write() of one line in append mode: concurrent appenders (a locked
+    # run logging while the holder logs) cannot interleave within a line.
+    line = json.dumps(entry, ensure_ascii=False, default=str) + "\n"
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(line)
+
+
+def last_start(db_path: str | os.PathLike) -> dict | None:
+    """The most recent "start" entry of the run log (who probably holds the lock)."""
+    path = log_path(db_path)
+    if not path.exists():
+        return None
+    found = None
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if entry.get("event") == "start":
+                found = entry
+    return found
+
+
+def read_log(db_path: str | os.PathLike) -> list[dict]:
+    path = log_path(db_path)
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _default_crawl(db_path, **kwargs):
+    from syndtrack.crawl import crawl
+
+    return crawl(db_path, **kwargs)
+
+
+def _default_cluster(db_path, *, full: bool = False, progress=None):
+    from syndtrack.clustering import cluster
+    from syndtrack.db import open_db
+
+    db = open_db(db_path)
+    try:
+        return cluster(db, full=full, progress=progress)
+    finally:
+        db.close()
+
+
+def check_outlets(outlets_file=None, outlet_slugs=None, use_default_outlets: bool = True) -> None:
+    """Fail before taking the lock when the registry or a slug is wrong."""
+    from syndtrack.crawl import load_registry
+
+    try:
+        registry = load_registry(outlets_file, use_default=use_default_outlets)
+    except Exception as exc:  # the registry loader's own message says what is wrong
+        raise RunConfigError(f"cannot load outlets: {exc}") from exc
+    unknown = [s for s in (outlet_slugs or []) if s not in registry]
+    if unknown:
+        raise RunConfigError(f"unknown outlet(s): {', '.join(unknown)} (see: syndtrack outlets list)")
+    if not registry:
+        raise RunConfigError("no outlets to crawl")
+
+
+def run(
+    db_path: str | os.PathLike,
+    *,
+    outlets_file: str | os.PathLike | None = None,
+    outlet_slugs: list[str] | None = None,
+    use_default_outlets: bool = True,
+    settings: dict | None = None,
+    full: bool = False,
+    wait: bool = False,
+    timeout: float | None = 3600,
+    crawl_fn: Callable[..., Any] | None = None,
+    cluster_fn: Callable[..., Any] | None = None,
+    log: Callable[[str], None] | None = None,
+    cluster_progress: Any = None,
+    on_locked_wait: Callable[[dict | None], None] | None = None,
+) -> RunResult:
+    """Crawl then cluster ``db_path`` under ``<db>.lock``; never raises for a failed step.
+
+    ``crawl_fn(db_path, outlets_file=..., outlet_slugs=..., use_default_outlets=..., settings=...)``
+    and ``cluster_fn(db_path, full=..., progress=...)`` default to
+    :func:`syndtrack.crawl.crawl` and :func:`syndtrack.clustering.cluster`;
+    pass others to run something else under the same lock and log.
+    ``wait=True`` waits up to ``timeout`` seconds (None: forever) for the lock.
+    """
+    db_path = os.fspath(db_path)
+    log = log or (lambda message: None)
+    if crawl_fn is None:
+        check_outlets(outlets_file, outlet_slugs, use_default_outlets)
+        crawl_fn = _default_crawl
+    cluster_fn = cluster_fn or _default_cluster
+    started_mono = time.monotonic()
+    base = {"pid": os.getpid(), "host": socket.gethostname(), "db": db_path}
+    result = RunResult(db_path=db_path, status="ok", exit_code=EXIT_OK, started=utcnow())
+
+    lock = filelock.FileLock(lock_path(db_path))
+    try:
+        lock.acquire(timeout=0)
+    except filelock.Timeout:
+        holder = last_start(db_path)
+        if wait:
+            if on_locked_wait:
+                on_locked_wait(holder)
+            log(f"waiting for {lock_path(db_path)} (held by pid {holder.get('pid') if holder else '?'})")
+            try:
+                lock.acquire(timeout=-1 if timeout is None else timeout)
+            except filelock.Timeout:
+                return _locked(result, holder, base, started_mono, waited=True)
+        else:
+            return _locked(result, holder, base, started_mono, waited=False)
+
+    try:
+        _append_log(log_path(db_path), {"event": "start", "started": result.started, **base,
+                                        "outlets_file": os.fspath(outlets_file) if outlets_file else None,
+                                        "outlets": outlet_slugs or None})
+        log("crawl started")
+        crawl_failed = False
+        try:
+            crawl_result = crawl_fn(
+                db_path,
+                outlets_file=outlets_file,
+                outlet_slugs=outlet_slugs or None,
+                use_default_outlets=use_default_outlets,
+                settings=settings,
+            )
+            result.crawl = _as_dict(crawl_result)
+            if result.crawl.get("status") == "failed":
+                crawl_failed = True
+                result.errors.append(f"crawl #{result.crawl.get('run_id')} failed")
+        except Exception as exc:  # reported in the log and the exit status, never a traceback in cron mail
+            crawl_failed = True
+            result.errors.append(f"crawl failed: {type(exc).__name__}: {exc}")
+        log(f"crawl {'failed' if crawl_failed else 'finished'}")
+
+        # Cluster even after a failed crawl: what did land should not wait a
+        # whole schedule period to be matched.
+        log("cluster started")
+        cluster_failed = False
+        try:
+            result.cluster = _as_dict(cluster_fn(db_path, full=full, progress=cluster_progress))
+        except Exception as exc:
+            cluster_failed = True
+            result.errors.append(f"cluster failed: {type(exc).__name__}: {exc}")
+        log(f"cluster {'failed' if cluster_failed else 'finished'}")
+
+        if crawl_failed:
+            result.status, result.exit_code = "crawl_failed", EXIT_CRAWL_FAILED
+        elif cluster_failed:
+            result.status, result.exit_code = "cluster_failed", EXIT_CLUSTER_FAILED
+        result.finished = utcnow()
+        result.seconds = round(time.monotonic() - started_mono, 3)
+        _append_log(log_path(db_path), {"event": "finish", **base, **_log_fields(result)})
+    finally:
+        lock.release()
+    return result
+
+
+def _log_fields(result: RunResult) -> dict:
+    fields = asdict(result)
+    fields.pop("db_path", None)
+    if fields.get("holder") is None:
+        fields.pop("holder", None)
+    return fields
+
+
+def _locked(result: RunResult, holder: dict | None, base: dict, started_mono: float, *, waited: bool) -> RunResult:
+    result.status, result.exit_code = "locked", EXIT_LOCKED
+    result.holder = {k: holder.get(k) for k in ("pid", "host", "started")} if holder else None
+    result.finished = utcnow()
+    result.seconds = round(time.monotonic() - started_mono, 3)
+    if waited:
+        result.errors.append(f"gave up waiting for the lock after {result.seconds:.0f}s")
+    _append_log(log_path(result.db_path), {"event": "locked", **base, **_log_fields(result)})
+    return result

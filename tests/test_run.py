@@ -1,0 +1,149 @@
+"""syndtrack.run: lock, run log and exit statuses, through the Python API.
+
+These use small stand-in crawl/cluster functions (passed in through run()'s
+crawl_fn/cluster_fn parameters) to make each step succeed, fail or take time
+on demand; tests/test_run_cli.py runs the real crawl and clustering.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from types import SimpleNamespace
+
+import filelock
+import pytest
+
+from syndtrack.db import open_db, utcnow
+from syndtrack.run import (
+    EXIT_CLUSTER_FAILED,
+    EXIT_CRAWL_FAILED,
+    EXIT_LOCKED,
+    EXIT_OK,
+    lock_path,
+    read_log,
+    run,
+)
+
+
+def stand_in_crawl(calls, *, status="finished", sleep=0.0, boom=None):
+    def crawl(db_path, **kwargs):
+        calls.append(("crawl", kwargs))
+        if boom:
+            raise boom
+        time.sleep(sleep)
+        db = open_db(db_path)
+        run_id = db["crawl_runs"].insert({"started": utcnow(), "finished": utcnow(), "status": status, "pages_fetched": 2}).last_pk
+        db.close()
+        return SimpleNamespace(run_id=run_id, pages_fetched=2, articles_new=1, articles_updated=0,
+                               articles_unchanged=1, errors=0, status=status)
+    return crawl
+
+
+def stand_in_cluster(calls, *, boom=None):
+    def cluster(db_path, *, full=False, progress=None):
+        calls.append(("cluster", {"full": full}))
+        if boom:
+            raise boom
+        return SimpleNamespace(articles_processed=1, matches=0, clusters=0, members=0)
+    return cluster
+
+
+def test_run_crawls_then_clusters_and_logs(db_path):
+    calls = []
+    result = run(db_path, outlet_slugs=["a"], full=True, crawl_fn=stand_in_crawl(calls), cluster_fn=stand_in_cluster(calls))
+    assert result.exit_code == EXIT_OK and result.status == "ok"
+    assert [c[0] for c in calls] == ["crawl", "cluster"]
+    assert calls[0][1]["outlet_slugs"] == ["a"] and calls[1][1]["full"] is True
+    log = read_log(db_path)
+    assert [e["event"] for e in log] == ["start", "finish"]
+    assert log[1]["crawl"]["run_id"] == result.crawl["run_id"] == 1
+    assert log[1]["exit_code"] == 0
+    summary = result.summary()
+    assert "\n" not in summary and "crawl #1 finished: 2 pages, 1 new" in summary and summary.endswith("[exit 0]")
+    # The lock is released afterwards: a second run goes ahead.
+    assert run(db_path, crawl_fn=stand_in_crawl(calls), cluster_fn=stand_in_cluster(calls)).exit_code == EXIT_OK
+
+
+def test_crawl_exception_is_exit_3_and_cluster_still_runs(db_path):
+    calls = []
+    result = run(db_path, crawl_fn=stand_in_crawl(calls, boom=RuntimeError("spider exploded")), cluster_fn=stand_in_cluster(calls))
+    assert result.exit_code == EXIT_CRAWL_FAILED == 3
+    assert [c[0] for c in calls] == ["crawl", "cluster"]
+    assert "spider exploded" in result.summary()
+    assert read_log(db_path)[-1]["status"] == "crawl_failed"
+
+
+def test_crawl_reporting_failed_status_is_exit_3(db_path):
+    result = run(db_path, crawl_fn=stand_in_crawl([], status="failed"), cluster_fn=stand_in_cluster([]))
+    assert result.exit_code == EXIT_CRAWL_FAILED
+
+
+def test_cluster_failure_is_exit_4(db_path):
+    result = run(db_path, crawl_fn=stand_in_crawl([]), cluster_fn=stand_in_cluster([], boom=ValueError("bad index")))
+    assert result.exit_code == EXIT_CLUSTER_FAILED == 4
+    assert "cluster failed: ValueError: bad index" in result.summary()
+
+
+def test_second_run_while_locked_does_nothing(db_path):
+    open_db(db_path).close()
+    holder = filelock.FileLock(lock_path(db_path))
+    holder.acquire()
+    try:
+        calls = []
+        result = run(db_path, crawl_fn=stand_in_crawl(calls), cluster_fn=stand_in_cluster(calls))
+    finally:
+        holder.release()
+    assert result.exit_code == EXIT_LOCKED == 75
+    assert calls == []
+    assert open_db(db_path)["crawl_runs"].count == 0
+    assert read_log(db_path)[-1]["event"] == "locked"
+    assert "did nothing" in result.summary()
+
+
+def test_wait_gets_the_lock_when_the_holder_finishes(db_path):
+    holder = filelock.FileLock(lock_path(db_path), thread_local=False)  # released by the timer thread
+    holder.acquire()
+    threading.Timer(0.5, holder.release).start()
+    waited = []
+    result = run(db_path, wait=True, timeout=10, crawl_fn=stand_in_crawl([]), cluster_fn=stand_in_cluster([]),
+                 on_locked_wait=waited.append)
+    assert result.exit_code == EXIT_OK
+    assert waited == [None]  # it noticed the lock was taken, and waited
+    assert result.seconds >= 0.4
+
+
+def test_wait_gives_up_after_timeout(db_path):
+    holder = filelock.FileLock(lock_path(db_path))
+    holder.acquire()
+    try:
+        calls = []
+        result = run(db_path, wait=True, timeout=0.3, crawl_fn=stand_in_crawl(calls), cluster_fn=stand_in_cluster(calls))
+    finally:
+        holder.release()
+    assert result.exit_code == EXIT_LOCKED and calls == []
+    assert "gave up waiting" in result.summary()
+
+
+def test_overlapping_threads_never_run_together(db_path):
+    open_db(db_path).close()
+    active, overlaps, results = [], [], []
+
+    def slow_crawl(db_path, **kwargs):
+        active.append(1)
+        if len(active) > 1:
+            overlaps.append(1)
+        time.sleep(0.5)
+        active.pop()
+        return SimpleNamespace(run_id=None, status="finished")
+
+    def one():
+        results.append(run(db_path, crawl_fn=slow_crawl, cluster_fn=stand_in_cluster([])).exit_code)
+
+    threads = [threading.Thread(target=one) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert overlaps == []
+    assert sorted(results) == [EXIT_OK, EXIT_LOCKED, EXIT_LOCKED]
