@@ -169,3 +169,4 @@ class _import_progress:
 # Commands of each area live in their own module and register themselves on
 # `cli` when imported. Keep this list at the end of the file.
 import syndtrack.cli_run  # noqa: E402,F401
+import syndtrack.cli_query  # noqa: E402,F401

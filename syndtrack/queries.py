@@ -400,8 +400,13 @@ def search(db: Database, query: str, *, limit: int | None = 20, filters: Filters
         LEFT JOIN (SELECT * FROM outlet_lookup GROUP BY name) ol ON ol.name = a.outlet
     """
     try:
-        return _select(db, sql, clauses, params, "articles_fts.rank", limit)
+        rows = _select(db, sql, clauses, params, "articles_fts.rank", limit)
     except sqlite3.OperationalError as exc:
-        if "fts5" in str(exc) or "syntax" in str(exc) or "no such column" in str(exc):
-            raise QueryError(f"bad search query {query!r}: {exc}") from None
-        raise
+        # FTS5 reports a malformed query in many words (syntax error, unterminated
+        # string, no such column, unknown special query); a missing table is ours.
+        if "no such table" in str(exc):
+            raise
+        raise QueryError(f"bad search query {query!r}: {exc} (FTS5 syntax: quote phrases, AND/OR/NOT in capitals)") from None
+    for row in rows:
+        row["snippet"] = " ".join((row["snippet"] or "").split())
+    return rows

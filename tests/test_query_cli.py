@@ -1,0 +1,175 @@
+"""clusters, show, search, trace and outlets report through the real CLI (CliRunner)."""
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from syndtrack.cli import cli
+from test_query_fixture import ARTICLES, CMG, CREDIT, build_fixture_db
+
+
+@pytest.fixture(scope="module")
+def fixture(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cli") / "f.db"
+    ids = build_fixture_db(path)
+    return path, ids
+
+
+def run(path, *args, input=None, ok=True):
+    result = CliRunner().invoke(cli, ["--db", str(path), *args], input=input)
+    if ok:
+        assert result.exit_code == 0, result.output
+    return result
+
+
+def test_clusters_json_is_a_list_of_objects_with_id(fixture):
+    path, ids = fixture
+    rows = json.loads(run(path, "clusters", "--format", "json").output)
+    assert {r["id"] for r in rows} == {ids["cluster:cmg"], ids["cluster:xinhua"], ids["cluster:reuters"]}
+    cmg = next(r for r in rows if r["id"] == ids["cluster:cmg"])
+    assert cmg["origin_title"] == ARTICLES["cmg"]["title"] and cmg["copies"] == 2 and cmg["credited_share"] == 0.5
+
+
+def test_clusters_filters_sort_limit_and_csv(fixture):
+    path, ids = fixture
+    out = run(path, "clusters", "--sort", "recent", "--state-media", "--limit", "1", "--format", "csv").output
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [int(r["id"]) for r in rows] == [ids["cluster:xinhua"]]
+    out = run(path, "clusters", "--not-state-media", "--format", "json").output
+    assert [r["id"] for r in json.loads(out)] == [ids["cluster:reuters"]]
+    table = run(path, "clusters", "--outlet", "dainiksaveratimes.com").output
+    assert "What is the purpose of Japan" in table and "Louis Vuitton" not in table
+    assert run(path, "clusters", "--since", "2030-01-01").output.strip() == "(no rows)"
+
+
+def test_clusters_bad_date_is_one_line_error(fixture):
+    path, _ = fixture
+    result = run(path, "clusters", "--since", "yesterday-ish", ok=False)
+    assert result.exit_code == 1
+    assert result.output.strip().count("\n") == 0 and "--since" in result.output
+
+
+def test_show_lists_copies_with_what_was_copied_added_and_cut(fixture):
+    path, ids = fixture
+    out = run(path, "show", str(ids["cluster:cmg"]), "--context", "0").output
+    assert f"origin  #{ids['cmg']} cgtn (state media)" in out
+    assert "dainiksaveratimes.com" in out and "lag 8.5h" in out and "credited" in out
+    assert "NOT credited" in out and "excerpt" in out and "lag 30.0h" in out
+    # The monitor's own paragraph is "added"; the origin's cut paragraphs are "cut".
+    assert "added  | Observers in South Asia" in out
+    assert f"cut    | {CMG[2]}" in out
+    data = json.loads(run(path, "show", str(ids["cluster:cmg"]), "--format", "json").output)
+    dainik = next(c for c in data["copies"] if c["copy_id"] == ids["dainik"])
+    assert dainik["relation"] == "copy" and dainik["credited"] == 1 and dainik["coverage"] > 0.99
+    assert len(dainik["passages"]) == len(CMG) and all(len(p) == 4 for p in dainik["passages"])
+    assert any(CREDIT in a["text"] for a in dainik["added"])
+    rows = list(csv.DictReader(io.StringIO(run(path, "show", str(ids["cluster:cmg"]), "--format", "csv").output)))
+    assert {int(r["copy_id"]) for r in rows} == {ids["dainik"], ids["monitor"]}
+
+
+def test_show_unknown_cluster(fixture):
+    path, _ = fixture
+    result = run(path, "show", "4242", ok=False)
+    assert result.exit_code == 1 and "no cluster with id 4242" in result.output
+
+
+def test_search(fixture):
+    path, ids = fixture
+    rows = json.loads(run(path, "search", "taobao NEAR(alibaba lawsuit, 40)", "--format", "json").output)
+    assert rows and {r["outlet"] for r in rows} <= {"reuters", "whenitson.com"}
+    rows = json.loads(run(path, "search", "航天", "--format", "json").output)
+    assert rows == [] or all(r["outlet"] in ("xinhua", "peoplesdaily", "news.portal.example") for r in rows)
+    table = run(path, "search", "Japan", "--until", "2023-07-12").output
+    assert "cgtn" in table and "southasia-monitor" not in table
+    bad = run(path, "search", '"unclosed', ok=False)
+    assert bad.exit_code == 1 and "bad search query" in bad.output
+
+
+def test_trace_text_on_stdin_finds_origin_and_siblings(fixture):
+    path, ids = fixture
+    text = "\n\n".join(["A paragraph our own desk wrote about the region.", CMG[2], CMG[3], CMG[4], CMG[6]])
+    data = json.loads(run(path, "trace", "-", "--format", "json", input=text).output)
+    assert data["origin"]["id"] == ids["cmg"] and data["origin"]["state_media"] == 1
+    matched = {m["id"] for m in data["matches"]}
+    assert {ids["cmg"], ids["dainik"]} <= matched
+    # The monitor kept none of those paragraphs, yet it is a copy of the same story.
+    assert [s["id"] for s in data["siblings"]] == [ids["monitor"]]
+    assert ids["reuters"] not in matched
+    table = run(path, "trace", "-", input=text).output
+    assert "origin: #%d cgtn (state media)" % ids["cmg"] in table
+
+
+def test_trace_unrelated_text_finds_nothing(fixture):
+    path, _ = fixture
+    text = ("The city council approved a new budget for road repairs on Tuesday, after a long debate about "
+            "potholes, bicycle lanes and the price of asphalt, which has risen sharply this year.")
+    out = run(path, "trace", "-", input=text).output
+    assert "no article in the database shares this text" in out
+    assert run(path, "trace", "-", input="   ", ok=False).exit_code == 1
+
+
+def test_trace_html_file_goes_through_extraction(fixture, tmp_path):
+    path, ids = fixture
+    body = "".join(f"<p>{p}</p>\n" for p in ARTICLES["xinhua"]["text"].split("\n\n")[:6])
+    page = tmp_path / "copy.html"
+    page.write_text(f"<!DOCTYPE html><html lang=zh><head><meta charset=utf-8><title>航天合作</title></head>"
+                    f"<body><article><h1>航天合作</h1>{body}</article></body></html>", encoding="utf-8")
+    data = json.loads(run(path, "trace", str(page), "--format", "json").output)
+    assert data["origin"]["id"] == ids["xinhua"]
+    assert ids["xinhua"] in {m["id"] for m in data["matches"]}
+
+
+def test_trace_fetches_a_page_from_a_local_site(fixture, tmp_path):
+    """A URL is fetched over real HTTP (the fixture site server on 127.0.0.1) and extracted."""
+    path, ids = fixture
+    site = tmp_path / "sites" / "copier"
+    site.mkdir(parents=True)
+    paras = "".join(f"<p>{p}</p>\n" for p in ARTICLES["reuters"]["text"].split("\n\n"))
+    (site / "lv.html").write_text(
+        "<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>Louis Vuitton sues sellers</title>"
+        '<meta property="article:published_time" content="2016-01-12T08:00:00Z"></head><body><article>'
+        f"<h1>Louis Vuitton sues sellers</h1><p>[ad_1]</p>{paras}<p>[ad_2]</p>"
+        '<a href="{{site:copier}}/elsewhere">Source link</a></article></body></html>',
+        encoding="utf-8",
+    )
+    sys.path.insert(0, str(Path(__file__).parent))
+    from conftest import start_site_server
+
+    proc, sites = start_site_server(tmp_path / "sites")
+    try:
+        url = sites.url("copier", "/lv.html")
+        data = json.loads(run(path, "trace", url, "--format", "json").output)
+        assert data["source"]["url"].endswith("/lv.html")
+        assert data["origin"]["id"] == ids["reuters"]
+        assert {ids["reuters"], ids["whenitson"], ids["reuters_rerun"]} <= {m["id"] for m in data["matches"]}
+        missing = run(path, "trace", sites.url("copier", "/_status/404"), ok=False)
+        assert missing.exit_code == 1 and "HTTP 404" in missing.output
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_outlets_report(fixture):
+    path, _ = fixture
+    if "outlets" not in cli.commands:
+        pytest.skip("the crawler's `outlets` group is not registered yet")
+    rows = json.loads(run(path, "outlets", "report", "--format", "json").output)
+    pairs = {(r["outlet"], r["source"]): r for r in rows}
+    assert pairs[("dainiksaveratimes.com", "cgtn")]["uncredited"] == 0
+    assert pairs[("southasia-monitor.example", "cgtn")]["uncredited_share"] == 1.0
+    assert ("reuters", "reuters") not in pairs
+    table = run(path, "outlets", "report", "--state-media", "--sort", "uncredited").output
+    assert "whenitson.com" not in table and "news.portal.example" in table
+
+
+def test_python_dash_m_runs_the_query_commands(fixture):
+    path, ids = fixture
+    out = subprocess.run([sys.executable, "-m", "syndtrack", "--db", str(path), "clusters", "--format", "json"],
+                         capture_output=True, text=True, check=True).stdout
+    assert ids["cluster:cmg"] in {r["id"] for r in json.loads(out)}
