@@ -203,3 +203,35 @@ def m003_crawler_url_state(db: Database) -> None:
         pk="url",
     )
     db["crawl_urls"].create_index(["outlet", "kind"])
+
+
+@migrations()
+def m004_dedupe_index(db: Database) -> None:
+    # dedupe's persisted state, so `syndtrack cluster` only compares what is new.
+    # What each article looked like when it was fingerprinted (a changed
+    # content_hash makes it dirty), with its fingerprints and short-line keys as
+    # little-endian int64/uint32 blobs, so they can be taken back out of the index.
+    db["dedupe_articles"].create(
+        {
+            "article_id": int,
+            "content_hash": str,
+            "outlet": str,
+            "fingerprints": bytes,
+            "line_keys": bytes,
+            "credits": str,  # JSON list of credit lines found in the text
+            "wrapper": int,  # an autoblog wrapper was found
+        },
+        pk="article_id",
+    )
+    # The fingerprint index: one row per (fingerprint, article), keyed by the
+    # fingerprint so it can be sharded by hash range.
+    db.execute(
+        "CREATE TABLE dedupe_fingerprints (hash INTEGER NOT NULL, article_id INTEGER NOT NULL, "
+        "PRIMARY KEY (hash, article_id)) WITHOUT ROWID"
+    )
+    # How many articles of an outlet carry each short line: the outlet's boilerplate.
+    db.execute(
+        "CREATE TABLE dedupe_outlet_lines (outlet TEXT NOT NULL, key INTEGER NOT NULL, n INTEGER NOT NULL, "
+        "PRIMARY KEY (outlet, key)) WITHOUT ROWID"
+    )
+    db["dedupe_meta"].create({"key": str, "value": str}, pk="key")
