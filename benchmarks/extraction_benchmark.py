@@ -1,0 +1,177 @@
+"""Extraction accuracy and speed.
+
+1. Body text on the article-extraction-benchmark (181 real pages with human ground truth):
+   the benchmark's own metric (benchmarks/extraction_metric.py), for crawler.extraction.extract
+   and, in the same run, trafilatura 2.x alone (default and favor_precision) as reference.
+   --check-metric first reproduces the published figures from the stored tool outputs.
+2. Title and date on fundus-publisher-pages (258 expected records from ~180 publishers):
+   title equal after whitespace normalisation; date equal to the expected day (and exact).
+3. Milliseconds per page for each.
+
+    python benchmarks/extraction_benchmark.py [--data ../shared/data] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from extraction_metric import evaluate  # noqa: E402
+
+from crawler.extraction import extract  # noqa: E402
+
+DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+
+
+def load_aeb(data: Path):
+    root = data / "article-extraction-benchmark"
+    truth = json.loads((root / "ground-truth.json").read_text(encoding="utf8"))
+    pages = {k: gzip.open(root / "html" / f"{k}.html.gz").read() for k in truth}
+    return root, truth, pages
+
+
+def check_metric(root: Path, truth: dict) -> dict:
+    out = {}
+    for path in sorted((root / "output").glob("*.json")):
+        stored = json.loads(path.read_text(encoding="utf8"))
+        out[path.stem] = evaluate(truth, stored.get("output", stored))
+    return out
+
+
+def run_body(truth: dict, pages: dict, fn) -> tuple[dict, float, int]:
+    predicted, times, none = {}, [], 0
+    for key, html in pages.items():
+        start = time.perf_counter()
+        text = fn(html, truth[key]["url"])
+        times.append(time.perf_counter() - start)
+        none += text is None
+        predicted[key] = {"articleBody": text or ""}
+    return evaluate(truth, predicted), 1000 * statistics.mean(times), none
+
+
+def ours(html: bytes, url: str):
+    result = extract(html, url)
+    return result["text"] if result else None
+
+
+def trafilatura_alone(**kwargs):
+    import trafilatura
+
+    def run(html: bytes, url: str):
+        return trafilatura.extract(html, url=url, **kwargs)
+
+    return run
+
+
+def _norm(s):
+    return " ".join((s or "").split())
+
+
+def run_fundus(data: Path) -> dict:
+    root = data / "fundus-publisher-pages"
+    records = [json.loads(line) for line in (root / "index.jsonl").read_text(encoding="utf8").splitlines() if line]
+    n = len(records)
+    title_ok = day_ok = exact_ok = has_date = none = 0
+    times = []
+    misses = []
+    for rec in records:
+        html = gzip.open(root / rec["html_file"]).read()
+        start = time.perf_counter()
+        result = extract(html, rec["url"])
+        times.append(time.perf_counter() - start)
+        if result is None:
+            none += 1
+            misses.append((rec["html_file"], "None"))
+            continue
+        if _norm(result["title"]) == _norm(rec["title"]):
+            title_ok += 1
+        else:
+            misses.append((rec["html_file"], f"title {result['title']!r} != {rec['title']!r}"))
+        expected = rec.get("publishing_date")
+        if expected:
+            has_date += 1
+            got = result["published"]
+            want_day = _expected_day(expected)
+            if got and got[:10] == want_day:
+                day_ok += 1
+                if _same_instant(got, expected):
+                    exact_ok += 1
+            else:
+                misses.append((rec["html_file"], f"date {got!r} != {expected!r}"))
+    return {
+        "records": n,
+        "not_article": none,
+        "title_accuracy": title_ok / n,
+        "date_records": has_date,
+        "date_day_accuracy": day_ok / has_date if has_date else None,
+        "date_exact_accuracy": exact_ok / has_date if has_date else None,
+        "ms_per_page": 1000 * statistics.mean(times),
+        "misses": misses,
+    }
+
+
+def _expected_day(value: str) -> str:
+    # fundus writes "2024-05-03 15:47:42.389000+00:00": the day as the publisher gave it, in UTC
+    # when the zone is UTC, local otherwise; our published is UTC when zoned, so compare in UTC.
+    from crawler.extraction.dates import iso
+
+    return (iso(value) or value)[:10]
+
+
+def _same_instant(got: str, expected: str) -> bool:
+    from crawler.extraction.dates import iso
+
+    return iso(expected) == got
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--check-metric", action="store_true", help="reproduce the published figures first")
+    parser.add_argument("--no-baseline", action="store_true", help="skip trafilatura alone")
+    parser.add_argument("--no-fundus", action="store_true")
+    parser.add_argument("--json", type=Path, help="write all figures here")
+    parser.add_argument("--show-misses", action="store_true")
+    args = parser.parse_args(argv)
+
+    report: dict = {}
+    root, truth, pages = load_aeb(args.data)
+    if args.check_metric:
+        report["stored_outputs"] = check_metric(root, truth)
+        for name, m in report["stored_outputs"].items():
+            print(f"stored {name:<22} F1={m['f1']:.3f} P={m['precision']:.3f} R={m['recall']:.3f}")
+    systems = [("syndtrack extract", ours)]
+    if not args.no_baseline:
+        systems += [
+            ("trafilatura", trafilatura_alone()),
+            ("trafilatura precision", trafilatura_alone(favor_precision=True)),
+        ]
+    report["body"] = {}
+    for name, fn in systems:
+        metrics, ms, none = run_body(truth, pages, fn)
+        report["body"][name] = dict(metrics, ms_per_page=ms, returned_none=none)
+        print(f"{name:<24} F1={metrics['f1']:.4f} P={metrics['precision']:.4f} R={metrics['recall']:.4f}"
+              f"  {ms:.1f} ms/page  none={none}/{len(pages)}")
+    if not args.no_fundus:
+        f = run_fundus(args.data)
+        report["fundus"] = f
+        print(f"fundus {f['records']} records: title {f['title_accuracy']:.3f}  date(day) "
+              f"{f['date_day_accuracy']:.3f}  date(exact) {f['date_exact_accuracy']:.3f}  "
+              f"not-article {f['not_article']}  {f['ms_per_page']:.1f} ms/page")
+        if args.show_misses:
+            for miss in f["misses"]:
+                print("  ", *miss)
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

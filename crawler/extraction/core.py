@@ -1,0 +1,222 @@
+"""crawler.extraction.extract: one HTML page in, one article dict (or None) out."""
+
+from __future__ import annotations
+
+import logging
+import re
+from urllib.parse import urljoin
+
+import trafilatura
+from trafilatura.settings import use_config
+from w3lib.encoding import html_to_unicode
+
+from . import attribution, body, dates, metadata, pagetype
+
+logger = logging.getLogger(__name__)
+
+FIELDS = (
+    "title", "text", "published", "modified", "author", "language", "canonical_url", "site_name",
+    "description", "credit", "attribution", "source_url",
+)
+# The autoblog wrapper's ad slots ("[ad_1]", "[ad_2]"): stripped from the text, they are
+# template, not article (dedupe would normalise them away anyway).
+_AD_MARKER = re.compile(r"^\s*\[ad_\d+\]\s*$")
+_AD_MARKER_INLINE = re.compile(r"\s*\[ad_\d+\]\s*")
+_TITLE_SEPARATORS = re.compile(r"\s+(?:[|–—·»:]|-{1,2})\s+|--|――|_")
+
+_CONFIG = use_config()
+# htmldate's extensive search scans the whole text for date-like strings; the page's own
+# metadata and the structured search are enough and several times faster.
+_CONFIG.set("DEFAULT", "EXTENSIVE_DATE_SEARCH", "off")
+_CONFIG.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
+
+
+def decode(html: str | bytes, headers: dict | None) -> str:
+    """Bytes to text the way browsers do: HTTP charset, then BOM, then <meta charset>, then guess."""
+    if isinstance(html, str):
+        return html
+    content_type = None
+    for key, value in (headers or {}).items():
+        key = key.decode("latin-1") if isinstance(key, bytes) else str(key)
+        if key.lower() == "content-type":
+            if isinstance(value, (list, tuple)):
+                value = value[0] if value else None
+            content_type = value.decode("latin-1") if isinstance(value, bytes) else value
+    if not (content_type and "charset=" in content_type.lower()):
+        # Bytes that decode as UTF-8 are UTF-8, whatever a stale <meta charset> says: multi-byte
+        # UTF-8 sequences almost never occur by chance in GBK or Latin-1 text, and pages
+        # re-saved as UTF-8 keep their old GB2312 declaration (People's Daily in our fixtures).
+        try:
+            return html.decode("utf-8").lstrip("\ufeff")
+        except UnicodeDecodeError:
+            pass
+    _, text = html_to_unicode(content_type, html, auto_detect_fun=_guess_encoding)
+    return text
+
+
+def _guess_encoding(data: bytes) -> str | None:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:65536]).best()
+    return best.encoding if best else None
+
+
+def _lines(text: str | None) -> list[str]:
+    out = []
+    for line in (text or "").split("\n"):
+        if _AD_MARKER.match(line):
+            continue
+        line = _AD_MARKER_INLINE.sub(" ", line).strip()
+        if line:
+            out.append(line)
+    return out
+
+
+def extract(html: str | bytes, url: str, *, headers: dict | None = None) -> dict | None:
+    """Extract one page. None for pages that are not articles (section fronts, tag pages, empty).
+
+    Keys: title, text (paragraphs separated by a blank line), published, modified (ISO 8601,
+    UTC when the page gives a zone), author, language, canonical_url, site_name, description,
+    credit, attribution (list of {"kind", "text", "href"}), source_url. Missing values are None.
+    """
+    text_html = decode(html, headers)
+    if not text_html or not text_html.strip():
+        return None
+    tree = trafilatura.load_html(text_html)
+    if tree is None:
+        return None
+    meta = metadata.read(tree)
+    link_texts = _link_texts(tree)
+    cues_tree = tree  # attribution reads the full page, before trafilatura prunes its copy
+
+    doc = _trafilatura(text_html, url, favor_precision=True)
+    lines = _lines(doc.text if doc is not None else "")
+    # favor_precision sometimes keeps only a fragment (a teaser box); then the default mode's
+    # text, several times longer, is the article.
+    n_precise = sum(len(body.tokens(line)) for line in lines)
+    if n_precise < 200:
+        fuller = _trafilatura(text_html, url, favor_precision=False)
+        fuller_lines = _lines(fuller.text if fuller is not None else "")
+        if n_precise < 0.3 * sum(len(body.tokens(line)) for line in fuller_lines):
+            doc, lines = fuller, fuller_lines
+    confirm = body.readability_text(text_html)
+    if lines:
+        lines = body.prune(lines, confirm)
+    else:
+        lines = _lines(confirm)
+    if not lines:
+        lines = _lines(metadata.text_value((meta.jsonld_article or {}).get("articleBody")))
+
+    cues = attribution.find(cues_tree, lines, url, meta.get("source"))
+    anchor_texts = {c["text"].lower() for c in cues if c["kind"] in ("source_link", "original_story")}
+    lines = [line for line in lines if line.lower() not in anchor_texts]
+
+    n_tokens = sum(len(body.tokens(line)) for line in lines)
+    link_tokens = sum(len(body.tokens(line)) for line in lines if line in link_texts)
+    ok, reason = pagetype.is_article(meta, url, n_tokens, link_tokens / n_tokens if n_tokens else 0.0)
+    if not ok:
+        logger.debug("not an article: %s (%s)", url, reason)
+        return None
+
+    credit, source_url = attribution.summary(cues)
+    ld = meta.jsonld_article or {}
+    published = (
+        dates.iso(metadata.text_value(ld.get("datePublished")))
+        or dates.iso(meta.get("article:published_time", "datepublished", "og:published_time", "pubdate",
+                              "publishdate", "publish-date", "parsely-pub-date", "sailthru.date",
+                              "dc.date.issued", "dcterms.created", "date", "dc.date"))
+        or dates.iso(doc.date if doc is not None else None)
+    )
+    modified = dates.iso(metadata.text_value(ld.get("dateModified"))) or dates.iso(
+        meta.get("article:modified_time", "datemodified", "og:updated_time", "lastmod", "last-modified",
+                 "dcterms.modified")
+    )
+    authors = metadata.names(ld.get("author")) or _split_authors(
+        meta.get("article:author", "author", "dc.creator", "parsely-author", "sailthru.author")
+        or (doc.author if doc is not None else None)
+    )
+    return {
+        "title": _title(meta, ld, doc),
+        "text": "\n\n".join(lines),
+        "published": published,
+        "modified": modified,
+        "author": "; ".join(dict.fromkeys(authors)) or None,
+        "language": _language(meta, ld, doc, lines),
+        "canonical_url": _canonical(meta, ld, url),
+        "site_name": meta.get("og:site_name", "application-name")
+        or metadata.text_value((ld.get("publisher") or {}) if isinstance(ld.get("publisher"), dict) else None)
+        or (doc.sitename if doc is not None else None),
+        "description": meta.get("og:description", "description", "twitter:description")
+        or metadata.text_value(ld.get("description")),
+        "credit": credit,
+        "attribution": cues,
+        "source_url": source_url,
+    }
+
+
+def _trafilatura(text_html: str, url: str, *, favor_precision: bool):
+    # A fresh tree each time: trafilatura prunes the tree it is given.
+    return trafilatura.bare_extraction(
+        trafilatura.load_html(text_html),
+        url=url,
+        favor_precision=favor_precision,
+        include_comments=False,
+        include_tables=True,
+        with_metadata=True,
+        config=_CONFIG,
+    )
+
+
+def _link_texts(tree) -> set[str]:
+    out = set()
+    for a in tree.iter("a"):
+        text = " ".join(a.text_content().split())
+        if len(text) >= 12:
+            out.add(text)
+    return out
+
+
+def _split_authors(value: str | None) -> list[str]:
+    if not value or value.strip().isdigit() or value.startswith("http"):
+        return []
+    return [part.strip() for part in re.split(r";|\s+and\s+|\s*&\s*|,\s+(?=[A-Z])", value) if part.strip()]
+
+
+def _title(meta, ld, doc) -> str | None:
+    candidates = [
+        meta.get("og:title", "twitter:title"),
+        metadata.text_value(ld.get("headline")),
+        doc.title if doc is not None else None,
+    ]
+    for title in candidates:
+        if title and title.strip():
+            return " ".join(title.split())
+    return None
+
+
+def _language(meta, ld, doc, lines) -> str | None:
+    value = (
+        metadata.text_value(ld.get("inLanguage"))
+        or meta.lang
+        or meta.get("og:locale", "content-language", "language", "dc.language")
+        or (doc.language if doc is not None else None)
+    )
+    if value:
+        value = value.replace("_", "-").split(",")[0].strip()
+        # "utf-8" in a Content-Language header is a common template mistake, not a language
+        if re.fullmatch(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*", value):
+            return value.lower().split("-")[0] if len(value.split("-")[0]) in (2, 3) else value
+    sample = "".join(lines[:5])
+    cjk = sum(1 for ch in sample if "\u4e00" <= ch <= "\u9fff")
+    if sample and cjk / len(sample) > 0.3:
+        return "zh"
+    return None
+
+
+def _canonical(meta, ld, url: str) -> str | None:
+    for value in (meta.canonical, meta.get("og:url"), metadata.text_value(ld.get("mainEntityOfPage"))):
+        if value and not value.startswith(("javascript:", "#")):
+            absolute = urljoin(url, value)
+            if absolute.startswith(("http://", "https://")):
+                return absolute
+    return None
