@@ -1,0 +1,456 @@
+"""Dedupe quality: run syndtrack's clustering and the MinHash baseline end to end
+through the database, on labelled corpora, and score both.
+
+Every system sees the same thing the CLI sees: a temporary SQLite database opened
+with ``syndtrack.db.open_db``, outlets in ``outlets``, articles stored through
+``syndtrack.articles`` (``validate_article`` + ``ArticleStore.store_batch``).
+syndtrack is run with ``syndtrack.clustering.cluster(db)`` and scored from the
+``clusters``/``cluster_members`` rows it wrote.
+
+Corpora:
+  seed      the Dainik Savera Times copy of a China Media Group commentary, with
+            the CMG original rebuilt from its body (earlier, state media);
+  clough    Clough & Stevenson short answers: cut/light/heavy/non vs their source;
+  corpus    the labelled republication corpus of benchmarks/corpus.py (--size);
+  helsinki  612 real articles of one news day; clusters are listed to a file
+            for reading (no labels exist).
+
+Usage::
+
+    python benchmarks/dedupe_quality.py                       # all corpora, 2k
+    python benchmarks/dedupe_quality.py --size 2000 --size 20000 --json results.json
+    python benchmarks/dedupe_quality.py --only corpus --system syndtrack --size 2000
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import re
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/ helpers
+
+from corpus import DATA_DIR, generate  # noqa: E402
+
+from syndtrack.articles import ArticleStore, BadArticle, validate_article  # noqa: E402
+from syndtrack.db import open_db  # noqa: E402
+
+SEED = DATA_DIR.parent / "seeds" / "000_d229f4eea3c573a8.txt"
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load(db, articles: list[dict], outlets: list[dict]) -> tuple[dict[str, int], list[str]]:
+    """Store outlets and articles the way every other path does; return url -> id.
+
+    A record that fails validation is reported and skipped, like ``syndtrack import``.
+    """
+    if outlets:
+        db["outlets"].upsert_all(outlets, pk="slug", alter=True)
+    store = ArticleStore(db)
+    errors, batch, want = [], [], {}
+    for rec in articles:
+        try:
+            row = validate_article(rec)
+        except BadArticle as exc:
+            errors.append(f"{rec.get('url')}: {exc}")
+            continue
+        want[rec["url"]] = row["url"]
+        batch.append(row)
+        if len(batch) >= 1000:
+            store.store_batch(batch)
+            batch = []
+    store.store_batch(batch)
+    ids = {r["url"]: r["id"] for r in db.query("select id, url from articles")}
+    return {orig: ids[canon] for orig, canon in want.items()}, errors
+
+
+# --------------------------------------------------------------------------- predictions
+
+
+@dataclass
+class Member:
+    cluster: int
+    relation: str | None
+    credited: int | None = None
+    same_outlet: int | None = None
+
+
+Prediction = dict[int, Member]  # article id -> its cluster membership
+
+
+def read_clusters(db) -> tuple[Prediction, dict[int, int]]:
+    """The clusters a system wrote: members by article id, origin by cluster id."""
+    pred = {
+        r["article_id"]: Member(r["cluster_id"], r["relation"], r["credited"], r["same_outlet"])
+        for r in db.query("select * from cluster_members")
+    }
+    origins = {r["id"]: r["origin_id"] for r in db.query("select id, origin_id from clusters")}
+    return pred, origins
+
+
+def run_syndtrack(db) -> tuple[Prediction, dict[int, int], dict]:
+    from syndtrack.clustering import cluster
+
+    result = cluster(db)
+    pred, origins = read_clusters(db)
+    return pred, origins, {"result": repr(result)}
+
+
+def run_baseline(db) -> tuple[Prediction, dict[int, int], dict]:
+    """DEDUPE's baseline (datasketch MinHash LSH + rapidfuzz + union-find)."""
+    from eval_baseline import baseline_clusters
+
+    return baseline_clusters(db)
+
+
+SYSTEMS: dict[str, Callable] = {"syndtrack": run_syndtrack, "baseline": run_baseline}
+
+
+def run_system(name: str, articles: list[dict], outlets: list[dict], *, keep: Path | None = None):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = (keep or Path(tmp)) / f"{name}.db"
+        if path.exists():
+            path.unlink()
+        db = open_db(path)
+        t0 = time.perf_counter()
+        ids, errors = load(db, articles, outlets)
+        t_load = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        pred, origins, info = SYSTEMS[name](db)
+        t_cluster = time.perf_counter() - t0
+        rows = {r["id"]: r for r in db.query("select id, outlet, title, published from articles")}
+        db.conn.close()
+    return {"ids": ids, "pred": pred, "origins": origins, "rows": rows, "load_s": round(t_load, 2),
+            "cluster_s": round(t_cluster, 2), "load_errors": errors, **info}
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+def _pairs(n: int) -> int:
+    return n * (n - 1) // 2
+
+
+def score(labels: dict[int, dict], pred: Prediction, origins: dict[int, int]) -> dict:
+    """Pairwise P/R/F1 over same-cluster pairs, then origin, relation and credit accuracy.
+
+    ``labels`` maps article id -> label (``story``, ``role``, ``credited``,
+    ``same_outlet``, ``kind``, ``transforms``). Articles a system left out of
+    every cluster count as singletons.
+    """
+    true_of = {a: lab["story"] for a, lab in labels.items()}
+    pred_of = {a: (pred[a].cluster if a in pred else ("single", a)) for a in labels}
+    cells = Counter((true_of[a], pred_of[a]) for a in labels)
+    tp = sum(_pairs(n) for n in cells.values())
+    true_pairs = sum(_pairs(n) for n in Counter(true_of.values()).values())
+    pred_pairs = sum(_pairs(n) for n in Counter(pred_of.values()).values())
+    precision = tp / pred_pairs if pred_pairs else 1.0
+    recall = tp / true_pairs if true_pairs else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+    stories: dict[str, list[int]] = defaultdict(list)
+    for a, s in true_of.items():
+        stories[s].append(a)
+    origin_ok = origin_n = 0
+    origin_wrong = []
+    rel_ok = rel_n = cred_ok = cred_n = so_ok = so_n = 0
+    rel_confusion: Counter = Counter()
+    cred_wrong, missed, rel_wrong = [], [], []
+    recall_by_transform: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for s, members in stories.items():
+        if len(members) < 2:
+            continue
+        origin = next(a for a in members if labels[a]["role"] == "origin")
+        origin_n += 1
+        cl = pred[origin].cluster if origin in pred else None
+        if cl is not None and origins.get(cl) == origin:
+            origin_ok += 1
+        else:
+            origin_wrong.append({"story": s, "origin": origin, "predicted_origin": origins.get(cl) if cl else None})
+        for a in members:
+            if a == origin:
+                continue
+            lab = labels[a]
+            found = cl is not None and a in pred and pred[a].cluster == cl
+            for t in lab["transforms"]:
+                recall_by_transform[t][0] += found
+                recall_by_transform[t][1] += 1
+            if not found:
+                missed.append({"id": a, "story": s, "origin": origin, "transforms": lab["transforms"],
+                               "clustered_elsewhere": a in pred})
+                continue
+            got = pred[a].relation
+            rel_confusion[(lab["role"], got)] += 1
+            rel_n += 1
+            if got == lab["role"]:
+                rel_ok += 1
+            else:
+                rel_wrong.append({"id": a, "expected": lab["role"], "got": got, "transforms": lab["transforms"]})
+            if lab.get("same_outlet"):
+                so_n += 1
+                so_ok += pred[a].same_outlet == 1
+                continue
+            cred_n += 1
+            if pred[a].credited == lab["credited"]:
+                cred_ok += 1
+            else:
+                cred_wrong.append({"id": a, "expected": lab["credited"], "got": pred[a].credited,
+                                   "transforms": lab["transforms"]})
+
+    # A system without relations or credit (the baseline) gets n/a, not 0.
+    has_relation = any(m.relation not in (None, "origin") for m in pred.values())
+    has_credit = any(m.credited is not None for m in pred.values())
+    if not has_relation:
+        rel_n, rel_confusion, rel_wrong = 0, Counter(), []
+    if not has_credit:
+        cred_n, so_n, cred_wrong = 0, 0, []
+
+    # False merges: predicted clusters that hold more than one true story.
+    by_pred: dict = defaultdict(list)
+    for a, c in pred_of.items():
+        if a in pred:
+            by_pred[c].append(a)
+    false_merges = []
+    merge_kinds: Counter = Counter()
+    for c, members in by_pred.items():
+        st = {true_of[a] for a in members}
+        if len(st) > 1:
+            kinds = sorted({labels[a]["kind"] + (f"[{labels[a].get('topic')}]" if labels[a].get("topic") else "")
+                            for a in members})
+            false_merges.append({"cluster": c, "size": len(members), "stories": sorted(st), "kinds": kinds,
+                                 "ids": sorted(members)[:12]})
+            for a in members:
+                merge_kinds[labels[a]["kind"]] += 1
+    return {
+        "articles": len(labels),
+        "true_pairs": true_pairs, "pred_pairs": pred_pairs, "tp_pairs": tp,
+        "precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
+        "origin_accuracy": round(origin_ok / origin_n, 4) if origin_n else None, "stories_scored": origin_n,
+        "relation_accuracy": round(rel_ok / rel_n, 4) if rel_n else None,
+        "credited_accuracy": round(cred_ok / cred_n, 4) if cred_n else None,
+        "same_outlet_accuracy": round(so_ok / so_n, 4) if so_n else None,
+        "relation_confusion": {f"{e}->{g}": n for (e, g), n in sorted(rel_confusion.items(), key=str)},
+        "recall_by_transform": {t: round(f / n, 4) for t, (f, n) in sorted(recall_by_transform.items())},
+        "false_merges": false_merges, "false_merge_articles_by_kind": dict(merge_kinds),
+        "missed": missed, "origin_wrong": origin_wrong, "relation_wrong": rel_wrong, "credited_wrong": cred_wrong,
+    }
+
+
+# --------------------------------------------------------------------------- corpora
+
+
+def seed_articles() -> tuple[list[dict], list[dict]]:
+    """The seed copy as its page gives it, and the CMG original rebuilt from its body."""
+    raw = SEED.read_text(encoding="utf-8")
+    lines = [ln.strip() for ln in raw.splitlines()]
+    title_line = lines[0]
+    body = [ln for ln in lines if ln]
+    start = body.index("[ad_1]") + 1
+    end = body.index("[ad_2]")
+    paragraphs = [p for p in body[start:end] if not re.fullmatch(r"\(Courtesy-.*\)", p)]
+    title = title_line.rsplit("–", 1)[0].strip()
+    original = {"url": "https://news.cgtn.com/news/2023-01-19/what-is-the-purpose-of-japan-s-series-of-dangerous-actions.html",
+                "outlet": "cgtn", "title": title, "text": "\n\n".join(paragraphs),
+                "published": "2023-01-19T08:00:00+08:00", "language": "en",
+                "label": {"story": "seed", "role": "origin", "credited": 0, "kind": "origin", "transforms": []}}
+    copy = {"url": "https://dainiksaveratimes.com/international/what-is-the-purpose-of-japans-series-of-dangerous-actions/",
+            "outlet": "dainik-savera-times", "title": title_line, "text": "\n".join(lines[1:]).strip(),
+            "published": "2023-01-20T09:15:00+05:30", "language": "en",
+            "label": {"story": "seed", "role": "copy", "credited": 1, "kind": "copy",
+                      "transforms": ["autoblog", "credit"]}}
+    outlets = [
+        {"slug": "cgtn", "name": "CGTN", "url": "https://news.cgtn.com", "state_media": 1, "owner": "China Media Group",
+         "country": "CN", "language": "en", "domains": json.dumps(["news.cgtn.com", "cgtn.com"])},
+        {"slug": "dainik-savera-times", "name": "Dainik Savera Times", "url": "https://dainiksaveratimes.com",
+         "state_media": 0, "country": "IN", "language": "en", "domains": json.dumps(["dainiksaveratimes.com"])},
+    ]
+    return [original, copy], outlets
+
+
+def clough_articles() -> tuple[list[dict], list[dict]]:
+    base = DATA_DIR / "clough-stevenson-short-answers"
+    cats = {}
+    with open(base / "file_information.csv", newline="") as f:
+        for row in csv.DictReader(f):
+            cats[row["File"]] = (row["Task"], row["Category"])
+    for t in "abcde":
+        cats[f"orig_task{t}.txt"] = (t, "orig")
+    arts = []
+    for name, (task, cat) in sorted(cats.items()):
+        raw = (base / name).read_bytes()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = raw.decode("latin-1")
+        who = "wikipedia" if cat == "orig" else name.split("_")[0]
+        arts.append({"url": f"https://{who}.clough.example.org/{name}", "outlet": who, "title": name, "text": text,
+                     "published": "2024-01-01T00:00:00+00:00" if cat == "orig" else "2024-01-02T00:00:00+00:00",
+                     "language": "en", "label": {"task": task, "category": cat}})
+    outlets = [{"slug": "wikipedia", "name": "Wikipedia", "url": "https://en.wikipedia.org", "state_media": 0}]
+    return arts, outlets
+
+
+def score_clough(arts, run) -> dict:
+    ids, pred = run["ids"], run["pred"]
+    src = {a["label"]["task"]: ids[a["url"]] for a in arts if a["label"]["category"] == "orig"}
+    table: dict[str, Counter] = defaultdict(Counter)
+    wrong = []
+    for a in arts:
+        cat, task = a["label"]["category"], a["label"]["task"]
+        if cat == "orig":
+            continue
+        i, s = ids[a["url"]], src[task]
+        with_source = i in pred and s in pred and pred[i].cluster == pred[s].cluster
+        table[cat]["matched" if with_source else ("clustered_elsewhere" if i in pred else "unclustered")] += 1
+        if with_source:
+            table[cat][f"relation:{pred[i].relation}"] += 1
+        if (cat in ("cut", "light") and not with_source) or (cat == "non" and with_source):
+            wrong.append({"file": a["title"], "category": cat, "id": i, "matched": with_source})
+    # Two tasks in one cluster would be a false merge.
+    tasks_by_cluster = defaultdict(set)
+    for a in arts:
+        i = ids[a["url"]]
+        if i in pred:
+            tasks_by_cluster[pred[i].cluster].add(a["label"]["task"])
+    return {"by_category": {k: dict(v) for k, v in sorted(table.items())}, "failures": wrong,
+            "clusters_mixing_tasks": sum(len(t) > 1 for t in tasks_by_cluster.values()),
+            "ok": not wrong and not any(len(t) > 1 for t in tasks_by_cluster.values())}
+
+
+def helsinki_articles() -> tuple[list[dict], list[dict]]:
+    arts = []
+    with open(DATA_DIR / "provenance-news-day-samples" / "helsinki_articles.csv", newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            paras = [" ".join(p.split()) for p in row["text"].split(" ### ") if p.strip()]
+            if not paras:
+                continue
+            host, _, path = row["publisher"].partition("/")
+            arts.append({"url": f"https://{host}/{path + '/' if path else ''}helsinki/{row['id']}",
+                         "outlet": row["publisher"], "title": paras[0][:160], "text": "\n\n".join(paras),
+                         # The scrape time is the only time the data set gives.
+                         "published": row["scrape_time"], "language": "en", "label": {"id": row["id"]}})
+    return arts, []
+
+
+def list_helsinki(arts, run, out: Path) -> dict:
+    pred, origins, rows, ids = run["pred"], run["origins"], run["rows"], run["ids"]
+    by_cluster = defaultdict(list)
+    for i, m in pred.items():
+        by_cluster[m.cluster].append(i)
+    text_of = {ids[a["url"]]: a["text"] for a in arts}
+    with open(out, "w", encoding="utf-8") as f:
+        for c, members in sorted(by_cluster.items(), key=lambda kv: -len(kv[1])):
+            origin = origins.get(c)
+            f.write(f"== cluster {c}: {len(members)} articles, origin {origin}\n")
+            for i in sorted(members, key=lambda i: (i != origin, rows[i]["published"] or "")):
+                r = rows[i]
+                lead = " ".join(text_of[i].split("\n\n")[1:2])[:150]
+                f.write(f"  [{i}] {pred[i].relation or '-':8} {r['outlet']:28} {r['title'][:90]!r}\n        {lead!r}\n")
+    sizes = Counter(len(m) for m in by_cluster.values())
+    return {"clusters": len(by_cluster), "clustered_articles": sum(len(m) for m in by_cluster.values()),
+            "size_histogram": dict(sorted(sizes.items())), "listing": str(out)}
+
+
+# --------------------------------------------------------------------------- main
+
+
+def labels_by_id(arts, ids):
+    return {ids[a["url"]]: a["label"] for a in arts if a["url"] in ids}
+
+
+def summarize(sc: dict) -> dict:
+    keep = ("articles", "precision", "recall", "f1", "origin_accuracy", "relation_accuracy", "credited_accuracy",
+            "same_outlet_accuracy", "relation_confusion", "recall_by_transform", "false_merge_articles_by_kind")
+    out = {k: sc[k] for k in keep}
+    out.update(false_merges=len(sc["false_merges"]), missed=len(sc["missed"]), origin_wrong=len(sc["origin_wrong"]),
+               relation_wrong=len(sc["relation_wrong"]), credited_wrong=len(sc["credited_wrong"]))
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--size", type=int, action="append", help="corpus size (repeatable; default 2000)")
+    ap.add_argument("--seed", type=int, default=0, help="corpus generator seed")
+    ap.add_argument("--system", choices=["both", *SYSTEMS], default="both")
+    ap.add_argument("--only", action="append", choices=["seed", "clough", "corpus", "helsinki"])
+    ap.add_argument("--json", help="write the full results (with failure lists) here")
+    ap.add_argument("--listing-dir", default=".", help="where the Helsinki cluster listings go")
+    ap.add_argument("--keep-db", help="keep the databases in this directory")
+    args = ap.parse_args(argv)
+    systems = list(SYSTEMS) if args.system == "both" else [args.system]
+    only = args.only or ["seed", "clough", "corpus", "helsinki"]
+    keep = Path(args.keep_db) if args.keep_db else None
+    results: dict = {}
+
+    def go(corpus_name, arts, outlets):
+        for name in systems:
+            label = f"{corpus_name}/{name}"
+            try:
+                run = run_system(name, arts, outlets, keep=keep)
+            except Exception as exc:  # one system failing must not hide the other's figures
+                print(f"{label}: FAILED: {type(exc).__name__}: {exc}", flush=True)
+                results[label] = {"error": f"{type(exc).__name__}: {exc}"}
+                continue
+            yield name, label, run
+
+    if "seed" in only:
+        arts, outlets = seed_articles()
+        for name, label, run in go("seed", arts, outlets):
+            orig, copy = (run["ids"][a["url"]] for a in arts)
+            p = run["pred"]
+            together = orig in p and copy in p and p[orig].cluster == p[copy].cluster
+            res = {"clustered_together": together, "origin_is_cmg": together and run["origins"].get(p[orig].cluster) == orig,
+                   "relation": p[copy].relation if copy in p else None,
+                   "credited": p[copy].credited if copy in p else None, "cluster_s": run["cluster_s"]}
+            res["ok"] = bool(together and res["origin_is_cmg"] and res["credited"] == 1)
+            results[label] = res
+            print(label, json.dumps(res), flush=True)
+
+    if "clough" in only:
+        arts, outlets = clough_articles()
+        for name, label, run in go("clough", arts, outlets):
+            res = score_clough(arts, run)
+            res["cluster_s"] = run["cluster_s"]
+            results[label] = res
+            print(label, json.dumps({k: v for k, v in res.items() if k != "failures"}), flush=True)
+            for w in res["failures"]:
+                print("   failure:", json.dumps(w))
+
+    if "corpus" in only:
+        for size in args.size or [2000]:
+            t0 = time.perf_counter()
+            corpus = generate(size, args.seed)
+            gen_s = round(time.perf_counter() - t0, 1)
+            for name, label, run in go(f"corpus-{size}", corpus.articles, corpus.outlets):
+                sc = score(labels_by_id(corpus.articles, run["ids"]), run["pred"], run["origins"])
+                sc.update(load_s=run["load_s"], cluster_s=run["cluster_s"], generate_s=gen_s,
+                          load_errors=run["load_errors"][:20])
+                results[label] = sc
+                print(label, json.dumps({**summarize(sc), "load_s": run["load_s"], "cluster_s": run["cluster_s"]}),
+                      flush=True)
+
+    if "helsinki" in only:
+        arts, outlets = helsinki_articles()
+        for name, label, run in go("helsinki", arts, outlets):
+            res = list_helsinki(arts, run, Path(args.listing_dir) / f"helsinki_clusters_{name}.txt")
+            res["cluster_s"] = run["cluster_s"]
+            results[label] = res
+            print(label, json.dumps(res), flush=True)
+
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
