@@ -170,3 +170,4 @@ class _import_progress:
 # `cli` when imported. Keep this list at the end of the file.
 import syndtrack.cli_run  # noqa: E402,F401
 import syndtrack.cli_query  # noqa: E402,F401
+import syndtrack.cli_serve  # noqa: E402,F401

@@ -1,0 +1,74 @@
+"""Datasette on a syndtrack database: read-only, local, with the analysts' views documented.
+
+The metadata (titles, descriptions, column docs, facets and canned queries) is
+``syndtrack/data/datasette/metadata.json``, written for a database called
+``syndtrack``; :func:`metadata_for` renames it to the database Datasette will
+actually show (it names a database after its file).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+from importlib import resources
+from pathlib import Path
+
+from syndtrack.db import open_db
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8001
+# The views aggregate over every republication; Datasette's 1 s default is
+# tight for a big database on a small machine.
+SETTINGS = {"sql_time_limit_ms": 5000, "facet_time_limit_ms": 1000, "default_page_size": 50}
+
+
+class ServeError(Exception):
+    pass
+
+
+def load_metadata() -> dict:
+    return json.loads(resources.files("syndtrack").joinpath("data/datasette/metadata.json").read_text("utf-8"))
+
+
+def database_name(db_path: str | Path) -> str:
+    return Path(db_path).stem
+
+
+def metadata_for(db_path: str | Path) -> dict:
+    meta = copy.deepcopy(load_metadata())
+    meta["databases"] = {database_name(db_path): meta["databases"].pop("syndtrack")}
+    return meta
+
+
+def make_datasette(db_path: str | Path, *, immutable: bool = False):
+    """A configured :class:`datasette.app.Datasette` for the database at ``db_path``.
+
+    The file must exist. Mutable (the default) means Datasette reads through
+    ``mode=ro`` connections and sees what a running crawl adds; ``immutable``
+    opens a snapshot with ``immutable=1`` (faster counts, but it must not
+    change while served).
+    """
+    from datasette.app import Datasette
+
+    path = Path(db_path)
+    if not path.exists():
+        raise ServeError(f"no database at {path}")
+    # Views come from migrations: bring the schema up to date before the
+    # read-only server opens it (it could not create them itself).
+    open_db(path).close()
+    files = {"immutables": [str(path)]} if immutable else {"files": [str(path)]}
+    return Datasette(metadata=metadata_for(path), settings=SETTINGS, **files)
+
+
+def serve(db_path: str | Path, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, immutable: bool = False,
+          on_ready=None) -> None:
+    """Run Datasette until interrupted (what ``syndtrack serve`` does)."""
+    import uvicorn
+
+    ds = make_datasette(db_path, immutable=immutable)
+    # Datasette's own `serve` runs the startup hooks before handing the app to uvicorn.
+    asyncio.run(ds.invoke_startup())
+    if on_ready:
+        on_ready(f"http://{host}:{port}/{database_name(db_path)}")
+    uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on", workers=1)

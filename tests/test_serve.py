@@ -1,0 +1,140 @@
+"""``syndtrack serve``: Datasette, read-only, documented; checked in a real headless chromium."""
+
+import asyncio
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from syndtrack.serve import make_datasette, metadata_for
+from test_query_fixture import ARTICLES, build_fixture_db
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def fixture(tmp_path_factory):
+    path = tmp_path_factory.mktemp("serve") / "news.db"
+    ids = build_fixture_db(path)
+    return path, ids
+
+
+def get(ds, path):
+    async def go():
+        await ds.invoke_startup()
+        return await ds.client.get(path)
+
+    return asyncio.run(go())
+
+
+def test_metadata_names_the_served_database(fixture):
+    path, _ = fixture
+    meta = metadata_for(path)
+    assert list(meta["databases"]) == ["news"]
+    tables = meta["databases"]["news"]["tables"]
+    assert {"state_media", "credited"} <= set(tables["republications"]["facets"])
+    assert "coverage" in tables["republications"]["columns"]
+
+
+def test_views_facets_and_canned_queries_answer(fixture):
+    path, ids = fixture
+    ds = make_datasette(path)
+    data = get(ds, "/news/republications.json?_shape=objects&_facet=credited").json()
+    assert len(data["rows"]) == 6
+    credited = {f["value"]: f["count"] for f in data["facet_results"]["credited"]["results"]}
+    assert credited == {0: 4, 1: 2}
+    rows = get(ds, "/news/republishers_of_state_media.json?_shape=array").json()
+    assert {(r["outlet"], r["source"]) for r in rows} == {
+        ("dainiksaveratimes.com", "cgtn"), ("southasia-monitor.example", "cgtn"),
+        ("peoplesdaily", "xinhua"), ("news.portal.example", "xinhua")}
+    rows = get(ds, f"/news/cluster_copies.json?_shape=array&cluster_id={ids['cluster:cmg']}").json()
+    assert [r["copy_id"] for r in rows] == [ids["dainik"], ids["monitor"]]
+    rows = get(ds, "/news/search_articles.json?_shape=array&q=taobao").json()
+    assert {r["outlet"] for r in rows} == {"reuters", "whenitson.com"}
+
+
+def test_served_connections_cannot_write(fixture):
+    path, _ = fixture
+    for immutable in (False, True):
+        ds = make_datasette(path, immutable=immutable)
+        db = ds.get_database("news")
+        assert db.is_mutable is not immutable
+
+        async def write():
+            await db.execute("update articles set title = 'changed'")
+
+        with pytest.raises(Exception, match="readonly|read-only|not authorized|write"):
+            asyncio.run(write())
+    assert ARTICLES["cmg"]["title"] in {r[0] for r in __import__("sqlite3").connect(path).execute("select title from articles")}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(fixture):
+    path, ids = fixture
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "syndtrack", "--db", str(path), "serve", "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/-/versions.json", timeout=2):
+                break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail("syndtrack serve did not start: " + (proc.stdout.read() or ""))
+            time.sleep(0.2)
+    try:
+        yield base, ids
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def render_dom(url: str, profile: Path) -> str:
+    """The page as chromium rendered it (DOM after scripts ran)."""
+    out = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+         f"--user-data-dir={profile}", "--virtual-time-budget=3000", "--dump-dom", url],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    return out.stdout
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+def test_browser_shows_clusters_view_and_canned_query(server, tmp_path):
+    base, ids = server
+    assert base.startswith("http://127.0.0.1:")  # the default host: local only
+    dom = render_dom(f"{base}/news/cluster_summary", tmp_path / "profile")
+    assert "Clusters: each story and its copies" in dom
+    assert ARTICLES["cmg"]["title"] in dom and "Louis Vuitton" in dom
+    # Facets from the metadata, rendered with their counts.
+    assert 'id="facet-origin_outlet"' in dom and 'id="facet-state_media"' in dom
+    assert "dainiksaveratimes.com,southasia-monitor.example" in dom or "southasia-monitor.example,dainiksaveratimes.com" in dom
+    # Column docs from the metadata.
+    assert "Share of copies that credited the source" in dom
+
+    dom = render_dom(f"{base}/news/republishers_of_state_media", tmp_path / "profile")
+    assert "Who republishes state media" in dom
+    assert "Dainik Savera Times" in dom and "news.portal.example" in dom
+    assert "whenitson.com" not in dom  # Reuters is not state media
+
+    dom = render_dom(f"{base}/news/cluster_copies?cluster_id={ids['cluster:cmg']}", tmp_path / "profile")
+    assert "(Courtesy-China Media Group, Beijing)" in dom
+    assert ARTICLES["monitor"]["url"] in dom
