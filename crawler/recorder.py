@@ -1,0 +1,192 @@
+"""Everything a crawl writes to SQLite: articles, evidence, URL state, errors, the run row.
+
+One :class:`CrawlRecorder` per crawl, shared by the spider (which asks what
+is known about a URL), the item pipeline (which hands it articles) and the
+error handlers. Writes are buffered and land in batches, each in one
+transaction, so a crash loses at most one batch and never half-writes a row.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from typing import Any, Mapping
+
+from scrapy import signals
+
+from syndtrack.articles import ArticleStore, StoreCounts
+from syndtrack.db import open_db, utcnow
+
+logger = logging.getLogger(__name__)
+
+STATE_COLUMNS = ("url", "outlet", "kind", "status", "etag", "last_modified", "links", "first_seen", "last_checked", "last_changed")
+
+
+class CrawlRecorder:
+    @classmethod
+    def of(cls, crawler) -> "CrawlRecorder":
+        """The recorder of this crawl, created on first use."""
+        recorder = getattr(crawler, "syndtrack_recorder", None)
+        if recorder is None:
+            recorder = cls(crawler)
+            crawler.syndtrack_recorder = recorder
+        return recorder
+
+    def __init__(self, crawler):
+        settings = crawler.settings
+        self.crawler = crawler
+        self.db_path = settings.get("SYNDTRACK_DB")
+        self.run_id = settings.getint("SYNDTRACK_RUN_ID") or None
+        self.batch_size = settings.getint("SYNDTRACK_BATCH_SIZE", 50)
+        self.progress = settings.getbool("SYNDTRACK_PROGRESS")
+        self.db = None
+        self.store: ArticleStore | None = None
+        self.counts = StoreCounts()
+        self.errors = 0
+        self._articles: list[dict[str, Any]] = []
+        self._evidence: dict[str, dict[str, Any]] = {}
+        self._states: dict[str, dict[str, Any]] = {}
+        self._error_rows: list[dict[str, Any]] = []
+        self.known: dict[str, dict[str, Any]] = {}
+        crawler.signals.connect(self.close, signal=signals.spider_closed)
+
+    @property
+    def stats(self):
+        # Scrapy sets crawler.stats only when the crawl starts.
+        return self.crawler.stats
+
+    # -- lifecycle -----------------------------------------------------------
+
+    def open(self, registry: Mapping[str, Mapping[str, Any]], slugs: list[str]) -> None:
+        from crawler.registry import sync_outlets
+
+        if self.db is not None:
+            return
+        self.db = open_db(self.db_path)
+        self.store = ArticleStore(self.db)
+        sync_outlets(self.db, registry)
+        with self.db.atomic():
+            if self.run_id is None:
+                self.run_id = self.db["crawl_runs"].insert(
+                    {"started": utcnow(), "outlets": json.dumps(slugs), "status": "running"}
+                ).last_pk
+            else:
+                self.db["crawl_runs"].update(self.run_id, {"outlets": json.dumps(slugs), "status": "running"})
+        # The whole URL state in memory: fine for a machine's worth of outlets;
+        # the scale path moves it to scrapy-redis' seen-set (DESIGN.md).
+        placeholders = ",".join("?" * len(slugs)) or "''"
+        for row in self.db.query(
+            f"select url, outlet, kind, status, etag, last_modified, links, first_seen, last_checked "
+            f"from crawl_urls where outlet in ({placeholders})",
+            slugs,
+        ):
+            self.known[row["url"]] = row
+        logger.info("run %s: %d outlets, %d known URLs", self.run_id, len(slugs), len(self.known))
+
+    def close(self, spider, reason: str) -> None:
+        if self.db is None:
+            return
+        self.flush()
+        stats = self.stats.get_stats()
+        ok = stats.get("syndtrack/responses_ok", 0)
+        status = "finished" if reason == "finished" and (ok > 0 or self.errors == 0) else "failed"
+        self.stats.set_value("syndtrack/status", status)
+        row = {
+            "finished": utcnow(),
+            "pages_fetched": stats.get("downloader/response_count", 0),
+            "articles_new": self.counts.new,
+            "articles_updated": self.counts.updated,
+            "articles_unchanged": self.counts.unchanged,
+            "errors": self.errors,
+            "status": status,
+            "stats": json.dumps(stats, default=str, sort_keys=True),
+        }
+        with self.db.atomic():
+            self.db["crawl_runs"].update(self.run_id, row)
+        self._say(f"crawl run {self.run_id} {status} ({reason})")
+        self.db.close()
+        self.db = None
+
+    # -- what the spider asks and tells ---------------------------------------
+
+    def state(self, url: str) -> dict[str, Any] | None:
+        return self._states.get(url) or self.known.get(url)
+
+    def remember(self, url: str, outlet: str, kind: str, *, status: int | None = None, etag: str | None = None,
+                 last_modified: str | None = None, links: list | None = None, changed: bool = True) -> None:
+        """Record what a response told us about ``url`` (lands with the next batch)."""
+        now = utcnow()
+        old = self.state(url) or {}
+        row = {
+            "url": url,
+            "outlet": outlet,
+            "kind": kind,
+            "status": status,
+            "etag": etag if etag is not None else old.get("etag"),
+            "last_modified": last_modified if last_modified is not None else old.get("last_modified"),
+            "links": json.dumps(links) if links is not None else old.get("links"),
+            "first_seen": old.get("first_seen") or now,
+            "last_checked": now,
+            "last_changed": now if changed or not old else old.get("last_changed"),
+            "run_id": self.run_id,
+        }
+        self._states[url] = row
+        if len(self._states) >= self.batch_size * 4:
+            self.flush()
+
+    def not_modified(self, url: str, outlet: str, kind: str, status: int = 304) -> None:
+        self.remember(url, outlet, kind, status=status, changed=False)
+        if kind == "article":
+            self.counts.unchanged += 1
+            self.stats.inc_value("syndtrack/articles/not_modified")
+
+    def error(self, url: str, outlet: str | None, reason: str, status: int | None = None, kind: str = "error") -> None:
+        """Count, log and record one failed URL; nothing stored is touched."""
+        self.errors += 1
+        self.stats.inc_value("syndtrack/errors")
+        self.stats.inc_value(f"syndtrack/errors/{kind}")
+        logger.warning("%s: %s%s: %s", outlet or "-", url, f" [{status}]" if status else "", reason)
+        self._error_rows.append(
+            {"run_id": self.run_id, "url": url, "outlet": outlet, "status": status, "reason": reason, "at": utcnow()}
+        )
+        if len(self._error_rows) >= self.batch_size:
+            self.flush()
+
+    def add_article(self, row: dict[str, Any], evidence: dict[str, Any], state: dict[str, Any]) -> None:
+        evidence = {**evidence, "run_id": self.run_id}
+        self._articles.append(row)
+        self._evidence[row["url"]] = evidence
+        self.remember(**state)
+        if len(self._articles) >= self.batch_size:
+            self.flush()
+
+    # -- writing ---------------------------------------------------------------
+
+    def flush(self) -> None:
+        if self.db is None:
+            return
+        if self._articles:
+            counts = self.store.store_batch(self._articles, evidence=self._evidence)
+            self.counts.add(counts)
+            for name in ("new", "updated", "unchanged"):
+                self.stats.inc_value(f"syndtrack/articles/{name}", getattr(counts, name))
+            self._articles, self._evidence = [], {}
+        if self._states or self._error_rows:
+            with self.db.atomic():
+                if self._states:
+                    self.db["crawl_urls"].upsert_all(list(self._states.values()), pk="url")
+                if self._error_rows:
+                    self.db["crawl_errors"].insert_all(self._error_rows)
+            self.known.update(self._states)
+            self._states, self._error_rows = {}, []
+        self._say(
+            f"{self.stats.get_value('downloader/response_count', 0)} pages fetched; articles: "
+            f"{self.counts.new} new, {self.counts.updated} updated, {self.counts.unchanged} unchanged; "
+            f"{self.errors} errors"
+        )
+
+    def _say(self, line: str) -> None:
+        logger.info(line)
+        if self.progress:
+            print(f"crawl: {line}", file=sys.stderr, flush=True)

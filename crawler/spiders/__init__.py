@@ -1,0 +1,1 @@
+"""Spiders of the syndtrack crawler: one, ``outlets``, driven by the outlet registry."""

@@ -1,0 +1,149 @@
+"""Crawl the outlet registry into the database: the Python API behind ``syndtrack crawl``.
+
+    >>> from syndtrack.crawl import crawl
+    >>> result = crawl("news.db", outlet_slugs=["cgtn"])      # doctest: +SKIP
+    >>> result.status, result.articles_new                     # doctest: +SKIP
+    ('finished', 42)
+
+The Scrapy crawl runs in a child process (``python -m crawler.runner``): a
+Twisted reactor cannot be restarted, and tests, ``syndtrack run`` and
+``syndtrack demo`` call :func:`crawl` many times in one process. The parent
+validates the registry first (so a bad file fails fast, with every problem
+named), writes the ``crawl_runs`` row the child fills in, and marks the run
+failed if the child dies.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from crawler.registry import RegistryError, load_registry as _load_registry, sync_outlets
+from syndtrack.db import open_db, utcnow
+
+__all__ = ["CrawlResult", "CrawlError", "RegistryError", "crawl", "load_registry"]
+
+
+class CrawlError(RuntimeError):
+    """A crawl that could not start (bad registry, unknown outlet)."""
+
+
+@dataclass
+class CrawlResult:
+    run_id: int
+    pages_fetched: int
+    articles_new: int
+    articles_updated: int
+    articles_unchanged: int
+    errors: int
+    status: str
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "finished"
+
+    def summary(self) -> str:
+        return (
+            f"crawl run {self.run_id} {self.status}: {self.pages_fetched} pages fetched, "
+            f"{self.articles_new} new, {self.articles_updated} updated, {self.articles_unchanged} unchanged articles, "
+            f"{self.errors} errors"
+        )
+
+
+def load_registry(outlets_file: str | os.PathLike | None = None, use_default: bool = True) -> dict[str, dict[str, Any]]:
+    """The outlet registry: slug -> outlet dict (DESIGN.md keys plus download_delay, max_age_days, domains)."""
+    return _load_registry(outlets_file, use_default=use_default)
+
+
+def crawl(
+    db_path: str | os.PathLike,
+    *,
+    outlets_file: str | os.PathLike | None = None,
+    outlet_slugs: list[str] | None = None,
+    use_default_outlets: bool = True,
+    settings: Mapping[str, Any] | None = None,
+    verbose: bool = False,
+    log_file: str | os.PathLike | None = None,
+    progress: bool = False,
+) -> CrawlResult:
+    """Crawl the registry (or the outlets named in ``outlet_slugs``) into ``db_path``.
+
+    ``settings`` overrides Scrapy/syndtrack settings (e.g. ``{"DOWNLOAD_DELAY": 0}``).
+    Scrapy's log goes to ``log_file`` at INFO, else to stderr at WARNING
+    (INFO with ``verbose``). ``progress`` prints a line per stored batch on
+    stderr. Raises :class:`RegistryError` or :class:`CrawlError` before
+    crawling when the registry or the outlet list is wrong; otherwise returns
+    what the run did, with ``status`` "finished" or "failed".
+    """
+    registry = _load_registry(outlets_file, use_default=use_default_outlets)
+    if not registry:
+        raise CrawlError("the outlet registry is empty")
+    slugs = list(outlet_slugs or [])
+    unknown = [s for s in slugs if s not in registry]
+    if unknown:
+        raise CrawlError(f"unknown outlet(s): {', '.join(unknown)} (see: syndtrack outlets)")
+
+    db_path = os.path.abspath(db_path)
+    db = open_db(db_path)
+    try:
+        sync_outlets(db, registry)
+        with db.atomic():
+            run_id = db["crawl_runs"].insert(
+                {"started": utcnow(), "outlets": json.dumps(slugs or list(registry)), "status": "running"}
+            ).last_pk
+    finally:
+        db.close()
+
+    child_settings: dict[str, Any] = {
+        "SYNDTRACK_DB": db_path,
+        "SYNDTRACK_OUTLETS_FILE": os.path.abspath(outlets_file) if outlets_file else None,
+        "SYNDTRACK_USE_DEFAULT_OUTLETS": use_default_outlets,
+        "SYNDTRACK_RUN_ID": run_id,
+        "SYNDTRACK_PROGRESS": progress,
+        "LOG_LEVEL": "INFO" if (verbose or log_file) else "WARNING",
+    }
+    if log_file:
+        child_settings["LOG_FILE"] = os.path.abspath(log_file)
+    child_settings.update(settings or {})
+    spec = {"outlets": slugs, "settings": child_settings}
+    env = dict(os.environ)
+    # The child must import this very checkout of syndtrack and crawler.
+    root = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.pop("SCRAPY_SETTINGS_MODULE", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "crawler.runner"],
+        input=json.dumps(spec),
+        text=True,
+        env=env,
+    )
+    return _finish(db_path, run_id, proc.returncode)
+
+
+def _finish(db_path: str, run_id: int, returncode: int) -> CrawlResult:
+    db = open_db(db_path)
+    try:
+        row = db["crawl_runs"].get(run_id)
+        if returncode != 0 or row["status"] == "running":
+            # The child died before it could close the run: say so, keep what it stored.
+            stats = json.loads(row["stats"] or "{}")
+            stats["syndtrack/child_exit_code"] = returncode
+            with db.atomic():
+                db["crawl_runs"].update(run_id, {"status": "failed", "finished": utcnow(), "stats": json.dumps(stats)})
+            row = db["crawl_runs"].get(run_id)
+        return CrawlResult(
+            run_id=run_id,
+            pages_fetched=row["pages_fetched"] or 0,
+            articles_new=row["articles_new"] or 0,
+            articles_updated=row["articles_updated"] or 0,
+            articles_unchanged=row["articles_unchanged"] or 0,
+            errors=row["errors"] or 0,
+            status=row["status"],
+        )
+    finally:
+        db.close()
