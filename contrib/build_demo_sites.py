@@ -365,9 +365,9 @@ def registry_toml(sites: list[Site]) -> str:
         out.append(f"state_media = {'true' if s.state_media else 'false'}")
         if s.owner:
             out.append(f"owner = {json.dumps(s.owner, ensure_ascii=False)}")
-        # Local demo server: no politeness delay needed, and the texts are old.
+        # A local demo server needs no politeness delay. No max_age_days: the
+        # texts are years old and must not be skipped as stale.
         out.append("download_delay = 0")
-        out.append("max_age_days = 0")
         out.append("")
     return "\n".join(out)
 

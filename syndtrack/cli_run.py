@@ -101,11 +101,12 @@ def plain_log(message: str) -> None:
 @click.option("--default-outlets/--no-default-outlets", default=True, show_default=True, help="Include the registry that ships with syndtrack.")
 @click.option("--wait/--no-wait", default=False, show_default=True, help="If another run holds the lock: wait for it, or exit at once with status 75.")
 @click.option("--timeout", type=float, default=3600, show_default=True, help="With --wait: give up (status 75) after this many seconds.")
+@click.option("--crawl/--no-crawl", "do_crawl", default=True, show_default=True, help="--no-crawl only clusters, under the same lock (for crawls run by scrapyd).")
 @click.option("--full", is_flag=True, help="Rebuild all clusters instead of clustering only what is new.")
 @click.option("--progress/--no-progress", default=None, help="Progress display (default: only when stderr is a terminal).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the one-line summary.")
 @click.pass_context
-def run_command(ctx, outlets_file, outlet_slugs, default_outlets, wait, timeout, full, progress, quiet):
+def run_command(ctx, outlets_file, outlet_slugs, default_outlets, wait, timeout, do_crawl, full, progress, quiet):
     """Crawl, then cluster what is new: the command for cron and systemd timers.
 
     Holds a lock next to the database (DB.lock) for the whole run, so timer
@@ -149,6 +150,9 @@ def run_command(ctx, outlets_file, outlet_slugs, default_outlets, wait, timeout,
             outlet_slugs=list(outlet_slugs),
             use_default_outlets=default_outlets,
             full=full,
+            crawl=do_crawl,
+            # Off a terminal, the crawl's own line per stored batch is the plain log.
+            crawl_options={"progress": not show_progress and not quiet} if do_crawl else None,
             wait=wait,
             timeout=timeout,
             log=logged,

@@ -177,7 +177,9 @@ def run(
     outlet_slugs: list[str] | None = None,
     use_default_outlets: bool = True,
     settings: dict | None = None,
+    crawl_options: dict | None = None,
     full: bool = False,
+    crawl: bool = True,
     wait: bool = False,
     timeout: float | None = 3600,
     crawl_fn: Callable[..., Any] | None = None,
@@ -193,10 +195,12 @@ def run(
     :func:`syndtrack.crawl.crawl` and :func:`syndtrack.clustering.cluster`;
     pass others to run something else under the same lock and log.
     ``wait=True`` waits up to ``timeout`` seconds (None: forever) for the lock.
+    ``crawl_options`` are extra keyword arguments for the crawl (e.g. ``progress=True``).
+    ``crawl=False`` only clusters, under the same lock (for crawls run by scrapyd).
     """
     db_path = os.fspath(db_path)
     log = log or (lambda message: None)
-    if crawl_fn is None:
+    if crawl_fn is None and crawl:
         check_outlets(outlets_file, outlet_slugs, use_default_outlets)
         crawl_fn = _default_crawl
     cluster_fn = cluster_fn or _default_cluster
@@ -224,24 +228,17 @@ def run(
         _append_log(log_path(db_path), {"event": "start", "started": result.started, **base,
                                         "outlets_file": os.fspath(outlets_file) if outlets_file else None,
                                         "outlets": outlet_slugs or None})
-        log("crawl started")
         crawl_failed = False
-        try:
-            crawl_result = crawl_fn(
-                db_path,
+        if crawl:
+            log("crawl started")
+            crawl_failed = _crawl_step(result, crawl_fn, db_path, dict(
                 outlets_file=outlets_file,
                 outlet_slugs=outlet_slugs or None,
                 use_default_outlets=use_default_outlets,
                 settings=settings,
-            )
-            result.crawl = _as_dict(crawl_result)
-            if result.crawl.get("status") == "failed":
-                crawl_failed = True
-                result.errors.append(f"crawl #{result.crawl.get('run_id')} failed")
-        except Exception as exc:  # reported in the log and the exit status, never a traceback in cron mail
-            crawl_failed = True
-            result.errors.append(f"crawl failed: {type(exc).__name__}: {exc}")
-        log(f"crawl {'failed' if crawl_failed else 'finished'}")
+                **(crawl_options or {}),
+            ))
+            log(f"crawl {'failed' if crawl_failed else 'finished'}")
 
         # Cluster even after a failed crawl: what did land should not wait a
         # whole schedule period to be matched.
@@ -264,6 +261,20 @@ def run(
     finally:
         lock.release()
     return result
+
+
+def _crawl_step(result: RunResult, crawl_fn, db_path, kwargs: dict) -> bool:
+    """Run the crawl into ``result``; True when it failed."""
+    try:
+        crawl_result = crawl_fn(db_path, **kwargs)
+    except Exception as exc:  # reported in the log and the exit status, never a traceback in cron mail
+        result.errors.append(f"crawl failed: {type(exc).__name__}: {exc}")
+        return True
+    result.crawl = _as_dict(crawl_result)
+    if result.crawl.get("status") == "failed":
+        result.errors.append(f"crawl #{result.crawl.get('run_id')} failed")
+        return True
+    return False
 
 
 def _log_fields(result: RunResult) -> dict:

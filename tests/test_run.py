@@ -147,3 +147,11 @@ def test_overlapping_threads_never_run_together(db_path):
         t.join()
     assert overlaps == []
     assert sorted(results) == [EXIT_OK, EXIT_LOCKED, EXIT_LOCKED]
+
+
+def test_no_crawl_only_clusters_under_the_lock(db_path):
+    calls = []
+    result = run(db_path, crawl=False, crawl_fn=stand_in_crawl(calls), cluster_fn=stand_in_cluster(calls))
+    assert result.exit_code == EXIT_OK
+    assert [c[0] for c in calls] == ["cluster"]
+    assert result.crawl is None and "crawl" not in result.summary()
