@@ -171,3 +171,4 @@ class _import_progress:
 import syndtrack.cli_run  # noqa: E402,F401
 import syndtrack.cli_query  # noqa: E402,F401
 import syndtrack.cli_serve  # noqa: E402,F401
+import syndtrack.cli_report  # noqa: E402,F401

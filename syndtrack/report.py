@@ -1,0 +1,358 @@
+"""A self-contained HTML report: charts and evidence tables in one file that works offline.
+
+Charts are drawn with matplotlib's Agg backend and inlined as SVG (text stays
+text, so the file is searchable and prints sharply); ``png_dir`` also gets a
+PNG of each chart for slides. Nothing in the file loads anything: no script,
+no stylesheet, no font, no image from elsewhere. The only URLs are links to
+the evidence (article pages), and only http(s) ones are made into links.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from syndtrack import __version__, queries
+
+# Lag buckets, in hours: how fast a story travels matters at these scales.
+LAG_BUCKETS = [(0, 1, "< 1 h"), (1, 6, "1-6 h"), (6, 24, "6-24 h"), (24, 72, "1-3 d"), (72, 168, "3-7 d"),
+               (168, 720, "1-4 wk"), (720, float("inf"), "> 4 wk")]
+TOP_SOURCES = 6
+CREDITED_COLOR, UNCREDITED_COLOR, UNKNOWN_COLOR = "#4c72b0", "#dd5544", "#bbbbbb"
+
+
+@dataclass
+class Chart:
+    slug: str
+    title: str
+    caption: str
+    svg: str = ""
+    png: Path | None = None
+
+
+@dataclass
+class ReportResult:
+    out: Path
+    charts: list[Chart] = field(default_factory=list)
+    republications: int = 0
+    clusters: int = 0
+
+    @property
+    def pngs(self) -> list[Path]:
+        return [c.png for c in self.charts if c.png]
+
+
+def build_report(db: Database, out: str | Path, *, png_dir: str | Path | None = None,
+                 filters: queries.Filters | None = None, top: int = 15) -> ReportResult:
+    """Write the report to ``out`` (and PNGs to ``png_dir``); returns what was made."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    filters = filters or queries.Filters()
+    out = Path(out)
+    reps = [r for r in queries.republications(db, filters=filters) if not r["same_outlet"]]
+    clusters = queries.clusters(db, sort="size", limit=top, filters=filters)
+    outlets = queries.outlet_report(db, limit=top * 2, filters=filters)
+    uncredited = [r for r in reps if r["credited"] == 0 and r["state_media"] == 1][: top * 3]
+    totals = _totals(db, reps)
+
+    charts = [
+        Chart("republications_over_time", "Republications over time, by state-media source",
+              "Copies of state-media stories found, by the date the copy was published."),
+        Chart("top_republishers", "Top republishing outlets",
+              "Copies each outlet carried (any source), split by whether the copy credited the source."),
+        Chart("lag_distribution", "How fast copies appear",
+              "Time from the origin's publication to the copy's, for every copy with both dates."),
+        Chart("credited_vs_uncredited", "Credited vs uncredited, by source",
+              "Whether copies named their source (credit line or source link), per source outlet."),
+    ]
+    drawers = {"republications_over_time": _over_time, "top_republishers": _top_republishers,
+               "lag_distribution": _lags, "credited_vs_uncredited": _credited}
+    if png_dir:
+        png_dir = Path(png_dir)
+        png_dir.mkdir(parents=True, exist_ok=True)
+    for chart in charts:
+        fig = drawers[chart.slug](reps, top)
+        chart.svg = _svg(fig)
+        if png_dir:
+            chart.png = png_dir / f"{chart.slug}.png"
+            fig.savefig(chart.png, dpi=150, bbox_inches="tight")
+
+    doc = _html(charts, clusters, outlets, uncredited, totals, filters)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(doc, encoding="utf-8")
+    tmp.replace(out)
+    return ReportResult(out=out, charts=charts, republications=len(reps), clusters=totals["clusters"])
+
+
+def _totals(db: Database, reps: list[dict]) -> dict:
+    state = [r for r in reps if r["state_media"] == 1]
+    return {
+        "articles": db["articles"].count,
+        "clusters": len({r["cluster_id"] for r in reps}),
+        "republications": len(reps),
+        "state_media_republications": len(state),
+        "republishing_outlets": len({r["copy_outlet"] for r in state}),
+        "uncredited_share": (sum(1 for r in state if r["credited"] == 0) / len(state)) if state else None,
+    }
+
+
+# -- charts ---------------------------------------------------------------------------------
+
+
+def _figure(height=3.6):
+    from matplotlib.figure import Figure
+
+    from matplotlib.ticker import MaxNLocator
+
+    fig = Figure(figsize=(8, height), layout="constrained")
+    ax = fig.add_subplot()
+    # Counts of copies: whole numbers on whichever axis counts.
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    return fig, ax
+
+
+def _empty(ax, message="no republications in this selection"):
+    ax.text(0.5, 0.5, message, ha="center", va="center", color="#777", transform=ax.transAxes)
+    ax.set_axis_off()
+
+
+def _parse(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _bin(dates: list[datetime]):
+    """Day, week or month bins, whichever gives a readable number of bars."""
+    span = (max(dates) - min(dates)).days
+    if span <= 45:
+        return "day", lambda d: d.strftime("%Y-%m-%d")
+    if span <= 365:
+        return "week", lambda d: d.strftime("%G-W%V")
+    return "month", lambda d: d.strftime("%Y-%m")
+
+
+def _all_bins(first: datetime, last: datetime, key) -> list[str]:
+    """Every bin from first to last, empty ones included, so gaps in time show as gaps."""
+    labels, day = [], first
+    while day <= last + timedelta(days=1):
+        label = key(day)
+        if not labels or labels[-1] != label:
+            labels.append(label)
+        day += timedelta(days=1)
+    if labels and labels[-1] > key(last):
+        labels.pop()
+    return labels
+
+
+def _over_time(reps, top):
+    fig, ax = _figure()
+    rows = [(r, _parse(r["copy_published"])) for r in reps if r["state_media"] == 1]
+    rows = [(r, d) for r, d in rows if d]
+    if not rows:
+        _empty(ax, "no dated copies of state-media stories in this selection")
+        return fig
+    unit, key = _bin([d for _, d in rows])
+    sources = [s for s, _ in Counter(r["origin_outlet"] for r, _ in rows).most_common(TOP_SOURCES)]
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for r, d in rows:
+        counts[r["origin_outlet"] if r["origin_outlet"] in sources else "other"][key(d)] += 1
+    labels = _all_bins(min(d for _, d in rows), max(d for _, d in rows), key)
+    bottom = [0] * len(labels)
+    for source in sources + (["other"] if "other" in counts else []):
+        values = [counts[source][b] for b in labels]
+        ax.bar(range(len(labels)), values, bottom=bottom, label=source, width=0.8)
+        bottom = [a + b for a, b in zip(bottom, values)]
+    step = max(1, len(labels) // 12)
+    ax.set_xticks(range(0, len(labels), step), labels[::step], rotation=45, ha="right", fontsize=8)
+    ax.set_ylabel(f"copies per {unit}")
+    ax.legend(title="source", fontsize=8, frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig
+
+
+def _top_republishers(reps, top):
+    fig, ax = _figure(height=max(2.5, 0.3 * min(top, 20) + 1))
+    if _credit_bars(ax, reps, "copy_outlet", top, horizontal=True):
+        ax.set_xlabel("copies")
+    return fig
+
+
+def _lags(reps, top):
+    fig, ax = _figure(height=3)
+    lags = [r["lag_seconds"] / 3600 for r in reps if r["lag_seconds"] is not None and r["lag_seconds"] >= 0]
+    if not lags:
+        _empty(ax, "no copy with both publication dates in this selection")
+        return fig
+    counts = [sum(1 for h in lags if lo <= h < hi) for lo, hi, _ in LAG_BUCKETS]
+    ax.bar([label for _, _, label in LAG_BUCKETS], counts, color="#55a868")
+    ax.set_ylabel("copies")
+    ax.set_xlabel("lag behind the origin")
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig
+
+
+def _credited(reps, top):
+    fig, ax = _figure(height=3)
+    if _credit_bars(ax, reps, "origin_outlet", top, horizontal=False):
+        ax.set_ylabel("copies")
+        ax.set_xlabel("source outlet")
+        ax.tick_params(axis="x", labelrotation=30)
+    return fig
+
+
+def _credit_bars(ax, reps, column: str, top: int, *, horizontal: bool) -> bool:
+    """Copies per value of ``column``, stacked credited / uncredited / unknown; False when empty."""
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for r in reps:
+        counts[r[column] or "?"][_credit_key(r["credited"])] += 1
+    if not counts:
+        _empty(ax)
+        return False
+    names = sorted(counts, key=lambda n: (-sum(counts[n].values()), n))[:top]
+    if horizontal:
+        names.reverse()  # largest on top
+    base = [0] * len(names)
+    for kind, color in (("credited", CREDITED_COLOR), ("uncredited", UNCREDITED_COLOR), ("unknown", UNKNOWN_COLOR)):
+        values = [counts[n][kind] for n in names]
+        if any(values):
+            if horizontal:
+                ax.barh(names, values, left=base, color=color, label=kind)
+            else:
+                ax.bar(names, values, bottom=base, color=color, label=kind)
+            base = [a + b for a, b in zip(base, values)]
+    ax.legend(fontsize=8, frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    return True
+
+
+def _credit_key(credited) -> str:
+    return {1: "credited", 0: "uncredited"}.get(credited, "unknown")
+
+
+_SVG_START = re.compile(r"^.*?(?=<svg\b)", re.S)
+_SVG_NOISE = re.compile(r"<metadata>.*?</metadata>|\s+xmlns(?::\w+)?=\"[^\"]*\"", re.S)
+
+
+def _svg(fig) -> str:
+    """The figure as an inline <svg>: no XML prolog, DOCTYPE, RDF metadata or namespace URLs
+    (the HTML parser knows SVG without them, and they would be the only URLs in the file
+    that are not evidence)."""
+    import matplotlib
+
+    buf = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        fig.savefig(buf, format="svg", bbox_inches="tight")
+    svg = _SVG_START.sub("", buf.getvalue(), count=1)
+    return _SVG_NOISE.sub("", svg).strip()
+
+
+# -- the document ---------------------------------------------------------------------------
+
+_CSS = """
+body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2em auto;max-width:1100px;padding:0 1em;color:#222}
+h1{font-size:1.6em;margin-bottom:.2em}h2{margin-top:2em;border-bottom:1px solid #ddd;padding-bottom:.2em}
+.meta{color:#666}.figures{display:flex;flex-wrap:wrap;gap:1em}.kpi{border:1px solid #ddd;border-radius:6px;padding:.6em 1em}
+.kpi b{display:block;font-size:1.5em}figure{margin:1em 0}figcaption{color:#555;font-size:.9em}
+figure svg{max-width:100%;height:auto}table{border-collapse:collapse;width:100%;font-size:.9em}
+th,td{border-bottom:1px solid #eee;padding:.3em .5em;text-align:left;vertical-align:top}th{background:#f6f6f6}
+td.n{text-align:right;font-variant-numeric:tabular-nums}.no{color:#c0392b;font-weight:600}code{font-size:.9em}
+"""
+
+
+def _e(value) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+def _link(url, text=None) -> str:
+    """A link to evidence; anything but an http(s) URL stays plain text."""
+    label = _e(text if text is not None else url)
+    if isinstance(url, str) and url.startswith(("http://", "https://")):
+        return f'<a href="{_e(url)}" rel="noreferrer noopener">{label}</a>'
+    return label
+
+
+def _pct(v) -> str:
+    return "" if v is None else f"{100 * v:.0f}%"
+
+
+def _date(v) -> str:
+    return _e((v or "")[:16].replace("T", " "))
+
+
+def _table(headers: list[str], rows: list[list[str]], numeric: set[int] = frozenset()) -> str:
+    if not rows:
+        return "<p class=meta>Nothing in this selection.</p>"
+    head = "".join(f"<th>{_e(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f'<td class="n">{c}</td>' if i in numeric else f"<td>{c}</td>" for i, c in enumerate(r)) + "</tr>"
+        for r in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _html(charts, clusters, outlets, uncredited, totals, filters) -> str:
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    selection = ", ".join(
+        f"{k} {v}" for k, v in (("outlet", filters.outlet), ("since", filters.since), ("until", filters.until),
+                                 ("state media", filters.state_media)) if v is not None
+    ) or "everything in the database"
+    kpis = [
+        ("articles", totals["articles"]), ("stories republished", totals["clusters"]),
+        ("copies found", totals["republications"]), ("copies of state media", totals["state_media_republications"]),
+        ("outlets carrying state media", totals["republishing_outlets"]),
+        ("state-media copies uncredited", _pct(totals["uncredited_share"]) or "n/a"),
+    ]
+    parts = [
+        "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>",
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>syndtrack report {now}</title><style>{_CSS}</style></head><body>",
+        "<h1>Who republishes state media</h1>",
+        f"<p class=meta>syndtrack {_e(__version__)} report, made {now}. Selection: {_e(selection)}. "
+        "Every row links to the article pages (the evidence); cluster ids open in "
+        "<code>syndtrack show ID</code> with the aligned passages.</p>",
+        '<div class="figures">' + "".join(f'<div class="kpi"><b>{_e(v)}</b>{_e(k)}</div>' for k, v in kpis) + "</div>",
+    ]
+    for c in charts:
+        parts.append(f'<h2 id="{c.slug}">{_e(c.title)}</h2><figure data-chart="{c.slug}">{c.svg}'
+                     f"<figcaption>{_e(c.caption)}</figcaption></figure>")
+    parts.append('<h2 id="clusters">Largest clusters</h2>')
+    parts.append(_table(
+        ["cluster", "origin", "outlet", "published", "copies", "outlets", "carried by", "credited"],
+        [[_e(c["id"]), _link(c["origin_url"], c["origin_title"] or c["origin_url"]), _e(c["origin_outlet"]),
+          _date(c["origin_published"]), _e(c["copies"]), _e(c["outlets"]), _e((c["copy_outlets"] or "").replace(",", ", ")),
+          _pct(c["credited_share"])] for c in clusters],
+        numeric={0, 4, 5, 7},
+    ))
+    parts.append('<h2 id="outlets">Outlets and their sources</h2>')
+    parts.append(_table(
+        ["outlet", "source", "state media", "copies", "stories", "uncredited", "median lag (h)", "coverage"],
+        [[_e(o["outlet_name"] or o["outlet"]), _e(o["source_name"] or o["source"]), "yes" if o["state_media"] else "",
+          _e(o["republications"]), _e(o["stories"]), _pct(o["uncredited_share"]), _e(o["median_lag_hours"]),
+          _pct(o["avg_coverage"])] for o in outlets],
+        numeric={3, 4, 5, 6, 7},
+    ))
+    parts.append('<h2 id="uncredited">Latest uncredited copies of state-media stories</h2>')
+    parts.append(_table(
+        ["published", "outlet", "copy", "origin", "lag (h)", "coverage", "cluster"],
+        [[_date(r["copy_published"]), _e(r["copy_outlet"]), _link(r["copy_url"], r["copy_title"] or r["copy_url"]),
+          _link(r["origin_url"], r["origin_outlet"]), _e(r["lag_hours"]), _pct(r["coverage"]), _e(r["cluster_id"])]
+         for r in uncredited],
+        numeric={4, 5, 6},
+    ))
+    parts.append("</body></html>\n")
+    return "\n".join(parts)

@@ -1,0 +1,130 @@
+"""``syndtrack report``: one self-contained HTML file with charts and evidence links, plus PNGs."""
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from click.testing import CliRunner
+
+from syndtrack.cli import cli
+from syndtrack.db import open_db
+from test_query_fixture import ARTICLES, build_fixture_db
+
+CHARTS = ["republications_over_time", "top_republishers", "lag_distribution", "credited_vs_uncredited"]
+
+
+class Resources(HTMLParser):
+    """Everything in a page that a browser would load, and every link."""
+
+    def __init__(self):
+        super().__init__()
+        self.loads, self.links, self.tags, self.charts = [], [], set(), {}
+        self._chart = None
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.add(tag)
+        attrs = dict(attrs)
+        if tag == "a":
+            self.links.append(attrs.get("href"))
+        for key in ("src", "srcset", "data", "poster", "xlink:href", "background"):
+            if attrs.get(key) and not attrs[key].startswith(("#", "data:")):
+                self.loads.append((tag, key, attrs[key]))
+        if tag == "link" or (tag == "image" and attrs.get("href", "#")[:1] != "#"):
+            self.loads.append((tag, "href", attrs.get("href")))
+        if tag == "figure":
+            self._chart = attrs.get("data-chart")
+            self.charts[self._chart] = []
+
+    def handle_endtag(self, tag):
+        if tag == "figure":
+            self._chart = None
+
+    def handle_data(self, data):
+        if self._chart and data.strip():
+            self.charts[self._chart].append(data.strip())
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("report")
+    path = tmp / "f.db"
+    ids = build_fixture_db(path)
+    result = CliRunner().invoke(cli, ["--db", str(path), "report", "--out", str(tmp / "r.html"), "--png-dir", str(tmp / "png")])
+    assert result.exit_code == 0, result.output
+    return path, ids, tmp, (tmp / "r.html").read_text("utf-8"), result.output
+
+
+def test_report_file_and_pngs_are_made(made):
+    _, _, tmp, html, output = made
+    assert "4 charts" in output
+    for name in CHARTS:
+        png = tmp / "png" / f"{name}.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
+        assert str(png) in output
+    assert html.lstrip().startswith("<!DOCTYPE html>")
+
+
+def test_report_loads_nothing_from_the_network(made):
+    path, _, _, html, _ = made
+    page = Resources()
+    page.feed(html)
+    assert page.loads == []
+    assert not {"script", "link", "iframe", "img", "object", "embed"} & page.tags
+    assert "@import" not in html
+    # url(...) only for references inside the page (the charts' clip paths).
+    assert all(ref.startswith("#") for ref in re.findall(r"url\(\s*['\"]?([^)'\"]*)", html))
+    # The only URLs in the file are links to article pages: the evidence.
+    urls = {r[0] for r in open_db(path).execute("select url from articles")}
+    found = set(re.findall(r"https?://[^\s\"'<>]+", html))
+    assert found and found <= urls
+
+
+def test_report_charts_show_the_data(made):
+    _, _, _, html, _ = made
+    page = Resources()
+    page.feed(html)
+    assert set(page.charts) == set(CHARTS)
+    assert html.count("<svg") == 4
+    # Chart text is real text (svg.fonttype none): the outlets and sources are on the axes.
+    top = " ".join(page.charts["top_republishers"])
+    assert {"dainiksaveratimes.com", "southasia-monitor.example", "whenitson.com"} <= set(top.split())
+    assert "reuters" not in top.split()  # re-running its own story is not republishing
+    over_time = " ".join(page.charts["republications_over_time"])
+    assert "cgtn" in over_time and "xinhua" in over_time and "reuters" not in over_time.split()
+    assert "credited" in page.charts["credited_vs_uncredited"] and "uncredited" in page.charts["credited_vs_uncredited"]
+    assert "6-24 h" in page.charts["lag_distribution"]
+
+
+def test_report_tables_link_to_evidence(made):
+    _, ids, _, html, _ = made
+    page = Resources()
+    page.feed(html)
+    # The uncredited state-media copies, with their origins and cluster ids.
+    assert ARTICLES["monitor"]["url"] in page.links and ARTICLES["portal"]["url"] in page.links
+    assert ARTICLES["cmg"]["url"] in page.links
+    assert ARTICLES["dainik"]["url"] not in page.links  # credited: not in the uncredited table
+    assert re.search(rf"<td class=\"n\">{ids['cluster:cmg']}</td>", html)
+    assert "Dainik Savera Times" in html and "50%" in html
+
+
+def test_report_escapes_what_pages_say(tmp_path):
+    path = tmp_path / "f.db"
+    ids = build_fixture_db(path)
+    db = open_db(path)
+    db["articles"].update(ids["cmg"], {"title": '<script>alert("x")</script> & more'})
+    db.close()
+    out = tmp_path / "r.html"
+    result = CliRunner().invoke(cli, ["--db", str(path), "report", "--out", str(out), "--state-media"])
+    assert result.exit_code == 0, result.output
+    html = out.read_text("utf-8")
+    assert "<script>" not in html and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; more" in html
+    assert "Louis Vuitton" not in html  # --state-media leaves the Reuters story out
+
+
+def test_report_on_an_empty_database(tmp_path):
+    out = tmp_path / "empty.html"
+    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "e.db"), "report", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    html = out.read_text("utf-8")
+    assert html.count("<svg") == 4 and "no republications in this selection" in html
+    assert "Nothing in this selection." in html
