@@ -12,6 +12,7 @@ import click
 
 from syndtrack import queries
 from syndtrack.cli import CLIError, cli, get_db
+from syndtrack.cli_crawl import outlets  # the crawler's group; `report` joins `list` and `check`
 from syndtrack.output import format_option, render
 
 
@@ -244,44 +245,34 @@ def _trace_text(result) -> str:
     return "\n".join(lines)
 
 
-def _register_outlets_report():
-    try:
-        from syndtrack.cli_crawl import outlets
-    except ModuleNotFoundError as exc:  # the crawler's commands are not there yet: no group to extend
-        if exc.name != "syndtrack.cli_crawl":
-            raise
-        return
+@outlets.command(name="report")
+@click.option("--sort", type=click.Choice(["republications", "uncredited", "lag"]), default="republications",
+              show_default=True, help="Most republications, highest uncredited share, or fastest first.")
+@limit_option(50)
+@filter_options
+@format_option
+@click.pass_context
+def outlets_report(ctx, sort, limit, outlet, since, until, state_media, fmt):
+    """Which outlets republish which sources: how often, how fast, uncredited.
 
-    @outlets.command(name="report")
-    @click.option("--sort", type=click.Choice(["republications", "uncredited", "lag"]), default="republications",
-                  show_default=True, help="Most republications, highest uncredited share, or fastest first.")
-    @limit_option(50)
-    @filter_options
-    @format_option
-    @click.pass_context
-    def outlets_report(ctx, sort, limit, outlet, since, until, state_media, fmt):
-        """Which outlets republish which sources: how often, how fast, uncredited.
+    One row per (republishing outlet, source outlet): copies carried,
+    distinct stories, how many and what share were uncredited, the median
+    lag behind the source, and the mean coverage. An outlet re-running its
+    own pieces is not counted. --outlet matches either side; dates filter
+    on the copy's publication date; --state-media keeps state-media sources.
 
-        One row per (republishing outlet, source outlet): copies carried,
-        distinct stories, how many and what share were uncredited, the median
-        lag behind the source, and the mean coverage. An outlet re-running its
-        own pieces is not counted. --outlet matches either side; dates filter
-        on the copy's publication date; --state-media keeps state-media sources.
+    Example:
 
-        Example:
-
-            syndtrack outlets report --state-media --sort uncredited
-        """
-        rows = _run(queries.outlet_report, get_db(ctx), limit=limit, sort=sort,
-                    filters=_filters(outlet, since, until, state_media))
-        click.echo(
-            render(
-                rows,
-                fmt,
-                columns=["outlet", "source", "state_media", "republications", "stories", "uncredited",
-                         "uncredited_share", "median_lag_hours", "avg_coverage"],
-            )
+        syndtrack outlets report --state-media --sort uncredited
+    """
+    rows = _run(queries.outlet_report, get_db(ctx), limit=limit, sort=sort,
+                filters=_filters(outlet, since, until, state_media))
+    click.echo(
+        render(
+            rows,
+            fmt,
+            columns=["outlet", "source", "state_media", "republications", "stories", "uncredited",
+                     "uncredited_share", "median_lag_hours", "avg_coverage"],
         )
+    )
 
-
-_register_outlets_report()
