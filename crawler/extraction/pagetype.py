@@ -13,7 +13,11 @@ from urllib.parse import urlsplit
 from .metadata import ARTICLE_TYPES, LISTING_TYPES
 
 _LISTING_PATH = re.compile(
-    r"/(?:tags?|topics?|category|categories|section|sections|author|authors|authors?-\w+|search|page)(?:/|$)|/page/\d+/?$|^/?(?:index\.(?:s?html?|php|aspx?))?$",
+    r"/(?:tags?|topics?|category|categories|section|sections|authors?|search|page)(?:/|$)"
+    r"|/page/\d+/?$"
+    # the site root and one-level section indexes (/world/index.htm); deeper index.html
+    # paths are articles on some sites (CNN)
+    r"|^/(?:(?:[\w-]+/)?index(?:_\d+)?\.(?:s?html?|php|aspx?))?$",
     re.I,
 )
 MIN_TOKENS_DECLARED = 25  # an article-typed page can be a short brief

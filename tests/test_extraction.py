@@ -1,0 +1,156 @@
+"""crawler.extraction.extract against real pages (tests/extraction/<name>.json + page)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from crawler.extraction import FIELDS, extract
+from crawler.extraction.attribution import line_kind
+from crawler.extraction.dates import iso
+
+FIXTURES = Path(__file__).parent / "extraction"
+CASES = sorted(p.stem for p in FIXTURES.glob("*.json"))
+
+
+def load(name: str) -> tuple[dict, bytes]:
+    spec = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+    path = FIXTURES / spec["page"]
+    raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    return spec, raw
+
+
+@pytest.fixture(scope="module")
+def extracted():
+    cache = {}
+
+    def get(name):
+        if name not in cache:
+            spec, raw = load(name)
+            cache[name] = (spec, extract(raw, spec["url"], headers=spec.get("headers")))
+        return cache[name]
+
+    return get
+
+
+def test_fixture_set_covers_the_cases_we_promise():
+    assert {"people_xinhua", "autoblog_reuters", "dainik_seed", "chunichi_ja", "section_front"} <= set(CASES)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_regression_page(name, extracted):
+    spec, result = extracted(name)
+    if spec.get("article") is False:
+        assert result is None
+        return
+    assert result is not None
+    assert set(result) == set(FIELDS)
+    for key, value in spec["expected"].items():
+        assert result[key] == value, key
+    for cue in spec["attribution"]:
+        assert cue in result["attribution"]
+    if not spec["attribution"]:
+        assert result["attribution"] == []
+    for snippet in spec["text_contains"]:
+        assert snippet in result["text"]
+    for snippet in spec["text_excludes"]:
+        assert snippet not in result["text"]
+    paragraphs = result["text"].split("\n\n")
+    assert len(paragraphs) >= spec["min_paragraphs"]
+    assert all(p.strip() and "\n" not in p for p in paragraphs)
+
+
+def test_autoblog_source_link_is_the_source_recorded_by_the_plugin(extracted):
+    # index.csv of autoblog-whenitson-2016 records original_link for this post.
+    _, result = extracted("autoblog_reuters")
+    assert result["source_url"] == "http://feeds.reuters.com/~r/reuters/technologyNews/~3/PGsg7KAn9OI/story01.htm"
+    assert [c["kind"] for c in result["attribution"]] == ["source_link"]
+
+
+def test_same_page_as_gb18030_bytes_with_http_charset(extracted):
+    spec, raw = load("people_xinhua")
+    _, expected = extracted("people_xinhua")
+    page = raw.decode("utf-8").encode("gb18030")
+    result = extract(page, spec["url"], headers={b"Content-Type": [b"text/html; charset=GBK"]})
+    assert result["title"] == expected["title"]
+    assert result["text"] == expected["text"]
+
+
+def test_same_page_as_str(extracted):
+    spec, raw = load("dainik_seed")
+    _, expected = extracted("dainik_seed")
+    assert extract(raw.decode("utf-8"), spec["url"]) == expected
+
+
+def test_section_front_on_a_tag_url_is_not_an_article():
+    spec, raw = load("section_front")
+    assert extract(raw, "https://english.news.cn/tag/world/") is None
+
+
+def test_a_listing_url_overrides_article_markup_unless_the_text_is_long():
+    spec, raw = load("dainik_seed")
+    page = raw.decode("utf-8")
+    # keep the first two paragraphs of the commentary: a teaser-sized text
+    head, rest = page.split("<p>", 1)
+    paragraphs = rest.split("<p>")
+    short = head + "<p>" + "<p>".join(paragraphs[:2]) + "</div></article></main></div></body></html>"
+    assert extract(short, spec["url"]) is not None
+    assert extract(short, "https://dainiksaveratimes.com/tag/china/") is None
+    # the whole commentary is long enough to be an article whatever the URL says
+    assert extract(raw, "https://dainiksaveratimes.com/tag/china/") is not None
+
+
+@pytest.mark.parametrize(
+    "page",
+    [b"", b"   ", "<html><body></body></html>", b"<html><head><title>Hi</title></head><body><p>Short.</p></body></html>",
+     b"\x00\x01\x02 not html at all \xff\xfe", b"<?xml version='1.0'?><rss><channel></channel></rss>"],
+)
+def test_empty_and_junk_pages_are_not_articles(page):
+    assert extract(page, "https://example.org/news/1.html") is None
+
+
+@pytest.mark.parametrize(
+    "line,kind,text",
+    [
+        ("(Courtesy-China Media Group, Beijing)", "credit", "(Courtesy-China Media Group, Beijing)"),
+        ("(With inputs from PTI)", "credit", "(With inputs from PTI)"),
+        ("BEIJING, Nov. 18 (Xinhua) -- China on Monday said ...", "credit", "BEIJING, Nov. 18 (Xinhua)"),
+        ("新华社北京4月24日电 题：促进航天技术更好惠及人民", "credit", "新华社北京4月24日电"),
+        ("Source: Xinhua", "source", "Source: Xinhua"),
+        ("来源：新华网", "source", "来源：新华网"),
+        ("This article first appeared on CGTN.", "first_appeared", "This article first appeared on CGTN."),
+        ("Originally published on Live Science.", "first_appeared", "Originally published on Live Science."),
+    ],
+)
+def test_attribution_lines(line, kind, text):
+    assert line_kind(line) == (kind, text)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["The study was published in Nature last week and drew wide attention from other researchers.",
+     "Sources said the talks would resume on Monday, according to people familiar with the matter.",
+     "Xinhua reported that the meeting ended."],
+)
+def test_ordinary_sentences_are_not_cues(line):
+    assert line_kind(line) is None
+
+
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("2025-01-14T01:28:54+09:00", "2025-01-13T16:28:54+00:00"),
+        ("2024-05-03T15:47:42.389Z", "2024-05-03T15:47:42+00:00"),
+        ("2019-11-18T14:03:00-0500", "2019-11-18T19:03:00+00:00"),
+        ("Tue, 19 Nov 2019 08:00:00 GMT", "2019-11-19T08:00:00+00:00"),
+        ("2024-04-24", "2024-04-24"),
+        ("2019-11-18T14:03:00", "2019-11-18T14:03:00"),
+        ("not a date", None),
+        ("", None),
+    ],
+)
+def test_dates_are_iso_and_utc_when_zoned(value, expected):
+    assert iso(value) == expected
