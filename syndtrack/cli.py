@@ -172,3 +172,4 @@ import syndtrack.cli_run  # noqa: E402,F401
 import syndtrack.cli_query  # noqa: E402,F401
 import syndtrack.cli_serve  # noqa: E402,F401
 import syndtrack.cli_report  # noqa: E402,F401
+import syndtrack.cli_crawl  # noqa: E402,F401
