@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-from importlib import resources
 from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlsplit
@@ -50,7 +49,8 @@ class RegistryError(ValueError):
 
 
 def default_registry_text() -> str:
-    return resources.files("crawler").joinpath("outlets.toml").read_text(encoding="utf-8")
+    # Next to this module: package data (pyproject: crawler = ["*.toml"]).
+    return (Path(__file__).parent / "outlets.toml").read_text(encoding="utf-8")
 
 
 def parse_toml(text: str, source: str) -> dict[str, dict[str, Any]]:

@@ -1,0 +1,154 @@
+"""Crawler commands: ``crawl`` and the ``outlets`` group (``list``, the default, and ``check``).
+
+Thin: each calls :mod:`syndtrack.crawl` or :mod:`crawler.registry` and prints
+what came back. Other areas add subcommands to :data:`outlets` (the analyst's
+``outlets report``), so the group keeps that name.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from click_default_group import DefaultGroup
+
+from syndtrack.cli import CLIError, cli
+
+OUTLETS_FILE_HELP = "A registry TOML laid over the default one (its keys win)."
+
+
+def _registry(outlets_file, no_default):
+    from crawler.registry import RegistryError, load_registry
+
+    try:
+        return load_registry(outlets_file, use_default=not no_default)
+    except RegistryError as exc:
+        raise CLIError("bad outlet registry: " + "; ".join(exc.errors)) from None
+
+
+def _setting(values):
+    out = {}
+    for value in values:
+        name, sep, raw = value.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"expected NAME=VALUE, got {value!r}", param_hint="-s/--set")
+        try:
+            out[name] = json.loads(raw)
+        except ValueError:
+            out[name] = raw
+    return out
+
+
+@cli.command()
+@click.option("--outlets", "outlets_file", type=click.Path(exists=True, dir_okay=False), help=OUTLETS_FILE_HELP)
+@click.option("--no-default-outlets", is_flag=True, help="Use only --outlets FILE, not the default registry.")
+@click.option("--outlet", "outlet_slugs", multiple=True, metavar="SLUG", help="Crawl only this outlet (repeatable). Default: all.")
+@click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE",
+              help="A Scrapy or SYNDTRACK_ setting for this crawl, e.g. -s DOWNLOAD_DELAY=2 (repeatable).")
+@click.option("--log-file", type=click.Path(dir_okay=False), help="Write Scrapy's log to this file at INFO level.")
+@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's INFO log on stderr (default: warnings only).")
+@click.pass_context
+def crawl(ctx, outlets_file, no_default_outlets, outlet_slugs, settings, log_file, verbose):
+    """Crawl the outlet registry into the database.
+
+    Reads each outlet's feeds, sitemaps and start pages (or discovers them
+    from robots.txt and the home page), fetches the articles it has not
+    stored yet, re-checks recent ones with conditional requests, and stores
+    the extracted articles with the page as evidence. Obeys robots.txt.
+    Each run is a row in crawl_runs; each failed URL is in crawl_errors.
+    Exit status is 1 when the crawl failed.
+
+    Example:
+
+        syndtrack --db news.db crawl --outlet cgtn --outlet dainik-savera-times
+    """
+    from syndtrack.crawl import CrawlError, crawl as run_crawl
+
+    if no_default_outlets and not outlets_file:
+        raise CLIError("--no-default-outlets needs --outlets FILE")
+    _registry(outlets_file, no_default_outlets)
+    try:
+        result = run_crawl(
+            ctx.obj["db_path"],
+            outlets_file=outlets_file,
+            outlet_slugs=list(outlet_slugs) or None,
+            use_default_outlets=not no_default_outlets,
+            settings=_setting(settings),
+            verbose=verbose,
+            log_file=log_file,
+            progress=True,
+        )
+    except CrawlError as exc:
+        raise CLIError(str(exc)) from None
+    click.echo(result.summary())
+    if not result.ok:
+        sys.exit(1)
+
+
+@cli.group(cls=DefaultGroup, default="list", default_if_no_args=True)
+def outlets():
+    """The outlet registry: list it, check a registry file.
+
+    With no subcommand, lists the registry.
+
+    Example:
+
+        syndtrack outlets check my-outlets.toml
+    """
+
+
+@outlets.command(name="list")
+@click.option("--outlets", "outlets_file", type=click.Path(exists=True, dir_okay=False), help=OUTLETS_FILE_HELP)
+@click.option("--no-default-outlets", is_flag=True, help="List only --outlets FILE, not the default registry.")
+@click.option("--state-media", is_flag=True, help="Only state-media outlets.")
+@click.option("--json", "as_json", is_flag=True, help="Print the registry as JSON.")
+def outlets_list(outlets_file, no_default_outlets, state_media, as_json):
+    """List the outlets of the registry.
+
+    One line per outlet: slug, name, state media or not, owner, country,
+    language, and where its links come from (feeds, sitemaps, start pages,
+    or discovery from the home page).
+
+    Example:
+
+        syndtrack outlets list --outlets my-outlets.toml --state-media
+    """
+    if no_default_outlets and not outlets_file:
+        raise CLIError("--no-default-outlets needs --outlets FILE")
+    registry = _registry(outlets_file, no_default_outlets)
+    rows = [o for o in registry.values() if o["state_media"] or not state_media]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    table = [("slug", "name", "state", "owner", "cc", "lang", "links from")]
+    for o in rows:
+        sources = ", ".join(f"{len(o[k])} {k.replace('_', ' ')}" for k in ("feeds", "sitemaps", "start_urls") if o[k])
+        table.append((o["slug"], o["name"], "yes" if o["state_media"] else "no", o["owner"] or "-",
+                      o["country"] or "-", o["language"] or "-", sources or "discovery: " + o["url"]))
+    widths = [max(len(str(r[i])) for r in table) for i in range(len(table[0]) - 1)]
+    for row in table:
+        click.echo("  ".join(str(v).ljust(w) for v, w in zip(row, widths)) + "  " + row[-1])
+
+
+@outlets.command(name="check")
+@click.argument("file", required=False, type=click.Path(dir_okay=False))
+def outlets_check(file):
+    """Check a registry FILE (default: the registry shipped with syndtrack).
+
+    Reports every unknown key, missing name or url, bad URL and bad regular
+    expression, naming the outlet and the key. Exit status 1 if any.
+
+    Example:
+
+        syndtrack outlets check my-outlets.toml
+    """
+    from crawler.registry import RegistryError, load_registry
+
+    try:
+        registry = load_registry(file, use_default=file is None)
+    except RegistryError as exc:
+        for error in exc.errors:
+            click.echo(f"{file or 'default registry'}: {error}", err=True)
+        raise CLIError(f"{file or 'default registry'}: {len(exc.errors)} problem(s)") from None
+    click.echo(f"{file or 'default registry'}: {len(registry)} outlets OK")
