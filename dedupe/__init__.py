@@ -1,0 +1,23 @@
+"""Text-reuse detection for syndtrack: pure Python, no Scrapy, no network.
+
+The stages, each a module you can name:
+
+- :mod:`dedupe.normalize` — text -> comparable units (+ credit signals)
+- :mod:`dedupe.fingerprint` — units -> fingerprints -> candidate pairs
+- :mod:`dedupe.align` — a candidate pair -> a verified match (rapidfuzz)
+- :mod:`dedupe.assemble` — verified matches -> clusters with an origin
+- :mod:`dedupe.credit` — state-media names and hosts; does a copy credit its origin
+
+Matching is a pure function of two texts; the database work (the persisted
+fingerprint index, incremental runs) lives in :mod:`syndtrack.clustering`.
+"""
+
+from dedupe.align import Match, align
+from dedupe.assemble import Cluster, Edge, Member, Node, assemble
+from dedupe.fingerprint import candidate_pairs, fingerprint_batch
+from dedupe.normalize import Cleaned, clean, normalize_text
+
+__all__ = [
+    "Cleaned", "Cluster", "Edge", "Match", "Member", "Node",
+    "align", "assemble", "candidate_pairs", "clean", "fingerprint_batch", "normalize_text",
+]

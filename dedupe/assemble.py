@@ -1,0 +1,137 @@
+"""Cluster assembly: from verified pairs to clusters with one origin each.
+
+Plain transitive union would chain stories: a round-up C that reuses story A
+and story B matches both, and union-find would merge A and B. Instead, within
+each connected group of matches, articles are visited oldest first; an article
+joins the cluster of an *origin* it matches directly (the one whose text it
+reuses most), or else starts its own. So every member is checked against its
+cluster's origin, never through a third article, and two stories only meet in
+one cluster when one of them reuses the other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cmp_to_key
+
+# The relation says what happened to the origin's text: carried in part (excerpt),
+# carried whole with words changed or sentences dropped (edited), or carried whole
+# and unchanged (copy). Text added around it (a new intro, a wrapper, a credit
+# line) leaves a copy a copy.
+EXCERPT_BELOW = 0.75  # share of the origin reused, below which a member is an excerpt
+COPY_SCORE = 99.9  # verbatim sentences align at exactly 100, so anything lower had words changed
+COPY_COVERAGE = 0.95  # share of the origin a copy carries
+
+
+@dataclass
+class Node:
+    id: int
+    outlet: str | None = None
+    published: float | None = None  # POSIX seconds, None when unknown
+    state_media: bool = False
+
+
+@dataclass
+class Edge:
+    score: float
+    coverage_a: float  # share of the smaller id's text reused
+    coverage_b: float
+
+
+@dataclass
+class Member:
+    article_id: int
+    relation: str  # origin / copy / excerpt / edited
+    score: float
+    coverage: float  # share of the origin's text this member reuses
+    member_coverage: float  # share of the member's text that comes from the origin
+    lag_seconds: float | None
+    same_outlet: bool
+
+
+@dataclass
+class Cluster:
+    origin_id: int
+    members: list[Member] = field(default_factory=list)
+
+
+def _before(x: Node, y: Node) -> int:
+    """Origin order: earlier first; on a tie or a missing time, state media first; then the older id."""
+    if x.published is not None and y.published is not None and x.published != y.published:
+        return -1 if x.published < y.published else 1
+    if x.state_media != y.state_media:
+        return -1 if x.state_media else 1
+    if (x.published is None) != (y.published is None):
+        return -1 if x.published is not None else 1
+    return -1 if x.id < y.id else (1 if x.id > y.id else 0)
+
+
+def relation(score: float, origin_coverage: float, member_coverage: float | None = None) -> str:
+    if origin_coverage < EXCERPT_BELOW:
+        return "excerpt"
+    if score < COPY_SCORE or origin_coverage < COPY_COVERAGE:
+        return "edited"
+    return "copy"
+
+
+def components(edges: dict[tuple[int, int], Edge]) -> list[list[int]]:
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in edges:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    groups: dict[int, list[int]] = {}
+    for x in parent:
+        groups.setdefault(find(x), []).append(x)
+    return [sorted(g) for g in groups.values()]
+
+
+def assemble(nodes: dict[int, Node], edges: dict[tuple[int, int], Edge]) -> list[Cluster]:
+    """Clusters (two members or more) from verified ``edges`` keyed ``(a, b)`` with ``a < b``."""
+    neighbours: dict[int, dict[int, Edge]] = {}
+    for (a, b), e in edges.items():
+        neighbours.setdefault(a, {})[b] = e
+        neighbours.setdefault(b, {})[a] = e
+    clusters: list[Cluster] = []
+    for group in components(edges):
+        order = sorted((nodes[i] for i in group), key=cmp_to_key(_before))
+        by_origin: dict[int, Cluster] = {}
+        for node in order:
+            best = None
+            for other, e in neighbours[node.id].items():
+                if other not in by_origin:
+                    continue
+                mine, theirs = (e.coverage_a, e.coverage_b) if node.id < other else (e.coverage_b, e.coverage_a)
+                key = (mine, e.score, theirs, -other)
+                if best is None or key > best[0]:
+                    best = (key, other, e, mine, theirs)
+            if best is None:
+                cluster = Cluster(node.id)
+                cluster.members.append(Member(node.id, "origin", 100.0, 1.0, 1.0, 0.0, False))
+                by_origin[node.id] = cluster
+                continue
+            _, origin_id, e, mine, theirs = best
+            origin = nodes[origin_id]
+            lag = None
+            if node.published is not None and origin.published is not None:
+                lag = node.published - origin.published
+            by_origin[origin_id].members.append(
+                Member(
+                    node.id,
+                    relation(e.score, theirs, mine),
+                    e.score,
+                    theirs,
+                    mine,
+                    lag,
+                    bool(node.outlet) and node.outlet == origin.outlet,
+                )
+            )
+        clusters.extend(c for c in by_origin.values() if len(c.members) > 1)
+    return clusters

@@ -1,0 +1,287 @@
+"""Normalise an article's text into the units that matching compares.
+
+What is compared is the body an editor wrote. Autoblog wrappers (``[ad_1]``,
+``[ad_2]``, ``Source link``, the title repeated on top), credit lines
+("(Courtesy-China Media Group, Beijing)", "Source: Xinhua", "With inputs from
+...") and outlet boilerplate (share prompts, newsletter plugs, "Also read",
+lines the outlet repeats on many pages) are kept out of the units, but the
+credit lines are returned as signals: they are how we tell a credited copy.
+
+A unit is a sentence (or a CJK sentence) with its character offsets into the
+original ``articles.text``, so aligned passages point into the stored text.
+Nothing here depends on spaces between words: CJK text is split on its own
+sentence marks and fingerprinted by characters.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+import zlib
+from dataclasses import dataclass, field
+
+_NON_WORD = re.compile(r"[\W_]+")
+_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]{2,8});")
+_SINGLE = re.compile("[\u2018\u2019\u201a\u201b\u2032`\u00b4]")
+_DOUBLE = re.compile("[\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb\u300c-\u300f]")
+_DASH = re.compile("[\u2010-\u2015\u2212]")
+_INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad]")
+_ASCII_PUNCT = bytes(c for c in range(128) if not chr(c).isalnum())
+
+
+def normalize_text(text: str) -> str:
+    """NFKC, casefolded, one kind of quote/dash/space, HTML entities decoded."""
+    # Plain regex substitutions and str.split beat str.translate with a dict
+    # table several times over here, and this runs on every line of every article.
+    if "&" in text and _ENTITY.search(text):
+        text = html.unescape(html.unescape(text))
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+        text = _INVISIBLE.sub("", _DASH.sub("-", _DOUBLE.sub('"', _SINGLE.sub("'", text))))
+    elif "`" in text:
+        text = text.replace("`", "'")
+    return " ".join(text.casefold().split())
+
+
+def skeleton(norm: str) -> str:
+    """Letters and digits only: what fingerprints and exact unit matches see."""
+    if norm.isascii():
+        return norm.encode("ascii").translate(None, _ASCII_PUNCT).decode("ascii")
+    return _NON_WORD.sub("", norm)
+
+
+def line_key(norm: str) -> int:
+    """Stable 32-bit key of a normalised line, for outlet boilerplate counts."""
+    return zlib.crc32(skeleton(norm).encode("utf-8"))
+
+
+# -- lines we keep out of the comparison --------------------------------------------
+
+_AUTOBLOG = re.compile(r"^\s*(\[ad_\d+\]|source\s*link|source|read more|original (article|story))\s*[:.]?\s*$")
+_CREDIT = re.compile(
+    r"""^\(?\s*(
+        courtesy\b | source[sd]?\s*[:\-] | sources?\s*:? \s*(xinhua|cgtn|cri|cctv|china\ daily|global\ times|people'?s\ daily) |
+        with\ (additional\ )?inputs?\ from | inputs?\ from | (photo\ )?credits?\s*: |
+        (this\ (article|story|piece)\ )?(was\ )?(first|originally)\ (appeared|published|ran) |
+        (this\ (article|story|piece)\ )(appeared|is\ republished|is\ reproduced) |
+        republished\ (from|with) | reproduced\ (from|with) | via\s*: | by\ arrangement\ with |
+        (-+\s*)?(xinhua|cgtn|cri|cctv|ians|pti|afp|ap|reuters|agencies|anadolu)\s*\)?\s*$ |
+        \(?(xinhua|cgtn|cri\ online|cctv|ians|pti|afp|reuters)\)?\s*$ |
+        (editor|edited)\s*:\s | (reporting|writing|editing|additional\ reporting)\ by\ |
+        (the\ )?associated\ press\ (writer|writers|reporter)s?\ .*contributed |
+        copyright\ .*(xinhua|cgtn|china\ media|reuters|associated\ press|afp)
+    )""",
+    re.X,
+)
+_BOILERPLATE = re.compile(
+    r"""^(
+        also\ read | read\ (more|also|next)\b | related\s*(:|articles|stories|news|posts)? \s*$ | related: |
+        (click|tap)\ here | share\ (this|on|via|the\ article|article|story)\b | share\s*$ | tweet\s*$ | email\s*$ |
+        follow\ us | like\ us\ on | join\ (us|our)\b | subscribe\b | sign\ up\b | newsletter |
+        (download|get)\ (our|the)\ app | advertisement\s*$ | sponsored | (all\ rights\ reserved|copyright\ ©|©) |
+        view\ comments | comments?\s*\(\d*\)\s*$ | leave\ a\ (comment|reply) | loading\.*\s*$ |
+        (previous|next)\ (article|post|story)\b | (updated|posted|published)\s*:?\s*$ |
+        we\ use\ cookies | (you\ are|you're)\ signed\ in | enter\ (your\ )?(city|email) |
+        (photo|image|file\ photo|video)\s*:\ | (photo|image)\s*\(|(home|menu|search|login|log\ in)\s*$
+    )""",
+    re.X,
+)
+# Script and style text that extraction let through (ad widgets, trackers): never an editor's prose.
+_CODE = re.compile(r"window\.\w|document\.\w|function\s*\(|\bvar \w+\s*=|\w+\.push\(\{|[{};]\s*[}{]")
+# A sentence ends at . ! ? followed by a space, or at a CJK full stop/mark.
+_SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*\s+|[\u3002\uff01\uff1f]+[\"'\u201d\u300d]*\s*")
+_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+# Units shorter than this (in skeleton characters) carry no evidence of copying on their own.
+MIN_UNIT = 12
+# Lines longer than this (raw characters) are never boilerplate, however often they recur.
+MAX_BOILERPLATE_LINE = 250
+# Only lines up to this many letters/digits can become outlet boilerplate by recurring:
+# menus, share prompts and plugs are short, while a re-run story's paragraphs must survive.
+MAX_BOILERPLATE_SKELETON = 120
+
+
+@dataclass
+class Scan:
+    """The lines of an article that are compared, plus the signals set aside."""
+
+    lines: list[tuple[int, int]]  # kept lines, offsets into the original text
+    skeleton: str  # letters/digits of the kept lines: what fingerprints see
+    credits: list[str] = field(default_factory=list)  # credit lines as they appear
+    wrapper: bool = False  # an autoblog wrapper was found
+    removed: int = 0  # lines kept out as title/wrapper/credit/boilerplate
+    # Short kept lines, the ones outlet boilerplate is made of: (line index, skeleton start, skeleton end, line_key).
+    short: list[tuple[int, int, int, int]] = field(default_factory=list)
+
+    def keys(self) -> set[int]:
+        return {k for _, _, _, k in self.short}
+
+    def without(self, boilerplate: set[int] | frozenset[int]) -> "Scan":
+        """This scan with the lines whose key is in ``boilerplate`` dropped."""
+        drop = [(i, s, e) for i, s, e, k in self.short if k in boilerplate]
+        if not drop:
+            return self
+        gone = {i for i, _, _ in drop}
+        parts, pos = [], 0
+        for _, s, e in drop:
+            parts.append(self.skeleton[pos:s])
+            pos = e
+        parts.append(self.skeleton[pos:])
+        kept, short, shift = [], [], 0
+        dropped_at = {i: e - s for i, s, e in drop}
+        index = {i: (s, e, k) for i, s, e, k in self.short}
+        for i, line in enumerate(self.lines):
+            if i in gone:
+                shift += dropped_at[i]
+                continue
+            if i in index:
+                s, e, k = index[i]
+                short.append((len(kept), s - shift, e - shift, k))
+            kept.append(line)
+        return Scan(kept, "".join(parts), self.credits, self.wrapper, self.removed + len(gone), short)
+
+
+@dataclass
+class Cleaned:
+    """An article reduced to comparable units (sentences)."""
+
+    units: list[str]  # normalised sentences
+    skeletons: list[str]  # letters/digits only, per unit
+    spans: list[tuple[int, int]]  # offsets of each unit in the original text
+    quoted: list[bool]  # unit is mostly a quotation
+    credits: list[str] = field(default_factory=list)
+    wrapper: bool = False
+
+    @property
+    def length(self) -> int:
+        return sum(len(s) for s in self.skeletons)
+
+    def text(self) -> str:
+        return "".join(self.skeletons)
+
+
+def _lines(text: str):
+    """Yield (start, end) of each non-blank line of ``text``; ``###`` counts as a break too."""
+    for m in _LINE.finditer(text):
+        start, end = m.span()
+        line = m.group()
+        if " ### " in line:  # paragraph separator of the provenance CSV files
+            pos = start
+            for part in line.split(" ### "):
+                if part.strip():
+                    yield pos, pos + len(part)
+                pos += len(part) + 5
+        elif not line.isspace():
+            yield start, end
+
+
+_LINE = re.compile(r"[^\n]+")
+
+
+def _sentences(raw: str):
+    """(start, end) of each sentence of a line; fragments too short to be evidence join the next."""
+    start = 0
+    for m in _SENTENCE_END.finditer(raw):
+        end = m.end()
+        if len(skeleton(raw[start:end])) >= MIN_UNIT:
+            yield start, end
+            start = end
+    if start < len(raw):
+        yield start, len(raw)
+
+
+def _strip_title(norm: str, title_norm: str) -> bool:
+    """A line that repeats the title, possibly with a " - Site Name" suffix."""
+    if not title_norm:
+        return False
+    a, b = skeleton(norm), skeleton(title_norm)
+    if not a or not b:
+        return False
+    return a == b or (a.startswith(b) and len(a) - len(b) < 60) or (b.startswith(a) and len(a) > 20)
+
+
+def _quoted_share(norm: str) -> float:
+    if '"' not in norm:
+        return 0.0
+    parts = norm.split('"')
+    inside = sum(len(parts[i]) for i in range(1, len(parts), 2))
+    return inside / max(1, len(norm))
+
+
+def scan(text: str, *, title: str | None = None, boilerplate: frozenset[int] | set[int] = frozenset()) -> Scan:
+    """Pick the lines of ``text`` to compare; ``boilerplate`` holds :func:`line_key` values of the outlet's recurring lines."""
+    lines = list(_lines(text))
+    out = Scan([], "")
+    # The title repeated on top: autoblogs print it once or twice before the body.
+    head = 0
+    if lines:
+        first = [normalize_text(text[s:e]) for s, e in lines[:3]]
+        if title:
+            title_norm = normalize_text(title)
+            while head < len(first) and _strip_title(first[head], title_norm):
+                head += 1
+        elif len(lines) > 2 and len(first[0]) < 200 and _strip_title(first[1], first[0]):
+            head = 2
+    out.removed = head
+    skeletons = []
+    size = 0
+    for start, end in lines[head:]:
+        norm = normalize_text(text[start:end])
+        if not norm:
+            continue
+        if _CODE.search(norm):
+            out.removed += 1
+            continue
+        if end - start <= MAX_BOILERPLATE_LINE:
+            if _AUTOBLOG.match(norm):
+                out.wrapper = out.wrapper or norm.startswith("[ad_") or norm.startswith("source")
+                out.removed += 1
+                continue
+            if _CREDIT.match(norm):
+                out.credits.append(text[start:end].strip())
+                out.removed += 1
+                continue
+            if _BOILERPLATE.match(norm):
+                out.removed += 1
+                continue
+            skel = skeleton(norm)
+            if skel and len(skel) <= MAX_BOILERPLATE_SKELETON:
+                out.short.append((len(out.lines), size, size + len(skel), zlib.crc32(skel.encode("utf-8"))))
+        else:
+            skel = skeleton(norm)
+        if skel:
+            out.lines.append((start, end))
+            skeletons.append(skel)
+            size += len(skel)
+    out.skeleton = "".join(skeletons)
+    return out.without(boilerplate) if boilerplate else out
+
+
+def units(text: str, found: Scan) -> Cleaned:
+    """Split the kept lines of ``found`` into sentence units for alignment."""
+    out = Cleaned([], [], [], [], found.credits, found.wrapper)
+    for start, end in found.lines:
+        raw = text[start:end]
+        for s, e in _sentences(raw):
+            piece = raw[s:e]
+            unit = normalize_text(piece)
+            skel = skeleton(unit)
+            if not skel:
+                continue
+            lead = len(piece) - len(piece.lstrip())
+            trail = len(piece) - len(piece.rstrip())
+            out.units.append(unit)
+            out.skeletons.append(skel)
+            out.spans.append((start + s + lead, start + e - trail))
+            out.quoted.append(_quoted_share(unit) >= 0.5)
+    return out
+
+
+def clean(text: str, *, title: str | None = None, boilerplate: frozenset[int] | set[int] = frozenset()) -> Cleaned:
+    """:func:`scan` then :func:`units`: ``text`` as comparable sentences."""
+    return units(text, scan(text, title=title, boilerplate=boilerplate))
+
+
+def is_cjk(text: str) -> bool:
+    sample = text[:500]
+    return len(_CJK_CHAR.findall(sample)) > len(sample) * 0.3

@@ -1,0 +1,599 @@
+"""``syndtrack cluster``: find republications in ``articles`` and cluster them.
+
+This module is the database side of :mod:`dedupe` (which is pure and never
+touches SQLite). One run:
+
+1. finds the *dirty* articles: new ones, changed ones (their ``content_hash``
+   differs from the one fingerprinted) and, when an outlet's boilerplate
+   changed, that outlet's articles carrying the lines concerned;
+2. scans them (:func:`dedupe.normalize.scan`), updates the outlet line counts
+   (``dedupe_outlet_lines``) and drops each outlet's recurring short lines;
+3. fingerprints them and looks the fingerprints up in the persisted index
+   (``dedupe_fingerprints``: one row per fingerprint and article), so only the
+   dirty articles are compared, against everything already there;
+4. verifies the candidate pairs (:func:`dedupe.align.align`) and stores the
+   matches with their aligned passages;
+5. re-assembles the clusters of every group of matches the run touched
+   (:func:`dedupe.assemble.assemble`), with origin, relation, lag, coverage,
+   score, credited and same_outlet per member.
+
+``full=True`` empties the dedupe tables first, so every article is dirty; the
+result is the same as the incremental runs that led to the same articles.
+
+All the work is computed from a read snapshot; the writes happen at the end in
+one ``BEGIN IMMEDIATE`` transaction, so a crawler writing articles meanwhile is
+only held up for the write itself, and a failed run leaves nothing half-done.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable, Iterable
+
+import numpy as np
+from sqlite_utils import Database
+
+from dedupe import fingerprint as fp
+from dedupe.align import align
+from dedupe.assemble import Edge, Node, assemble
+from dedupe.credit import credits_origin, host_of, origin_names, state_media_group
+from dedupe.normalize import Scan, scan, units
+
+# A short line found on this many of an outlet's articles is that outlet's boilerplate.
+BOILERPLATE_MIN = 4
+# A candidate pair is aligned only when the fingerprints it shares are at least this
+# share of the smaller article's: copies share most of theirs, articles that merely
+# quote the same sentence share a handful. Edited copies (a word in twenty changed)
+# still keep about 70% of their fingerprints.
+MIN_SHARED_SHARE = 0.08
+CHUNK = 2000
+# Anything that changes which fingerprints or matches are computed: a stored index
+# built with other values is rebuilt.
+PARAMS = {"version": 1, "k": fp.K, "p": fp.P, "max_links": fp.MAX_LINKS, "stop": fp.STOP,
+          "min_shared": fp.MIN_SHARED, "boilerplate_min": BOILERPLATE_MIN, "min_shared_share": MIN_SHARED_SHARE}
+
+Progress = Callable[..., None]
+
+
+class ClusterError(Exception):
+    """Clustering could not complete; nothing was written."""
+
+
+@dataclass
+class ClusterResult:
+    articles_processed: int  # dirty articles fingerprinted and compared in this run
+    matches: int  # pairs verified and stored in this run
+    clusters: int  # clusters in the database after the run
+    members: int  # cluster_members rows after the run
+    candidates: int = 0  # candidate pairs aligned in this run
+    clusters_rebuilt: int = 0  # clusters (re)written in this run
+    removed: int = 0  # articles gone from ``articles`` since the last run
+    full: bool = False
+    seconds: float = 0.0
+    timings: dict = field(default_factory=dict, repr=False)
+
+    def summary(self) -> str:
+        mode = "full rebuild" if self.full else "incremental"
+        return (
+            f"{self.articles_processed} articles processed ({mode}), {self.candidates} candidate pairs, "
+            f"{self.matches} matches, {self.clusters_rebuilt} clusters rebuilt; "
+            f"now {self.clusters} clusters with {self.members} members ({self.seconds:.1f}s)"
+        )
+
+
+def cluster(db: Database, *, full: bool = False, progress: Progress | None = None) -> ClusterResult:
+    """Cluster what is new since the last run (everything with ``full=True``); see the module docstring."""
+    return _Run(db, full=full, progress=progress).run()
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _blob(values: np.ndarray, dtype) -> bytes:
+    return np.ascontiguousarray(values, dtype=dtype).tobytes()
+
+
+def _unblob(data: bytes | None, dtype) -> np.ndarray:
+    return np.frombuffer(data or b"", dtype=dtype)
+
+
+def _timestamp(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith("Z") else value)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.timestamp()
+
+
+def _chunks(items: list, size: int = 500) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@dataclass
+class _Dirty:
+    outlet: str
+    title: str | None
+    content_hash: str | None
+    scan: Scan
+    keys: set[int] = field(default_factory=set)  # short-line keys before boilerplate was dropped
+    fingerprints: np.ndarray | None = None
+
+
+class _Run:
+    def __init__(self, db: Database, *, full: bool, progress: Progress | None):
+        self.db = db
+        self.conn = db.conn
+        self.full = full
+        self.progress = progress
+        self.t0 = time.perf_counter()
+        self.timings: dict[str, float] = {}
+        self._tick = self.t0
+
+    def _lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = round(now - self._tick, 3)
+        self._tick = now
+
+    def _report(self, done: int, total: int, stage: str) -> None:
+        if self.progress is not None:
+            self.progress(done, total, stage=stage)
+
+    def _q(self, sql: str, params=()) -> list[tuple]:
+        return self.conn.execute(sql, params).fetchall()
+
+    # -- the run ---------------------------------------------------------------------------
+
+    def run(self) -> ClusterResult:
+        meta = dict(self._q("select key, value from dedupe_meta"))
+        stored_params = json.loads(meta.get("params") or "null")
+        if stored_params != PARAMS:
+            self.full = True  # an index built with other parameters cannot be extended
+        self.generation = int(meta.get("generation") or 0)
+        self.outlets = self._outlets()
+
+        dirty = self._find_dirty()
+        self._lap("find_dirty")
+        self._scan(dirty)
+        self._lap("scan")
+        self._boilerplate(dirty)
+        self._lap("boilerplate")
+        self._fingerprint()
+        self._lap("fingerprint")
+        pairs = self._candidates()
+        self._lap("candidates")
+        matches = self._verify(pairs)
+        self._lap("verify")
+        rebuilt = self._write(matches)
+        self._lap("write")
+        clusters, members = self._q("select (select count(*) from clusters), (select count(*) from cluster_members)")[0]
+        return ClusterResult(
+            articles_processed=len(self.dirty),
+            matches=len(matches),
+            clusters=clusters,
+            members=members,
+            candidates=len(pairs),
+            clusters_rebuilt=rebuilt,
+            removed=len(self.removed),
+            full=self.full,
+            seconds=round(time.perf_counter() - self.t0, 3),
+            timings=self.timings,
+        )
+
+    def _outlets(self) -> dict[str, dict]:
+        out = {}
+        for slug, name, owner, state_media, domains, url in self._q(
+            "select slug, name, owner, state_media, domains, url from outlets"
+        ):
+            out[slug] = {"name": name, "owner": owner, "state_media": bool(state_media), "domains": domains, "url": url}
+        return out
+
+    # -- 1. what changed ---------------------------------------------------------------------
+
+    def _find_dirty(self) -> list[int]:
+        if self.full:
+            self.known: dict[int, tuple] = {}
+            self.removed: list[int] = []
+            return [r[0] for r in self._q("select id from articles order by id")]
+        rows = self._q(
+            "select a.id from articles a left join dedupe_articles d on d.article_id = a.id "
+            "where d.article_id is null or d.content_hash is not a.content_hash order by a.id"
+        )
+        self.removed = [
+            r[0] for r in self._q(
+                "select d.article_id from dedupe_articles d left join articles a on a.id = d.article_id where a.id is null"
+            )
+        ]
+        return [r[0] for r in rows]
+
+    # -- 2. scan and boilerplate ---------------------------------------------------------------
+
+    def _read_articles(self, ids: list[int], columns: str = "id, outlet, title, text, content_hash"):
+        for chunk in _chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            yield from self._q(f"select {columns} from articles where id in ({marks})", chunk)
+
+    def _scan(self, ids: list[int]) -> None:
+        self.dirty: dict[int, _Dirty] = {}
+        total = len(ids)
+        if self.full:
+            rows = self.conn.execute("select id, outlet, title, text, content_hash from articles order by id")
+        else:
+            rows = self._read_articles(ids)
+        for n, (aid, outlet, title, text, chash) in enumerate(rows, 1):
+            self.dirty[aid] = _Dirty(outlet or "", title, chash, scan(text or "", title=title))
+            if n % CHUNK == 0:
+                self._report(n, total, "scan")
+        self._report(total, total, "scan")
+
+    def _old_state(self, ids: list[int]) -> dict[int, tuple[str, bytes, bytes]]:
+        """What the index holds for ``ids``: outlet, fingerprints, line keys."""
+        out = {}
+        for chunk in _chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            for aid, outlet, fps, keys in self._q(
+                f"select article_id, outlet, fingerprints, line_keys from dedupe_articles where article_id in ({marks})", chunk
+            ):
+                out[aid] = (outlet or "", fps, keys)
+        return out
+
+    def _boilerplate(self, dirty_ids: list[int]) -> None:
+        """Update the outlet line counts; outlets whose boilerplate changed get their articles re-done."""
+        self.old = {} if self.full else self._old_state(list(self.dirty) + self.removed)
+        delta: dict[str, dict[int, int]] = {}
+        for aid, (outlet, _, keys) in self.old.items():
+            d = delta.setdefault(outlet, {})
+            for k in _unblob(keys, np.uint32).tolist():
+                d[k] = d.get(k, 0) - 1
+        for aid, item in self.dirty.items():
+            d = delta.setdefault(item.outlet, {})
+            item.keys = item.scan.keys()
+            for k in item.keys:
+                d[k] = d.get(k, 0) + 1
+        self.line_delta = delta
+        self.boilerplate: dict[str, set[int]] = {}
+        changed: dict[str, set[int]] = {}
+        for outlet, d in delta.items():
+            current = {} if self.full else self._line_counts(outlet, list(d))
+            bp = set() if self.full else {
+                r[0] for r in self._q("select key from dedupe_outlet_lines where outlet = ? and n >= ?", (outlet, BOILERPLATE_MIN))
+            }
+            for k, change in d.items():
+                before = current.get(k, 0)
+                after = before + change
+                if (before >= BOILERPLATE_MIN) != (after >= BOILERPLATE_MIN):
+                    changed.setdefault(outlet, set()).add(k)
+                    if after >= BOILERPLATE_MIN:
+                        bp.add(k)
+                    else:
+                        bp.discard(k)
+            self.boilerplate[outlet] = bp
+        if not self.full:
+            extra = self._carriers(changed)
+            if extra:
+                for aid, outlet, title, text, chash in self._read_articles(extra):
+                    found = scan(text or "", title=title)
+                    self.dirty[aid] = _Dirty(outlet or "", title, chash, found, found.keys())
+                self.old.update(self._old_state(extra))
+        for item in self.dirty.values():
+            bp = self.boilerplate.get(item.outlet)
+            if bp:
+                item.scan = item.scan.without(bp)
+
+    def _line_counts(self, outlet: str, keys: list[int]) -> dict[int, int]:
+        out = {}
+        for chunk in _chunks(keys, 500):
+            marks = ",".join("?" * len(chunk))
+            out.update(self._q(f"select key, n from dedupe_outlet_lines where outlet = ? and key in ({marks})", [outlet, *chunk]))
+        return out
+
+    def _carriers(self, changed: dict[str, set[int]]) -> list[int]:
+        """Indexed articles of each outlet carrying a line whose boilerplate status changed."""
+        out = []
+        for outlet, keys in changed.items():
+            wanted = np.fromiter(keys, dtype=np.uint32)
+            for aid, blob in self._q("select article_id, line_keys from dedupe_articles where outlet = ?", (outlet,)):
+                if aid not in self.dirty and np.isin(_unblob(blob, np.uint32), wanted).any():
+                    out.append(aid)
+        return out
+
+    # -- 3. fingerprints and candidates -----------------------------------------------------------
+
+    def _fingerprint(self) -> None:
+        ids = list(self.dirty)
+        for chunk in _chunks(ids, CHUNK):
+            prints = fp.fingerprint_batch([self.dirty[i].scan.skeleton for i in chunk])
+            for aid, values in zip(chunk, prints):
+                self.dirty[aid].fingerprints = values
+                self.dirty[aid].scan.skeleton = ""  # not needed any more; it is the bulk of the memory
+
+    def _candidates(self) -> list[tuple[int, int, int]]:
+        dirty_ids = np.fromiter(self.dirty, dtype=np.int64, count=len(self.dirty))
+        counts = {aid: len(d.fingerprints) for aid, d in self.dirty.items()}
+        hashes = [d.fingerprints for d in self.dirty.values()]
+        owners = [np.full(len(d.fingerprints), aid, dtype=np.int64) for aid, d in self.dirty.items()]
+        if not self.full and len(dirty_ids):
+            wanted = np.unique(np.concatenate(hashes)) if hashes else np.empty(0, dtype=np.int64)
+            h, a = self._postings(wanted)
+            keep = ~np.isin(a, dirty_ids) & ~np.isin(a, np.array(self.removed, dtype=np.int64))
+            hashes.append(h[keep])
+            owners.append(a[keep])
+        if not hashes:
+            return []
+        H = np.concatenate(hashes)
+        A = np.concatenate(owners)
+        lo, hi, shared = fp.candidate_pairs(H, A, dirty=None if self.full else dirty_ids)
+        if len(lo) == 0:
+            return []
+        missing = sorted((set(lo.tolist()) | set(hi.tolist())) - set(counts))
+        for chunk in _chunks(missing, 500):
+            marks = ",".join("?" * len(chunk))
+            counts.update(self._q(f"select article_id, length(fingerprints) / 8 from dedupe_articles where article_id in ({marks})", chunk))
+        smaller = np.fromiter((min(counts.get(x, 0), counts.get(y, 0)) for x, y in zip(lo.tolist(), hi.tolist())), dtype=np.int64, count=len(lo))
+        keep = shared >= MIN_SHARED_SHARE * smaller
+        return list(zip(lo[keep].tolist(), hi[keep].tolist(), shared[keep].tolist()))
+
+    def _postings(self, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if len(wanted) == 0:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        self.conn.execute("create temp table if not exists dedupe_wanted (hash integer primary key)")
+        self.conn.execute("delete from temp.dedupe_wanted")
+        self.conn.executemany("insert into temp.dedupe_wanted values (?)", ((int(h),) for h in wanted))
+        rows = self._q(
+            "select f.hash, f.article_id from temp.dedupe_wanted w join dedupe_fingerprints f on f.hash = w.hash"
+        )
+        self.conn.execute("delete from temp.dedupe_wanted")
+        if not rows:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        arr = np.array(rows, dtype=np.int64)
+        return arr[:, 0], arr[:, 1]
+
+    # -- 4. verification --------------------------------------------------------------------------
+
+    def _cleaned(self, ids: set[int]) -> dict:
+        """Sentence units of ``ids``: dirty ones from their scan, others re-scanned from ``articles``."""
+        out = {}
+        todo = sorted(ids)
+        for aid, outlet, title, text in self._read_articles(todo, "id, outlet, title, text"):
+            item = self.dirty.get(aid)
+            if item is not None:
+                found = item.scan
+            else:
+                bp = self._outlet_boilerplate(outlet or "")
+                found = scan(text or "", title=title, boilerplate=bp)
+            out[aid] = units(text or "", found)
+        return out
+
+    def _outlet_boilerplate(self, outlet: str) -> set[int]:
+        if outlet not in self.boilerplate:
+            self.boilerplate[outlet] = {
+                r[0] for r in self._q("select key from dedupe_outlet_lines where outlet = ? and n >= ?", (outlet, BOILERPLATE_MIN))
+            }
+        return self.boilerplate[outlet]
+
+    def _verify(self, pairs: list[tuple[int, int, int]]) -> dict[tuple[int, int], object]:
+        matches = {}
+        total = len(pairs)
+        # Pairs sorted by their first article, units built a window at a time, so
+        # memory holds the units of a window's articles rather than the corpus.
+        pairs.sort()
+        window = 20_000
+        for start in range(0, total, window):
+            batch = pairs[start : start + window]
+            cleaned = self._cleaned({x for x, _, _ in batch} | {y for _, y, _ in batch})
+            for n, (a, b, _) in enumerate(batch, start + 1):
+                m = align(cleaned[a], cleaned[b]) if a in cleaned and b in cleaned else None
+                if m is not None:
+                    matches[(a, b)] = m
+                if n % 5000 == 0:
+                    self._report(n, total, "verify")
+        self._report(total, total, "verify")
+        return matches
+
+    # -- 5. writes and cluster assembly -------------------------------------------------------------
+
+    def _write(self, matches: dict) -> int:
+        conn = self.conn
+        if conn.in_transaction:
+            conn.commit()  # only the temp table of looked-up fingerprints was written so far
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise ClusterError(f"cannot write the clusters: {exc}") from None
+        try:
+            meta = dict(conn.execute("select key, value from dedupe_meta").fetchall())
+            if int(meta.get("generation") or 0) != self.generation:
+                raise ClusterError("another cluster run finished while this one was computing; run it again")
+            rebuilt = self._write_all(matches)
+            conn.execute("insert or replace into dedupe_meta (key, value) values ('params', ?)", (json.dumps(PARAMS),))
+            conn.execute("insert or replace into dedupe_meta (key, value) values ('generation', ?)", (str(self.generation + 1),))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return rebuilt
+
+    def _write_all(self, matches: dict) -> int:
+        conn = self.conn
+        now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+        gone = set(self.dirty) | set(self.removed)
+        seeds: set[int] = set(gone)
+        if self.full:
+            for table in ("dedupe_fingerprints", "dedupe_articles", "dedupe_outlet_lines", "cluster_members", "clusters", "matches"):
+                conn.execute(f"delete from {table}")
+        else:
+            # Take the old state of dirty and removed articles out of the index.
+            old_rows = []
+            for aid, (_, fps, _) in self.old.items():
+                old_rows.extend((int(h), aid) for h in _unblob(fps, np.int64).tolist())
+            conn.executemany("delete from dedupe_fingerprints where hash = ? and article_id = ?", old_rows)
+            gone_list = sorted(gone)
+            for chunk in _chunks(gone_list, 500):
+                marks = ",".join("?" * len(chunk))
+                for a, b in conn.execute(f"select a_id, b_id from matches where a_id in ({marks}) or b_id in ({marks})", chunk + chunk):
+                    seeds.update((a, b))
+                conn.execute(f"delete from matches where a_id in ({marks}) or b_id in ({marks})", chunk + chunk)
+            for chunk in _chunks(self.removed, 500):
+                marks = ",".join("?" * len(chunk))
+                conn.execute(f"delete from dedupe_articles where article_id in ({marks})", chunk)
+        # Outlet line counts.
+        if self.full:
+            rows = [(o, k, n) for o, d in self.line_delta.items() for k, n in d.items() if n > 0]
+            conn.executemany("insert into dedupe_outlet_lines (outlet, key, n) values (?, ?, ?)", rows)
+        else:
+            for outlet, d in self.line_delta.items():
+                conn.executemany(
+                    "insert into dedupe_outlet_lines (outlet, key, n) values (?, ?, ?) "
+                    "on conflict (outlet, key) do update set n = n + excluded.n",
+                    [(outlet, k, n) for k, n in d.items() if n],
+                )
+            conn.execute("delete from dedupe_outlet_lines where n <= 0")
+        # The dirty articles' new state and fingerprints.
+        conn.executemany(
+            "insert or replace into dedupe_articles (article_id, content_hash, outlet, fingerprints, line_keys, credits, wrapper) "
+            "values (?, ?, ?, ?, ?, ?, ?)",
+            (
+                (aid, d.content_hash, d.outlet, _blob(d.fingerprints, np.int64),
+                 _blob(np.fromiter(d.keys, dtype=np.uint32, count=len(d.keys)), np.uint32),
+                 json.dumps(d.scan.credits, ensure_ascii=False) if d.scan.credits else None, int(d.scan.wrapper))
+                for aid, d in self.dirty.items()
+            ),
+        )
+        if self.dirty:
+            H = np.concatenate([d.fingerprints for d in self.dirty.values()])
+            A = np.concatenate([np.full(len(d.fingerprints), aid, dtype=np.int64) for aid, d in self.dirty.items()])
+            order = np.lexsort((A, H))  # inserting in key order keeps the B-tree appends cheap
+            conn.executemany(
+                "insert or ignore into dedupe_fingerprints (hash, article_id) values (?, ?)",
+                zip(H[order].tolist(), A[order].tolist()),
+            )
+        conn.executemany(
+            "insert or replace into matches (a_id, b_id, score, coverage_a, coverage_b, passages, created) values (?, ?, ?, ?, ?, ?, ?)",
+            (
+                (a, b, m.score, m.coverage_a, m.coverage_b, json.dumps(m.passages), now)
+                for (a, b), m in matches.items()
+            ),
+        )
+        for a, b in matches:
+            seeds.update((a, b))
+        return self._recluster(seeds, now)
+
+    def _recluster(self, seeds: set[int], now: str) -> int:
+        conn = self.conn
+        edges: dict[tuple[int, int], Edge] = {}
+        if self.full:
+            for a, b, s, ca, cb in conn.execute("select a_id, b_id, score, coverage_a, coverage_b from matches"):
+                edges[(a, b)] = Edge(s, ca, cb)
+            nodes_ids = {x for e in edges for x in e}
+        else:
+            # Everything connected to a seed through matches or through an old cluster.
+            nodes_ids: set[int] = set()
+            frontier = set(seeds)
+            while frontier:
+                nodes_ids |= frontier
+                found: set[int] = set()
+                batch = sorted(frontier)
+                for chunk in _chunks(batch, 400):
+                    marks = ",".join("?" * len(chunk))
+                    for a, b, s, ca, cb in conn.execute(
+                        f"select a_id, b_id, score, coverage_a, coverage_b from matches where a_id in ({marks}) "
+                        f"union select a_id, b_id, score, coverage_a, coverage_b from matches where b_id in ({marks})",
+                        chunk + chunk,
+                    ):
+                        edges[(a, b)] = Edge(s, ca, cb)
+                        found.update((a, b))
+                    for (m,) in conn.execute(
+                        f"select article_id from cluster_members where cluster_id in "
+                        f"(select cluster_id from cluster_members where article_id in ({marks}))",
+                        chunk,
+                    ):
+                        found.add(m)
+                frontier = found - nodes_ids
+            old_clusters = set()
+            for chunk in _chunks(sorted(nodes_ids), 500):
+                marks = ",".join("?" * len(chunk))
+                old_clusters.update(r[0] for r in conn.execute(f"select distinct cluster_id from cluster_members where article_id in ({marks})", chunk))
+            for chunk in _chunks(sorted(old_clusters), 500):
+                marks = ",".join("?" * len(chunk))
+                conn.execute(f"delete from cluster_members where cluster_id in ({marks})", chunk)
+                conn.execute(f"delete from clusters where id in ({marks})", chunk)
+        if not edges:
+            return 0
+        info = self._node_info(sorted({x for e in edges for x in e}))
+        nodes = {aid: Node(aid, r["outlet"], r["ts"], r["state_media"]) for aid, r in info.items()}
+        edges = {k: e for k, e in edges.items() if k[0] in nodes and k[1] in nodes}
+        clusters = assemble(nodes, edges)
+        clusters.sort(key=lambda c: c.origin_id)
+        rows = []
+        for c in clusters:
+            origin = info[c.origin_id]
+            cid = conn.execute(
+                "insert into clusters (origin_id, size, created, updated) values (?, ?, ?, ?)",
+                (c.origin_id, len(c.members), now, now),
+            ).lastrowid
+            names, hosts = origin_names(
+                outlet=origin["outlet"], name=origin["outlet_name"], owner=origin["owner"],
+                site_name=origin["site_name"], url=origin["url"], more_hosts=origin["hosts"],
+            )
+            for m in c.members:
+                if m.relation == "origin":
+                    credited = None
+                else:
+                    mi = info[m.article_id]
+                    credited = int(credits_origin(mi["evidence"], mi["links"], names, hosts))
+                rows.append((cid, m.article_id, m.relation, m.score, round(m.coverage, 4), credited,
+                             m.lag_seconds, int(m.same_outlet)))
+        conn.executemany(
+            "insert into cluster_members (cluster_id, article_id, relation, score, coverage, credited, lag_seconds, same_outlet) "
+            "values (?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        return len(clusters)
+
+    def _node_info(self, ids: list[int]) -> dict[int, dict]:
+        out = {}
+        for chunk in _chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            for aid, outlet, url, published, site_name, credit, attribution, source_url, text, credits in self.conn.execute(
+                "select a.id, a.outlet, a.url, a.published, a.site_name, a.credit, a.attribution, a.source_url, "
+                "substr(a.text, 1, 300) || ' ' || substr(a.text, -300), d.credits "
+                f"from articles a left join dedupe_articles d on d.article_id = a.id where a.id in ({marks})",
+                chunk,
+            ):
+                o = self.outlets.get(outlet or "", {})
+                evidence = [credit or "", text or ""]
+                links = [source_url] if source_url else []
+                if credits:
+                    evidence.extend(json.loads(credits))
+                if attribution:
+                    try:
+                        cues = json.loads(attribution)
+                    except ValueError:
+                        cues = []
+                    for cue in cues if isinstance(cues, list) else []:
+                        if isinstance(cue, dict):
+                            evidence.append(str(cue.get("text") or ""))
+                            if cue.get("href"):
+                                links.append(str(cue["href"]))
+                hosts = []
+                try:
+                    hosts = [h for h in json.loads(o.get("domains") or "[]") if isinstance(h, str)]
+                except ValueError:
+                    pass
+                if o.get("url"):
+                    hosts.append(host_of(o["url"]))
+                state = o.get("state_media") or state_media_group(outlet=outlet, url=url, owner=o.get("owner")) is not None
+                out[aid] = {
+                    "outlet": outlet, "url": url, "ts": _timestamp(published), "state_media": bool(state),
+                    "site_name": site_name, "outlet_name": o.get("name"), "owner": o.get("owner"),
+                    "evidence": "\n".join(evidence), "links": links, "hosts": hosts,
+                }
+        return out

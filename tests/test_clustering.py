@@ -1,0 +1,247 @@
+"""syndtrack.clustering end to end: import a small labelled set, cluster, check what an analyst sees.
+
+The set: the seed case (a China Media Group commentary and the Dainik Savera
+Times copy, plus an excerpt, an edited copy and a same-outlet re-run made from
+it), real Helsinki news-day articles (AP/Reuters wire copies and different
+stories that share sentences and quotations), and one outlet's short articles
+that share only its boilerplate.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dedupe import align, clean
+from dedupe.normalize import line_key, normalize_text
+from syndtrack.cli import cli
+from syndtrack.clustering import BOILERPLATE_MIN, cluster
+from syndtrack.importer import import_jsonl
+
+from test_dedupe import FIXTURES, SEED, helsinki, paragraphs, seed_original
+
+CGTN_URL = "https://news.cgtn.com/news/2023-01-20/What-is-the-purpose-of-Japan-s-dangerous-actions.html"
+# Real boilerplate lines of an Advance Local page (helsinki_articles.csv), as one outlet's template.
+BOILERPLATE = [
+    "Enter City and State or Zip Code", "Congratulations!", "Your weather is set to . You can change the location at any time.",
+    "AccuWeather.com Quick Look", "You are signed in as", "Edit", "Get breaking news alerts delivered to your inbox",
+    "Comment", "View Comments", "Posted in Nation & World",
+    "To find out more about Facebook commenting please read the Conversation Guidelines and FAQs",
+    "A link has been posted to your Facebook feed.", "Join the Nation's Conversation",
+    "Tap here to turn on desktop notifications to get the news sent straight to you.",
+]
+
+
+def seed_records() -> list[dict]:
+    original = seed_original()
+    paras = paragraphs(original)
+    return [
+        {"url": CGTN_URL, "outlet": "cgtn", "title": "What is the purpose of Japan's series of dangerous actions?",
+         "text": original, "published": "2023-01-20T08:00:00Z", "label": "seed:origin"},
+        {"url": "https://dainiksaveratimes.com/what-is-the-purpose-of-japans-series-of-dangerous-actions/",
+         "outlet": "dainiksaveratimes.com", "title": "What is the purpose of Japan’s series of dangerous actions? – Dainik Savera Times",
+         "text": SEED, "published": "2023-01-21T10:00:00Z", "label": "seed:copy"},
+        {"url": "https://asia-digest.example/japan-military", "outlet": "asia-digest.example", "title": "Japan's military path",
+         "text": "\n\n".join(paras[1:4]), "published": "2023-01-22T00:00:00Z", "label": "seed:excerpt"},
+        {"url": "https://pacific-views.example/2023/01/japan", "outlet": "pacific-views.example", "title": "Japan on a dangerous path",
+         "text": "Our partners sent us this analysis of the new security moves in Tokyo, published here with light edits.\n\n"
+                 + original.replace("Analysts believe", "Observers believe").replace("extremely cautious", "very cautious")
+                 + "\n\nWhat do you think about this? Write to our editors with your views on the region.\n\nSource: CGTN",
+         "published": "2023-01-23T00:00:00Z", "label": "seed:edited"},
+        {"url": "https://news.cgtn.com/news/2023-02-01/rerun-japan.html", "outlet": "cgtn", "title": "Japan's dangerous actions (rerun)",
+         "text": original, "published": "2023-02-01T00:00:00Z", "label": "seed:rerun"},
+    ]
+
+
+def helsinki_records() -> list[dict]:
+    out = []
+    for i, r in sorted(helsinki().items()):
+        host = r["publisher"].split("/")[0]
+        out.append({"url": f"https://{host}/helsinki/{i}", "outlet": r["publisher"], "title": r["text"].split(" ### ")[0][:150],
+                    "text": r["text"], "published": r["scrape_time"], "label": f"helsinki:{i}"})
+    return out
+
+
+def boilerplate_records() -> list[dict]:
+    """Five short, different stories on one outlet, framed by the same template lines."""
+    h = helsinki()
+    out = []
+    for n, i in enumerate((6, 125, 171, 5159, 1197)):
+        body = [p for p in h[i]["text"].split(" ### ") if len(p) > 150][:1]
+        text = "\n".join(BOILERPLATE[:6] + body + BOILERPLATE[6:])
+        out.append({"url": f"https://metro-daily.example/story/{n}", "outlet": "metro-daily.example", "title": f"Story {n}",
+                    "text": text, "published": f"2018-07-16T0{n}:00:00Z", "label": f"boiler:{n}"})
+    return out
+
+
+def import_records(db, records: list[dict]) -> None:
+    lines = "\n".join(json.dumps({k: v for k, v in r.items() if k != "label"}) for r in records)
+    result = import_jsonl(db, io.StringIO(lines))
+    assert result.bad == 0
+
+
+def ids_by_label(db, records) -> dict[str, int]:
+    from syndtrack.urls import canonical_url
+
+    return {r["label"]: db.execute("select id from articles where url = ?", [canonical_url(r["url"])]).fetchone()[0] for r in records}
+
+
+def snapshot(db) -> tuple:
+    """Clusters and matches, independent of cluster ids."""
+    clusters = {}
+    for row in db.query("select c.origin_id, cm.* from cluster_members cm join clusters c on c.id = cm.cluster_id"):
+        clusters.setdefault(row["origin_id"], set()).add(
+            (row["article_id"], row["relation"], row["score"], row["coverage"], row["credited"], row["lag_seconds"], row["same_outlet"])
+        )
+    matches = {tuple(r) for r in db.execute("select a_id, b_id, score, coverage_a, coverage_b, passages from matches")}
+    return {k: frozenset(v) for k, v in clusters.items()}, matches
+
+
+def members(db) -> dict[int, dict]:
+    return {r["article_id"]: r for r in db.query(
+        "select cm.*, c.origin_id from cluster_members cm join clusters c on c.id = cm.cluster_id")}
+
+
+ALL = seed_records() + helsinki_records() + boilerplate_records()
+
+
+@pytest.fixture(scope="module")
+def clustered(tmp_path_factory):
+    from syndtrack.db import open_db
+
+    db = open_db(tmp_path_factory.mktemp("clu") / "labelled.db")
+    import_records(db, ALL)
+    result = cluster(db)
+    yield db, result, ids_by_label(db, ALL)
+    db.close()
+
+
+def test_seed_copy_clusters_with_the_china_media_group_original_and_is_credited(clustered):
+    db, result, ids = clustered
+    assert result.articles_processed == len(ALL)
+    m = members(db)
+    origin = ids["seed:origin"]
+    copy = m[ids["seed:copy"]]
+    assert copy["origin_id"] == origin and m[origin]["relation"] == "origin"
+    assert copy["relation"] == "copy" and copy["credited"] == 1
+    assert copy["coverage"] == 1.0 and copy["score"] == 100
+    assert copy["lag_seconds"] == 26 * 3600 and copy["same_outlet"] == 0
+    excerpt = m[ids["seed:excerpt"]]
+    assert (excerpt["origin_id"], excerpt["relation"], excerpt["credited"]) == (origin, "excerpt", 0)
+    assert 0.2 < excerpt["coverage"] < 0.6
+    edited = m[ids["seed:edited"]]
+    assert (edited["origin_id"], edited["relation"], edited["credited"]) == (origin, "edited", 1)
+    rerun = m[ids["seed:rerun"]]
+    assert rerun["origin_id"] == origin and rerun["same_outlet"] == 1
+    # The match keeps the aligned passages: offsets into each article's text.
+    a, b = sorted((origin, ids["seed:copy"]))
+    row = db.execute("select passages from matches where a_id = ? and b_id = ?", [a, b]).fetchone()
+    texts = {i: db.execute("select text from articles where id = ?", [i]).fetchone()[0] for i in (a, b)}
+    for a0, a1, b0, b1 in json.loads(row[0]):
+        assert texts[a][a0:a1].split()[:5] == texts[b][b0:b1].split()[:5]
+
+
+def test_state_media_origin_wins_a_tie(tmp_path):
+    from syndtrack.db import open_db
+
+    db = open_db(tmp_path / "tie.db")
+    records = seed_records()[:2]
+    records = [dict(r, published="2023-01-20") for r in records]
+    records.reverse()  # the copy gets the smaller id
+    import_records(db, records)
+    cluster(db)
+    ids = ids_by_label(db, records)
+    assert members(db)[ids["seed:copy"]]["origin_id"] == ids["seed:origin"]
+
+
+def test_real_wire_copies_cluster_and_different_stories_stay_apart(clustered):
+    db, _, ids = clustered
+    m = members(db)
+
+    def cluster_of(i):
+        return m.get(ids[f"helsinki:{i}"], {}).get("cluster_id")
+
+    # The AP "Summit fever" story at the NYT, Daily Mail, Houston Chronicle and Yahoo (twice).
+    summit = {cluster_of(i) for i in (35, 611, 2690, 3591, 12842)}
+    assert len(summit) == 1 and None not in summit
+    # The AP story on Russian social media, at six outlets.
+    social = {cluster_of(i) for i in (1197, 2549, 5799, 10852, 13391, 13557)}
+    assert len(social) == 1 and None not in social
+    # Reuters on Trump's golf (NYT) and its Yahoo copy.
+    assert cluster_of(6) == cluster_of(9719) is not None
+    # Different stories that share one sentence or one quotation.
+    assert cluster_of(5159) != cluster_of(6)
+    assert cluster_of(125) is None or cluster_of(125) != cluster_of(171)
+    # No cluster joins two of these different stories.
+    stories = [cluster_of(i) for i in (35, 1197, 6, 171)]
+    assert len(set(stories)) == 4
+
+
+def test_articles_of_one_outlet_sharing_only_boilerplate_stay_apart(clustered):
+    db, _, ids = clustered
+    m = members(db)
+    outlet_ids = [ids[f"boiler:{n}"] for n in range(5)]
+    clusters = [m[i]["cluster_id"] for i in outlet_ids if i in m]
+    assert len(clusters) == len(set(clusters))  # each in its own story's cluster, if any
+    for i in outlet_ids:
+        if i in m:
+            assert m[i]["origin_id"] not in outlet_ids or m[i]["relation"] == "origin"
+    # The outlet's template lines were learned as boilerplate.
+    learned = {r[0] for r in db.execute(
+        "select key from dedupe_outlet_lines where outlet = 'metro-daily.example' and n >= ?", [BOILERPLATE_MIN])}
+    for line in ("Congratulations!", "AccuWeather.com Quick Look", "Get breaking news alerts delivered to your inbox"):
+        assert line_key(normalize_text(line)) in learned
+    # Without that, two of them would have matched on the template alone (the test bites).
+    texts = [r["text"] for r in boilerplate_records()]
+    assert align(clean(texts[1]), clean(texts[2])) is not None
+
+
+def test_incremental_equals_full(tmp_path):
+    from syndtrack.db import open_db
+
+    db = open_db(tmp_path / "inc.db")
+    seed, hel, boiler = seed_records(), helsinki_records(), boilerplate_records()
+    batches = [seed[:2] + hel[::2] + boiler[:2], hel[1::2] + boiler[2:4], seed[2:] + boiler[4:]]
+    for batch in batches:
+        import_records(db, batch)
+        r = cluster(db)
+        assert r.articles_processed >= len(batch)
+    # An article changes (a new revision with a different story) and another is deleted.
+    changed = dict(seed[2], text=helsinki()[125]["text"])
+    import_records(db, [changed])
+    r = cluster(db)
+    assert r.articles_processed == 1
+    incremental = snapshot(db)
+    assert cluster(db).articles_processed == 0
+    assert snapshot(db) == incremental
+    cluster(db, full=True)
+    assert snapshot(db) == incremental
+    # The changed article left the seed cluster.
+    ids = ids_by_label(db, ALL)
+    now = members(db).get(ids["seed:excerpt"])
+    assert now is None or now["origin_id"] != ids["seed:origin"]
+    assert members(db)[ids["seed:copy"]]["origin_id"] == ids["seed:origin"]
+
+
+def test_cli_cluster_prints_a_summary(tmp_path):
+    from syndtrack.db import open_db
+
+    path = tmp_path / "cli.db"
+    db = open_db(path)
+    import_records(db, seed_records()[:2])
+    db.close()
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--db", str(path), "cluster"])
+    assert result.exit_code == 0, result.output
+    summary = result.stdout.strip().splitlines()
+    assert len(summary) == 1  # progress went to stderr as log lines (not a terminal)
+    assert summary[0].startswith("2 articles processed") and "now 1 clusters with 2 members" in summary[0]
+    assert "cluster: scan 2/2" in result.stderr
+    result = runner.invoke(cli, ["--db", str(path), "cluster"])
+    assert result.stdout.startswith("0 articles processed (incremental)")
+    result = runner.invoke(cli, ["--db", str(path), "cluster", "--full"])
+    assert result.exit_code == 0 and "2 articles processed (full rebuild)" in result.stdout

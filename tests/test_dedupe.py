@@ -1,0 +1,245 @@
+"""dedupe/ stage by stage, on small real texts (the seed, Helsinki news-day articles, CulturaX Chinese).
+
+The fixtures under tests/dedupe_fixtures/ are small copies of files in
+../shared/data (see each folder's SOURCE.txt there).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dedupe import align, assemble, candidate_pairs, clean, fingerprint_batch, normalize_text
+from dedupe.assemble import Edge, Node, relation
+from dedupe.credit import credits_origin, origin_names, state_media_group
+from dedupe.normalize import line_key, scan, units
+
+FIXTURES = Path(__file__).parent / "dedupe_fixtures"
+SEED = (FIXTURES / "seed_dainik_savera.txt").read_text(encoding="utf-8")
+
+
+def helsinki() -> dict[int, dict]:
+    rows = [json.loads(line) for line in (FIXTURES / "helsinki_sample.jsonl").read_text(encoding="utf-8").splitlines()]
+    return {r["id"]: r for r in rows}
+
+
+def seed_original() -> str:
+    """The China Media Group original: the seed's body without the autoblog wrapper and credit line."""
+    keep = []
+    for line in SEED.splitlines():
+        s = line.strip()
+        if not s or s.startswith("[ad_") or s.startswith("Source link") or "Dainik Savera" in s or "Courtesy" in s:
+            continue
+        keep.append(s)
+    return "\n\n".join(keep)
+
+
+def paragraphs(text: str) -> list[str]:
+    return [p for p in text.split("\n\n") if p.strip()]
+
+
+# -- normalisation ------------------------------------------------------------------------------
+
+
+def test_normalize_text_unifies_unicode_quotes_dashes_spaces_entities():
+    assert normalize_text("Ｊａｐａｎ’s “AUKUS”\u00a0bid &amp; the\u2014US &#8211; ok") == "japan's \"aukus\" bid & the-us - ok"
+    assert normalize_text("  Many\n\tspaces\u200b here ") == "many spaces here"
+
+
+def test_scan_keeps_autoblog_wrapper_title_and_credit_out_but_reports_them():
+    found = scan(SEED)
+    assert found.wrapper
+    assert found.credits == ["(Courtesy-China Media Group, Beijing)"]
+    cleaned = units(SEED, found)
+    assert cleaned.units[0].startswith("recently, japan has extensively upgraded")
+    assert cleaned.units[-1].startswith("preventing militarization")
+    joined = " ".join(cleaned.units)
+    for junk in ("[ad_1]", "[ad_2]", "source link", "courtesy", "dainik savera"):
+        assert junk not in joined
+    # Offsets point into the original text.
+    start, end = cleaned.spans[0]
+    assert SEED[start:end].startswith("Recently, Japan has extensively")
+
+
+def test_scan_drops_credit_lines_and_share_prompts():
+    text = "Body sentence one is long enough to be evidence.\n\nSource: Xinhua\n\nAlso read: Something else entirely\n\nShare this article\n\nWith inputs from PTI"
+    found = scan(text)
+    assert found.credits == ["Source: Xinhua", "With inputs from PTI"]
+    assert units(text, found).units == ["body sentence one is long enough to be evidence."]
+
+
+def test_outlet_boilerplate_lines_are_dropped_when_given():
+    text = "A real first paragraph that carries the story itself.\n\nGet our free morning briefing\n\nA second real paragraph, also part of the story."
+    key = line_key(normalize_text("Get our free morning briefing"))
+    assert key in scan(text).keys()
+    without = scan(text, boilerplate={key})
+    assert "morningbriefing" not in without.skeleton
+    assert without.skeleton == scan(text).without({key}).skeleton
+    assert len(units(text, without).units) == 2
+
+
+def test_cjk_text_splits_into_sentences_and_fingerprints_without_spaces():
+    zh = json.loads((FIXTURES / "culturax_zh.json").read_text(encoding="utf-8"))[0]
+    cleaned = clean(zh)
+    assert len(cleaned.units) > 5
+    assert all(" " not in s for s in cleaned.skeletons)
+    # An excerpt of the middle third is found and aligned.
+    third = len(zh) // 3
+    excerpt = zh[third : 2 * third]
+    prints = fingerprint_batch([cleaned.text(), clean(excerpt).text()])
+    assert len(np.intersect1d(prints[0], prints[1])) >= 5
+    m = align(clean(excerpt), cleaned)
+    assert m is not None and m.coverage_a > 0.8 and 0.2 < m.coverage_b < 0.5
+
+
+# -- fingerprints and candidates -------------------------------------------------------------------
+
+
+def test_fingerprints_are_content_defined_and_survive_containment():
+    art = helsinki()[35]["text"]
+    paras = [p for p in art.split(" ### ") if len(p) > 80]
+    third = " ### ".join(paras[len(paras) // 3 : 2 * len(paras) // 3])
+    wrapped = "An entirely new introduction written by the republisher for its readers. ### " + art + " ### A new closing paragraph that the original never had at all."
+    other = helsinki()[125]["text"]
+    prints = fingerprint_batch([clean(t).text() for t in (art, third, wrapped, other)])
+    assert len(prints[0]) > 20
+    assert set(prints[1]) <= set(prints[0])  # an excerpt keeps the fingerprints of what it reused
+    assert len(np.intersect1d(prints[0], prints[2])) >= 0.95 * len(prints[0])
+    assert len(np.intersect1d(prints[0], prints[3])) <= 2
+    hashes = np.concatenate(prints)
+    ids = np.concatenate([np.full(len(p), i) for i, p in enumerate(prints)])
+    a, b, shared = candidate_pairs(hashes, ids)
+    pairs = set(zip(a.tolist(), b.tolist()))
+    assert {(0, 1), (0, 2), (1, 2)} <= pairs
+    assert (0, 3) not in pairs
+
+
+def test_candidate_pairs_link_each_article_to_the_earliest_holders_only():
+    # One fingerprint held by 100 articles: each links to at most max_links earlier ones.
+    hashes = np.array([7, 8] * 100, dtype=np.int64)
+    ids = np.repeat(np.arange(100, dtype=np.int64), 2)
+    a, b, shared = candidate_pairs(hashes, ids, max_links=3)
+    assert set(a.tolist()) == {0, 1, 2}
+    assert len(a) == 1 + 2 + 3 * 97  # article r links to min(r, 3) earlier ones
+    assert (shared == 2).all()
+    # Only pairs touching a dirty article, for incremental runs.
+    a, b, _ = candidate_pairs(hashes, ids, dirty=np.array([99]), max_links=3)
+    assert set(zip(a.tolist(), b.tolist())) == {(0, 99), (1, 99), (2, 99)}
+
+
+# -- verification -----------------------------------------------------------------------------------
+
+
+def test_align_verbatim_copy_of_the_seed():
+    original = seed_original()
+    m = align(clean(original), clean(SEED))
+    assert m.score == 100 and m.coverage_a == 1.0 and m.coverage_b == 1.0
+    # Passages are offsets into each text and cover the same words.
+    for a0, a1, b0, b1 in m.passages:
+        assert normalize_text(original[a0:a1]) == normalize_text(SEED[b0:b1])
+
+
+def test_align_excerpt_new_intro_outro_and_light_edits():
+    original = seed_original()
+    paras = paragraphs(original)
+    excerpt = "\n\n".join(paras[1:4])
+    m = align(clean(original), clean(excerpt))
+    assert m is not None and m.coverage_b > 0.95 and m.coverage_a < 0.6
+
+    intro = "Our correspondent in Tokyo sent the following analysis, which we publish in full for our readers today."
+    outro = "Readers are invited to send their views on this analysis to the letters page of this newspaper."
+    m = align(clean(original), clean(intro + "\n\n" + original + "\n\n" + outro))
+    assert m is not None and m.coverage_a == 1.0 and 0.85 < m.coverage_b < 1.0
+
+    rng = random.Random(4)
+    words = original.split(" ")
+    edited = " ".join(w.upper() if rng.random() < 0.04 else (w + "s" if rng.random() < 0.04 else w) for w in words)
+    m = align(clean(original), clean(edited))
+    assert m is not None and 85 < m.score < 100 and m.coverage_a > 0.9
+
+
+def test_align_rejects_different_stories_that_share_a_sentence_or_a_quotation():
+    h = helsinki()
+    # Reuters on Trump's golf vs AP on Russian media: one shared sentence.
+    assert align(clean(h[6]["text"]), clean(h[5159]["text"])) is None
+    # TIME on an arms deal vs CNN on the meddling question: the same Trump quotation.
+    assert align(clean(h[125]["text"]), clean(h[171]["text"])) is None
+    loose = align(clean(h[125]["text"]), clean(h[171]["text"]), accept_all=True)
+    assert loose is not None and max(loose.coverage_a, loose.coverage_b) < 0.2
+
+
+def test_align_real_wire_copies():
+    h = helsinki()
+    # The AP "Summit fever" story as the New York Times and Yahoo carried it.
+    m = align(clean(h[35]["text"]), clean(h[2690]["text"]))
+    assert m is not None and m.score > 95 and min(m.coverage_a, m.coverage_b) > 0.8
+
+
+# -- assembly ---------------------------------------------------------------------------------------
+
+
+def test_assemble_does_not_chain_two_stories_through_a_roundup():
+    # 1 and 2 are different stories; 3 is a later round-up that reuses both.
+    nodes = {1: Node(1, "a", 100.0), 2: Node(2, "b", 200.0), 3: Node(3, "c", 300.0), 4: Node(4, "d", 400.0)}
+    edges = {(1, 3): Edge(100, 1.0, 0.5), (2, 3): Edge(100, 1.0, 0.45), (1, 4): Edge(100, 1.0, 1.0)}
+    clusters = assemble(nodes, edges)
+    # Union-find would give {1, 2, 3, 4}; 2 stays out (nobody copied it, so it has no cluster).
+    assert {c.origin_id: {m.article_id for m in c.members} for c in clusters} == {1: {1, 3, 4}}
+    assert {m.article_id: m.relation for m in clusters[0].members} == {1: "origin", 3: "copy", 4: "copy"}
+
+
+def test_assemble_origin_prefers_earliest_then_state_media():
+    edges = {(1, 2): Edge(100, 1.0, 1.0)}
+    # Same time: the state-media article is the origin even with the larger id.
+    clusters = assemble({1: Node(1, "blog", 50.0), 2: Node(2, "cgtn", 50.0, True)}, edges)
+    assert clusters[0].origin_id == 2
+    # Missing times: state media first.
+    clusters = assemble({1: Node(1, "blog", None), 2: Node(2, "cgtn", None, True)}, edges)
+    assert clusters[0].origin_id == 2
+    # Known times: the earlier one, whoever published it; lag from the origin.
+    clusters = assemble({1: Node(1, "blog", 10.0), 2: Node(2, "cgtn", 50.0, True)}, edges)
+    assert clusters[0].origin_id == 1
+    assert [m.lag_seconds for m in clusters[0].members] == [0.0, 40.0]
+
+
+def test_relation_from_coverage_and_score():
+    assert relation(100, 1.0, 1.0) == "copy"
+    assert relation(100, 0.33, 1.0) == "excerpt"
+    assert relation(90, 0.95, 0.95) == "edited"
+    assert relation(99.5, 1.0, 1.0) == "edited"  # a few words changed
+    assert relation(100, 0.9, 1.0) == "edited"  # sentences dropped
+    assert relation(100, 1.0, 0.7) == "copy"  # a new intro and outro around the whole origin
+
+
+# -- credit -----------------------------------------------------------------------------------------
+
+
+def test_credit_names_owner_alias_or_links_to_the_origin():
+    names, hosts = origin_names(outlet="cgtn", url="https://news.cgtn.com/news/1.html")
+    assert credits_origin("(Courtesy-China Media Group, Beijing)", [], names, hosts)
+    assert credits_origin("", ["https://news.cgtn.com/news/1.html"], names, hosts)
+    assert not credits_origin("Source: Xinhua", [], names, hosts)
+    assert not credits_origin("Posted by our desk", ["https://example.org/x"], names, hosts)
+    x_names, x_hosts = origin_names(outlet="xinhuanet.com", url="http://www.xinhuanet.com/english/a.htm")
+    assert credits_origin("Source: Xinhua", [], x_names, x_hosts)
+    assert state_media_group(outlet="globaltimes.cn") == "Global Times"
+    assert state_media_group(url="https://www.chinadaily.com.cn/a/x.html") == "China Daily"
+    assert state_media_group(outlet="dainiksaveratimes.com") is None
+
+
+@pytest.mark.parametrize("name", ["dedupe.normalize", "dedupe.fingerprint", "dedupe.align", "dedupe.assemble", "dedupe.credit"])
+def test_dedupe_is_pure(name):
+    import importlib
+    import sys
+
+    importlib.import_module(name)
+    assert "scrapy" not in sys.modules or not any(
+        getattr(sys.modules[name], attr, None) is sys.modules.get("scrapy") for attr in dir(sys.modules[name])
+    )
+    source = Path(importlib.import_module(name).__file__).read_text()
+    for banned in ("import scrapy", "sqlite", "requests", "urllib.request", "socket"):
+        assert banned not in source
