@@ -10,6 +10,7 @@ from typing import Any, Iterable, Sequence
 
 import click
 from tabulate import tabulate
+from wcwidth import wcswidth, wcwidth
 
 FORMATS = ("table", "json", "csv")
 
@@ -34,8 +35,16 @@ def shorten(value: Any, width: int) -> Any:
         return value[:16].replace("T", " ")
     if isinstance(value, str):
         value = " ".join(value.split())
-        if len(value) > width:
-            return value[: width - 1] + "…"
+        columns = wcswidth(value)
+        if columns < 0 or columns > width:
+            # Count display columns: a CJK character takes two.
+            out, used = [], 0
+            for ch in value:
+                used += max(wcwidth(ch), 0)
+                if used > width - 1:
+                    break
+                out.append(ch)
+            return "".join(out) + "…"
     return value
 
 
