@@ -11,6 +11,7 @@ from datetime import datetime
 import click
 
 from syndtrack.cli import CLIError, cli, is_terminal
+from syndtrack.cli_crawl import _setting  # the same -s NAME=VALUE parsing as `syndtrack crawl`
 from syndtrack.run import RunConfigError, lock_path, log_path, run
 
 
@@ -71,18 +72,22 @@ class CrawlProgress:
 
 
 class ClusterProgress:
-    """A click progress bar fed by clustering's ``progress(done, total)`` calls."""
+    """A click progress bar per clustering stage, fed by ``progress(done, total, stage=...)``."""
 
     def __init__(self):
         self.bar = None
+        self.stage = None
 
-    def __call__(self, done: int, total: int | None = None, *args, **kwargs) -> None:
-        if self.bar is None:
-            self.bar = click.progressbar(length=total or 0, label="clustering", file=sys.stderr)
+    def __call__(self, done: int, total: int | None = None, *args, stage: str | None = None, **kwargs) -> None:
+        if self.bar is None or stage != self.stage:
+            self.close()
+            self.stage = stage
+            label = f"clustering: {stage}" if stage else "clustering"
+            self.bar = click.progressbar(length=max(total or 0, 1), label=label, file=sys.stderr)
             self.bar.__enter__()
         if total and self.bar.length != total:
             self.bar.length = total
-        self.bar.update(done - self.bar.pos)
+        self.bar.update(max(done - self.bar.pos, 0))
 
     def close(self) -> None:
         if self.bar is not None:
@@ -99,6 +104,7 @@ def plain_log(message: str) -> None:
 @click.option("--outlets", "outlets_file", type=click.Path(exists=True, dir_okay=False), help="Outlet registry TOML (added to the default registry unless --no-default-outlets).")
 @click.option("--outlet", "outlet_slugs", multiple=True, metavar="SLUG", help="Crawl only this outlet (repeatable).")
 @click.option("--default-outlets/--no-default-outlets", default=True, show_default=True, help="Include the registry that ships with syndtrack.")
+@click.option("-s", "--set", "settings", multiple=True, metavar="NAME=VALUE", help="A Scrapy or SYNDTRACK_ setting for the crawl, as for syndtrack crawl (repeatable).")
 @click.option("--wait/--no-wait", default=False, show_default=True, help="If another run holds the lock: wait for it, or exit at once with status 75.")
 @click.option("--timeout", type=float, default=3600, show_default=True, help="With --wait: give up (status 75) after this many seconds.")
 @click.option("--crawl/--no-crawl", "do_crawl", default=True, show_default=True, help="--no-crawl only clusters, under the same lock (for crawls run by scrapyd).")
@@ -106,7 +112,7 @@ def plain_log(message: str) -> None:
 @click.option("--progress/--no-progress", default=None, help="Progress display (default: only when stderr is a terminal).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the one-line summary.")
 @click.pass_context
-def run_command(ctx, outlets_file, outlet_slugs, default_outlets, wait, timeout, do_crawl, full, progress, quiet):
+def run_command(ctx, outlets_file, outlet_slugs, default_outlets, settings, wait, timeout, do_crawl, full, progress, quiet):
     """Crawl, then cluster what is new: the command for cron and systemd timers.
 
     Holds a lock next to the database (DB.lock) for the whole run, so timer
@@ -149,6 +155,7 @@ def run_command(ctx, outlets_file, outlet_slugs, default_outlets, wait, timeout,
             outlets_file=outlets_file,
             outlet_slugs=list(outlet_slugs),
             use_default_outlets=default_outlets,
+            settings=_setting(settings) or None,
             full=full,
             crawl=do_crawl,
             # Off a terminal, the crawl's own line per stored batch is the plain log.
