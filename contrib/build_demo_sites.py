@@ -17,7 +17,6 @@ It rewrites the site folders and outlets.toml; commit the result.
 from __future__ import annotations
 
 import csv
-import gzip  # noqa: F401 - kept for readers who want to swap in a raw fundus page
 import html
 import json
 import re

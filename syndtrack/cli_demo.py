@@ -8,7 +8,8 @@ import textwrap
 
 import click
 
-from syndtrack.cli import CLIError, cli
+from syndtrack.cli import CLIError, cli, is_terminal
+from syndtrack.cli_run import RunDisplay
 from syndtrack.demo import DEFAULT_DEMO_DB, DemoError, demo
 from syndtrack.run import log_path
 
@@ -154,8 +155,12 @@ def demo_command(ctx, report_path):
             click.echo(f"  {slug:<16} {base}/  {_outlet_label(slug, outlets)}")
         click.echo("Crawling them with the real spider, then clustering ...")
 
+    display = RunDisplay(db_path, progress=is_terminal(), plain=False)
     try:
-        result = demo(db_path, report_path=report_path, on_sites=on_sites)
+        result = demo(db_path, report_path=report_path, on_sites=on_sites, log=display.log,
+                      cluster_progress=display.cluster_progress)
     except DemoError as exc:
         raise CLIError(f"demo failed: {exc}") from None
+    finally:
+        display.close()
     click.echo(render_report(result, db_arg))

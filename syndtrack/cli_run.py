@@ -100,6 +100,40 @@ def plain_log(message: str) -> None:
     click.echo(f"{stamp} syndtrack run: {message}", err=True)
 
 
+class RunDisplay:
+    """What a run shows on stderr: progress on a terminal, plain log lines otherwise.
+
+    Pass ``display.log`` and ``display.cluster_progress`` to :func:`syndtrack.run.run`
+    and call ``close()`` afterwards. ``plain=False`` drops the plain log lines
+    (for ``--quiet``, or callers that print their own).
+    """
+
+    def __init__(self, db_path: str, *, progress: bool, plain: bool = True):
+        self.db_path = db_path
+        self.progress = progress
+        self.plain = plain and not progress
+        self.cluster_progress = ClusterProgress() if progress else None
+        self.crawl_watch: CrawlProgress | None = None
+
+    def log(self, message: str) -> None:
+        if self.progress and message == "crawl started":
+            self.crawl_watch = CrawlProgress(self.db_path).__enter__()
+        elif message.startswith("crawl "):
+            self._stop_watch()
+        if self.plain:
+            plain_log(message)
+
+    def _stop_watch(self) -> None:
+        if self.crawl_watch is not None:
+            self.crawl_watch.__exit__(None, None, None)
+            self.crawl_watch = None
+
+    def close(self) -> None:
+        self._stop_watch()
+        if self.cluster_progress is not None:
+            self.cluster_progress.close()
+
+
 @cli.command(name="run")
 @click.option("--outlets", "outlets_file", type=click.Path(exists=True, dir_okay=False), help="Outlet registry TOML (added to the default registry unless --no-default-outlets).")
 @click.option("--outlet", "outlet_slugs", multiple=True, metavar="SLUG", help="Crawl only this outlet (repeatable).")
@@ -131,23 +165,12 @@ def run_command(ctx, outlets_file, outlet_slugs, default_outlets, settings, wait
     """
     db_path = ctx.obj["db_path"]
     show_progress = is_terminal() if progress is None else progress
-    log = (lambda m: None) if quiet or show_progress else plain_log
-    cluster_progress = ClusterProgress() if show_progress else None
-    crawl_watch = None
+    display = RunDisplay(db_path, progress=show_progress, plain=not quiet)
 
     def on_locked_wait(holder):
         if not quiet:
             pid = holder.get("pid") if holder else "?"
             click.echo(f"{lock_path(db_path)} is held by another run (pid {pid}); waiting up to {timeout:.0f}s", err=True)
-
-    def logged(message: str) -> None:
-        nonlocal crawl_watch
-        if show_progress and message == "crawl started":
-            crawl_watch = CrawlProgress(db_path).__enter__()
-        elif crawl_watch is not None and message.startswith("crawl "):
-            crawl_watch.__exit__(None, None, None)
-            crawl_watch = None
-        log(message)
 
     try:
         result = run(
@@ -159,20 +182,17 @@ def run_command(ctx, outlets_file, outlet_slugs, default_outlets, settings, wait
             full=full,
             crawl=do_crawl,
             # Off a terminal, the crawl's own line per stored batch is the plain log.
-            crawl_options={"progress": not show_progress and not quiet} if do_crawl else None,
+            crawl_options={"progress": display.plain} if do_crawl else None,
             wait=wait,
             timeout=timeout,
-            log=logged,
-            cluster_progress=cluster_progress,
+            log=display.log,
+            cluster_progress=display.cluster_progress,
             on_locked_wait=on_locked_wait,
         )
     except RunConfigError as exc:
         raise CLIError(str(exc)) from None
     finally:
-        if crawl_watch is not None:
-            crawl_watch.__exit__(None, None, None)
-        if cluster_progress is not None:
-            cluster_progress.close()
+        display.close()
     click.echo(result.summary())
     if not quiet and result.status not in ("ok", "locked"):
         click.echo(f"details: {log_path(db_path)}", err=True)

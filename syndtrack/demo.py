@@ -108,6 +108,7 @@ def demo(
     *,
     report_path: str | os.PathLike | None = None,
     log: Callable[[str], None] | None = None,
+    cluster_progress: Callable | None = None,
     on_sites: Callable[[dict[str, str], dict[str, dict]], None] | None = None,
     settings: dict | None = None,
 ) -> DemoResult:
@@ -135,6 +136,7 @@ def demo(
                 use_default_outlets=False,
                 settings={**DEMO_SETTINGS, **(settings or {})},
                 log=log,
+                cluster_progress=cluster_progress,
             )
         finally:
             server.stop()

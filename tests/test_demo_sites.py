@@ -15,7 +15,7 @@ import pytest
 
 from crawler.extraction import extract
 from syndtrack.db import open_db
-from syndtrack.demo import DemoError, demo_outlets, demo_sites_root, prepare_db
+from syndtrack.demo import demo_outlets, demo_sites_root, prepare_db
 from syndtrack.siteserver import SiteServer
 
 ROOT = Path(str(demo_sites_root()))
@@ -95,17 +95,6 @@ def test_prepare_db_replaces_a_demo_database(tmp_path):
     (tmp_path / "demo.db.runs.jsonl").write_text("{}\n")
     prepare_db(path)
     assert not path.exists() and not (tmp_path / "demo.db.runs.jsonl").exists()
-
-
-def test_prepare_db_refuses_a_database_with_other_outlets(tmp_path):
-    path = tmp_path / "news.db"
-    db = open_db(path)
-    db["articles"].insert({"url": "https://www.cgtn.com/a", "outlet": "cgtn", "text": "real work"})
-    db.close()
-    before = path.read_bytes()
-    with pytest.raises(DemoError, match="cgtn"):
-        prepare_db(path)
-    assert path.read_bytes() == before
 
 
 def test_a_built_wheel_ships_the_demo_sites(tmp_path):

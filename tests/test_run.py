@@ -12,7 +12,6 @@ import time
 from types import SimpleNamespace
 
 import filelock
-import pytest
 
 from syndtrack.db import open_db, utcnow
 from syndtrack.run import (

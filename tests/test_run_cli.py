@@ -6,8 +6,6 @@ fixture) with the real spider and cluster with the real clustering.
 
 from __future__ import annotations
 
-import json
-import os
 import sqlite3
 import subprocess
 import sys
