@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import csv
 import gzip
-import hashlib
 import io
 import itertools
 import json
@@ -224,7 +223,8 @@ def shingles(text: str) -> set[int]:
     else:
         words = WORD.findall(text)
         grams = (" ".join(words[i : i + 5]) for i in range(max(1, len(words) - 4)))
-    return {int.from_bytes(hashlib.blake2b(g.encode(), digest_size=8).digest(), "little") for g in grams}
+    # Only overlap counts are used, never the values: the process-salted hash() is fine.
+    return {hash(g) for g in grams}
 
 
 def distinct_sources(sources: list[Source], *, max_shared: float = 0.05, min_size: int = 100) -> list[Source]:
@@ -237,6 +237,8 @@ def distinct_sources(sources: list[Source], *, max_shared: float = 0.05, min_siz
     kept: list[Source] = []
     owner: dict[int, int] = {}
     for src in sources:
+        # Pages repeat paragraphs (print versions, pull quotes); keep the first.
+        src.paragraphs = list(dict.fromkeys(src.paragraphs))
         if size_of(src.text) < min_size:
             continue
         sh = shingles(src.text)
@@ -254,7 +256,7 @@ def distinct_sources(sources: list[Source], *, max_shared: float = 0.05, min_siz
 
 @lru_cache(maxsize=2)
 def pool(data_dir: str = str(DATA_DIR)) -> tuple[Source, ...]:
-    return tuple(distinct_sources(load_sources(Path(data_dir))))
+    return tuple(split_long(distinct_sources(load_sources(Path(data_dir)))))
 
 
 
@@ -273,8 +275,12 @@ def split_long(sources: list[Source], *, min_part: int = 350) -> list[Source]:
             out.append(src)
             continue
         per = math.ceil(len(src.paragraphs) / parts)
-        for i in range(parts):
-            chunk = src.paragraphs[i * per : (i + 1) * per]
+        chunks = [c for c in (src.paragraphs[i * per : (i + 1) * per] for i in range(parts)) if c]
+        sh = [shingles("\n".join(c)) for c in chunks]
+        if any(len(x & y) > 0.02 * min(len(x), len(y)) for x, y in itertools.combinations(sh, 2)):
+            out.append(src)  # the page says the same thing twice: its parts would not be different stories
+            continue
+        for i, chunk in enumerate(chunks):
             if chunk:
                 out.append(Source(f"{src.key}#part{i + 1}", f"{src.title} ({i + 1})" if i else src.title, chunk,
                                   src.language, src.kind, topic=f"split:{src.key}", domain=src.domain))
@@ -303,6 +309,19 @@ STATE_MEDIA_ZH = [
 CREDIT_TEMPLATES = {
     "en": ["({owner_courtesy})", "Source: {name}", "(With inputs from {name})", "Courtesy: {name}", "This article first appeared on {name}."],
     "zh": ["来源：{name}", "（来源：{name}）", "本文转载自{name}"],
+}
+KNOWN_NAMES = {
+    "reuters": "Reuters", "upi": "UPI", "cnn": "CNN", "nytimes": "The New York Times", "wired": "Wired",
+    "washingtonpost": "The Washington Post", "apnews": "AP", "foxnews": "Fox News", "bbc": "BBC",
+    "nbcnews": "NBC News", "abcnews": "ABC News", "usatoday": "USA Today", "latimes": "Los Angeles Times",
+    "bloomberg": "Bloomberg", "theguardian": "The Guardian", "dailymail": "Daily Mail", "yahoo": "Yahoo News",
+    "cbsnews": "CBS News", "politico": "Politico", "aljazeera": "Al Jazeera", "npr": "NPR", "time": "Time",
+    "businessinsider": "Business Insider", "cnbc": "CNBC", "theatlantic": "The Atlantic", "vox": "Vox",
+}
+# Other names an owner goes by in the copies' own text (datelines, bylines).
+ALIASES = {
+    "Xinhua News Agency": ["Xinhua", "新华社", "新华网"], "People's Daily": ["人民日报", "人民网"],
+    "China Media Group": ["CCTV", "CGTN", "CRI", "China Media Group", "央视", "中央广播电视总台"],
 }
 SECTIONS = ["Home", "India", "World", "Business", "Sports", "Entertainment", "Lifestyle", "Tech", "Opinion",
             "Videos", "Health", "Education", "Politics", "Markets", "Auto", "Travel", "Astrology", "Cricket"]
@@ -386,6 +405,36 @@ def _sentences(text: str) -> list[str]:
 SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”’)]))\s+(?=[\"“‘(]?[A-Z0-9])")
 
 
+QUOTE = re.compile(r"[“\"]([^”\"]{40,300})[”\"]")
+SPEAKER = re.compile(r"(?:said|says|told|wrote|added)\s+((?:[A-Z][\w.'-]+\s?){1,3})|((?:[A-Z][\w.'-]+\s){1,3})(?:said|says|told|wrote|added)")
+ATTRIBUTIONS = ["“{q},” {s} said.", "{s} said: “{q}”", "Speaking to reporters, {s} added: “{q}”",
+                "“{q},” {s} told reporters.", "In a statement, {s} said: “{q}”", "As {s} put it, “{q}”"]
+
+
+def _quotes(src: Source) -> list[tuple[str, str]]:
+    """(quotation, speaker) pairs of a real article, for shared-quotation distractors."""
+    out = []
+    for p in src.paragraphs:
+        for m in QUOTE.finditer(p):
+            q = m.group(1).strip().rstrip(",.")
+            if len(q.split()) < 7:
+                continue
+            sp = SPEAKER.search(p)
+            speaker = (sp.group(1) or sp.group(2)).strip() if sp else "a spokesman"
+            out.append((q, speaker))
+    return out
+
+
+def _mentions(text: str, outlet: dict) -> bool:
+    """Does the carried text itself name the origin's outlet or owner (a dateline
+    "(UPI) --", a byline "By X, CNN", "新华社北京1月9日电")? Then a verbatim copy
+    credits its origin without adding anything."""
+    names = {outlet["name"], *ALIASES.get(outlet.get("owner") or "", [])}
+    if outlet.get("owner"):
+        names.add(outlet["owner"])
+    return any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", text) for n in names if n)
+
+
 def _slug(text: str) -> str:
     words = re.findall(r"[a-z0-9]+", text.lower())[:8]
     return "-".join(words) or "story"
@@ -442,7 +491,8 @@ class _Generator:
             return self.add_outlet_row(self._outlet_args(self.rng.choice(STATE_MEDIA)))
         domain = (src.domain or "www.example.org").lower()
         slug = re.sub(r"^www\.", "", domain)
-        name = slug.split(".")[0].capitalize()
+        labels = slug.split(".")
+        name = next((KNOWN_NAMES[x] for x in labels if x in KNOWN_NAMES), labels[0].capitalize())
         return self.add_outlet(slug, name, url=f"https://{domain}", language=src.language or "en", tz=-4)
 
     @staticmethod
@@ -489,17 +539,21 @@ class _Generator:
         return ("" if lang == "zh" else " ").join(out)
 
     def excerpt(self, paras: list[str]) -> list[str]:
+        """A contiguous third of the article, usually its top; by sentences when it has few paragraphs."""
         total = size_of("\n".join(paras))
-        units = paras if len(paras) >= 4 else _sentences(" ".join(paras))
-        joiner_paras = len(paras) >= 4
+        if len(paras) >= 4:
+            units = list(enumerate(paras))
+        else:
+            units = [(i, s) for i, p in enumerate(paras) for s in _sentences(p)]
         start = 0 if self.rng.random() < 0.7 else self.rng.randrange(max(1, len(units) // 2))
-        out, n = [], 0
-        for u in units[start:]:
-            out.append(u)
+        out: dict[int, list[str]] = {}
+        n = 0
+        for i, u in units[start:]:
+            out.setdefault(i, []).append(u)
             n += size_of(u)
             if n >= total / 3:
                 break
-        return out if joiner_paras else [("" if is_cjk(out[0]) else " ").join(out)]
+        return [("" if is_cjk(parts[0]) else " ").join(parts) for parts in out.values()]
 
     def light_edit(self, paras: list[str], lang: str) -> list[str]:
         rng = self.rng
@@ -543,8 +597,9 @@ class _Generator:
             paras = self.excerpt(paras)
         if "light_edit" in transforms:
             paras = self.light_edit(paras, lang)
+        carried = "\n\n".join(paras)
         if "intro_outro" in transforms:
-            intro, outro = self.filler(lang, rng.randint(1, 3)), self.filler(lang, rng.randint(1, 3))
+            intro, outro = self.filler(lang, rng.randint(1, 2)), self.filler(lang, rng.randint(1, 2))
             paras = [p for p in (intro,) if p] + paras + [p for p in (outro,) if p]
         credit = None
         if "credit" in transforms:
@@ -578,8 +633,11 @@ class _Generator:
         elif o_when is not None and rng.random() < 0.04 and when.date() > o_when.date() + timedelta(days=1):
             date_only = True
             self.stats["copy_date_only"] += 1
-        credited = ("credit" in transforms or "autoblog" in transforms) and not rerun
+        credit_by = ("credit_line" if "credit" in transforms else "source_link" if "autoblog" in transforms
+                     else "text_mentions_origin" if _mentions(carried, o_outlet) else None)
+        credited = credit_by is not None and not rerun
         label = {"story": story, "role": expected_relation(transforms), "credited": int(credited),
+                 "credit_by": credit_by if not rerun else None,
                  "same_outlet": int(rerun), "kind": "rerun" if rerun else "copy",
                  "transforms": list(transforms) or ["verbatim"]}
         self.emit(outlet, title, "\n\n".join(paras), when, label, date_only=date_only, credit=credit,
@@ -587,16 +645,25 @@ class _Generator:
 
     def run(self) -> Corpus:
         rng, size = self.rng, self.size
-        srcs = split_long(self.sources)
+        srcs = list(self.sources)
         rng.shuffle(srcs)
         zh = [s for s in srcs if s.language == "zh"]
         other = [s for s in srcs if s.language != "zh"]
         # Reserve texts that only feed filler (intros/outros) and quotations.
-        quote_src = [s for s in other if s.kind == "provenance" and sum(('"' in p or "“" in p) for p in s.paragraphs) >= 3]
-        quote_src = quote_src[: max(4, size // 250)]
-        taken = {s.key for s in quote_src}
+        # Quotations: real quotes of real speakers (news-day articles first: they
+        # quote the same people), taken out of their sources, 2-3 per group.
+        n_single, n_quote, n_bp = round(size * 0.05), round(size * 0.04), round(size * 0.03)
+        quote_groups, taken = [], set()
+        for src in sorted((s for s in other if s.language == "en"), key=lambda s: s.kind != "provenance"):
+            if len(quote_groups) * 2.5 >= n_quote:
+                break
+            found = _quotes(src)
+            if len(found) >= 2:
+                taken.add(src.key)
+                for j in range(0, len(found) - 1, 3):
+                    quote_groups.append(found[j : j + 3])
         other = [s for s in other if s.key not in taken]
-        n_filler_en = max(20, len(other) // 12)
+        n_filler_en = max(20, len(other) // 8)
         filler_en_src = [s for s in other if s.language == "en"][:n_filler_en]
         taken = {s.key for s in filler_en_src}
         other = [s for s in other if s.key not in taken]
@@ -612,7 +679,6 @@ class _Generator:
 
         # Distractor budget: singles (same-topic when they come from one news
         # day or one split article), quotation groups, boilerplate-only singles.
-        n_single, n_quote, n_bp = round(size * 0.05), round(size * 0.04), round(size * 0.03)
         singles = [s for s in other if s.topic][: n_single] + [s for s in other if not s.topic][: max(0, n_single - len([s for s in other if s.topic][: n_single]))]
         used = {s.key for s in singles}
         other = [s for s in other if s.key not in used]
@@ -621,7 +687,7 @@ class _Generator:
         used = {s.key for s in bp_src}
         other = [s for s in other if s.key not in used]
         rng.shuffle(other)
-        quote_bases = [s for s in other if s.language == "en"][:n_quote]
+        quote_bases = [s for s in other if s.language == "en" and size_of(s.text) >= 250][:n_quote]
         taken = {s.key for s in quote_bases}
         other = [s for s in other if s.key not in taken]
         bases = other + zh
@@ -646,21 +712,16 @@ class _Generator:
                       {"story": new_story(), "role": "single", "credited": 0, "same_outlet": 0,
                        "kind": "boilerplate-single", "transforms": [], "source": src.key})
         # Shared quotations: the same real quotes spliced into different real texts.
+        # Each article words the attribution its own way; only the quotes are shared.
         qi = 0
-        quote_groups = []
-        for qs in quote_src:
-            quotes = [p for p in qs.paragraphs if ('"' in p or "“" in p) and 8 <= size_of(p) <= 60]
-            for j in range(0, len(quotes) - 1, 3):
-                quote_groups.append(quotes[j : j + 3])
-        gi = 0
-        while qi < len(quote_bases) and quote_groups:
-            group = quote_groups[gi % len(quote_groups)]
-            gi += 1
+        for gi, group in enumerate(quote_groups, 1):
             k = min(rng.randint(2, 4), len(quote_bases) - qi)
+            if k < 2:
+                break
             for src in quote_bases[qi : qi + k]:
                 paras = list(src.paragraphs)
-                for q in group:
-                    paras.insert(rng.randint(1, max(1, len(paras))), q)
+                for quote, speaker in group:
+                    paras.insert(rng.randint(1, max(1, len(paras))), rng.choice(ATTRIBUTIONS).format(q=quote, s=speaker))
                 spliced = Source(src.key, src.title, paras, src.language, src.kind, topic=f"quotes:{gi}", domain=src.domain)
                 if rng.random() < 0.3:
                     bases.insert(0, spliced)  # it gets copies of its own
@@ -672,37 +733,47 @@ class _Generator:
         remaining = size - len(self.articles)
         mean_copies = max(3.0, remaining / max(1, len(bases)) - 1)
         combo_cycle = itertools.cycle(rng.sample(COMBOS, len(COMBOS)))
+        stories = []
         for src in bases:
             remaining = size - len(self.articles)
             if remaining <= 0:
                 break
-            k = 1 + int(rng.expovariate(1 / max(0.5, mean_copies - 1)))
+            k = 1 + round(rng.expovariate(1 / max(0.5, mean_copies - 1)))
             k = min(k, 40, remaining - 1)
             story = new_story()
             state = src.language == "zh" or rng.random() < 0.5
             origin, o_outlet, o_when = self.emit_origin(src, story, state=state, kind="origin" if k else "single",
                                                         allow_missing_date=True)
             reps = rep_zh if src.language == "zh" else rep_en
+            stories.append((origin, src, o_outlet, o_when, story, reps))
             for _ in range(k):
-                combo = next(combo_cycle)
-                rerun = o_when is not None and rng.random() < 0.02
-                if rerun:
-                    combo = tuple(t for t in combo if t in ("light_edit", "boilerplate"))
-                    outlet = o_outlet
-                    if "boilerplate" in combo and not o_outlet.get("_boiler_bottom"):
-                        combo = tuple(t for t in combo if t != "boilerplate")
-                else:
-                    want_auto = "autoblog" in combo
-                    choices = [o for o in reps if o["_autoblog"] == want_auto] or reps
-                    outlet = rng.choice(choices)
-                self.make_copy(origin, src, o_outlet, o_when, story, combo, outlet, rerun=rerun)
-                self.stats["copies"] += 1
+                self.add_copy(next(combo_cycle), *stories[-1])
             if k == 0:
                 origin["label"]["role"] = "single"
+        # Out of base texts before the corpus is full: more copies of the stories.
+        while stories and len(self.articles) < size:
+            self.add_copy(next(combo_cycle), *rng.choice(stories))
+            self.stats["top_up_copies"] += 1
         self.stats.update(articles=len(self.articles), outlets=len(self.outlets), stories=story_n,
                           mean_copies=round(mean_copies, 2), pool=len(srcs))
         outlets = [{k: v for k, v in o.items() if not k.startswith("_")} for o in self.outlets.values()]
         return Corpus(self.articles, outlets, dict(self.stats))
+
+    def add_copy(self, combo, origin, src, o_outlet, o_when, story, reps):
+        rng = self.rng
+        origin["label"]["role"] = "origin"
+        rerun = o_when is not None and rng.random() < 0.02
+        if rerun:
+            combo = tuple(t for t in combo if t in ("light_edit", "boilerplate"))
+            outlet = o_outlet
+            if "boilerplate" in combo and not o_outlet.get("_boiler_bottom"):
+                combo = tuple(t for t in combo if t != "boilerplate")
+        else:
+            want_auto = "autoblog" in combo
+            choices = [o for o in reps if o["_autoblog"] == want_auto] or reps
+            outlet = rng.choice(choices)
+        self.make_copy(origin, src, o_outlet, o_when, story, combo, outlet, rerun=rerun)
+        self.stats["copies"] += 1
 
     def emit_origin(self, src: Source, story: str, *, state: bool, kind: str, allow_missing_date: bool = False):
         outlet = self.origin_outlet(src, state)

@@ -167,6 +167,7 @@ def score(labels: dict[int, dict], pred: Prediction, origins: dict[int, int]) ->
     rel_confusion: Counter = Counter()
     cred_wrong, missed, rel_wrong = [], [], []
     recall_by_transform: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    cred_by_cue: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for s, members in stories.items():
         if len(members) < 2:
             continue
@@ -201,11 +202,14 @@ def score(labels: dict[int, dict], pred: Prediction, origins: dict[int, int]) ->
                 so_ok += pred[a].same_outlet == 1
                 continue
             cred_n += 1
+            cue = cred_by_cue[lab.get("credit_by") or "none"]
+            cue[1] += 1
             if pred[a].credited == lab["credited"]:
                 cred_ok += 1
+                cue[0] += 1
             else:
                 cred_wrong.append({"id": a, "expected": lab["credited"], "got": pred[a].credited,
-                                   "transforms": lab["transforms"]})
+                                   "cue": lab.get("credit_by"), "transforms": lab["transforms"]})
 
     # A system without relations or credit (the baseline) gets n/a, not 0.
     has_relation = any(m.relation not in (None, "origin") for m in pred.values())
@@ -213,7 +217,7 @@ def score(labels: dict[int, dict], pred: Prediction, origins: dict[int, int]) ->
     if not has_relation:
         rel_n, rel_confusion, rel_wrong = 0, Counter(), []
     if not has_credit:
-        cred_n, so_n, cred_wrong = 0, 0, []
+        cred_n, so_n, cred_wrong, cred_by_cue = 0, 0, [], {}
 
     # False merges: predicted clusters that hold more than one true story.
     by_pred: dict = defaultdict(list)
@@ -241,6 +245,7 @@ def score(labels: dict[int, dict], pred: Prediction, origins: dict[int, int]) ->
         "same_outlet_accuracy": round(so_ok / so_n, 4) if so_n else None,
         "relation_confusion": {f"{e}->{g}": n for (e, g), n in sorted(rel_confusion.items(), key=str)},
         "recall_by_transform": {t: round(f / n, 4) for t, (f, n) in sorted(recall_by_transform.items())},
+        "credited_accuracy_by_cue": {c: f"{ok}/{n}" for c, (ok, n) in sorted(cred_by_cue.items())},
         "false_merges": false_merges, "false_merge_articles_by_kind": dict(merge_kinds),
         "missed": missed, "origin_wrong": origin_wrong, "relation_wrong": rel_wrong, "credited_wrong": cred_wrong,
     }
@@ -370,7 +375,7 @@ def labels_by_id(arts, ids):
 
 def summarize(sc: dict) -> dict:
     keep = ("articles", "precision", "recall", "f1", "origin_accuracy", "relation_accuracy", "credited_accuracy",
-            "same_outlet_accuracy", "relation_confusion", "recall_by_transform", "false_merge_articles_by_kind")
+            "same_outlet_accuracy", "relation_confusion", "recall_by_transform", "credited_accuracy_by_cue", "false_merge_articles_by_kind")
     out = {k: sc[k] for k in keep}
     out.update(false_merges=len(sc["false_merges"]), missed=len(sc["missed"]), origin_wrong=len(sc["origin_wrong"]),
                relation_wrong=len(sc["relation_wrong"]), credited_wrong=len(sc["credited_wrong"]))
