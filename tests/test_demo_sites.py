@@ -97,7 +97,7 @@ def test_prepare_db_replaces_a_demo_database(tmp_path):
     assert not path.exists() and not (tmp_path / "demo.db.runs.jsonl").exists()
 
 
-def test_a_built_wheel_ships_the_demo_sites(tmp_path):
+def test_a_built_wheel_ships_the_demo_sites_and_the_scrapy_entry_point(tmp_path):
     """Package data is easy to lose in packaging; build a wheel from a copy and look inside."""
     src = tmp_path / "src"
     src.mkdir()
@@ -116,3 +116,7 @@ def test_a_built_wheel_ships_the_demo_sites(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     bundled = {"syndtrack/data/demo_sites/" + p.relative_to(ROOT).as_posix() for p in ROOT.rglob("*") if p.is_file()}
     assert bundled and bundled <= names, sorted(bundled - names)[:5]
+    # scrapyd finds the project's settings in a deployed egg through this entry point.
+    entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
+    text = zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "[scrapy]\nsettings = crawler.settings" in text
