@@ -235,3 +235,12 @@ def m004_dedupe_index(db: Database) -> None:
         "PRIMARY KEY (outlet, key)) WITHOUT ROWID"
     )
     db["dedupe_meta"].create({"key": str, "value": str}, pk="key")
+
+
+@migrations()
+def m005_analyst_cluster_summary(db: Database) -> None:
+    # cluster_summary computes per-cluster figures only for the rows asked for,
+    # and clusters(size) is indexed for "largest first".
+    from syndtrack.queries import create_views
+
+    create_views(db)

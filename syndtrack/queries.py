@@ -71,7 +71,13 @@ LEFT JOIN (SELECT * FROM outlet_lookup GROUP BY name) co ON co.name = a.outlet
 WHERE cm.article_id != c.origin_id
 """
 
-CLUSTER_SUMMARY_SQL = """
+# Per-cluster figures are correlated subqueries over the cluster's own members
+# (cluster_members is indexed by cluster_id) rather than one aggregate over all
+# republications: a lookup by id, or a page sorted by the indexed ``size``,
+# then only computes the rows it returns.
+_MEMBERS = "FROM cluster_members m JOIN articles a ON a.id = m.article_id WHERE m.cluster_id = c.id AND m.article_id != c.origin_id"
+
+CLUSTER_SUMMARY_SQL = f"""
 CREATE VIEW cluster_summary AS
 SELECT
   c.id,
@@ -81,30 +87,19 @@ SELECT
   o.published AS origin_published,
   o.url AS origin_url,
   oo.state_media AS state_media,
-  COALESCE(r.copies, 0) AS copies,
-  COALESCE(r.outlets, 0) AS outlets,
-  r.copy_outlets,
-  r.credited_share,
-  r.avg_coverage,
-  r.first_copy_lag_hours,
-  r.last_copy_published,
+  c.size,
+  (SELECT COUNT(*) {_MEMBERS}) AS copies,
+  (SELECT COUNT(DISTINCT a.outlet) {_MEMBERS}) AS outlets,
+  (SELECT group_concat(DISTINCT a.outlet) {_MEMBERS}) AS copy_outlets,
+  (SELECT ROUND(AVG(m.credited), 3) {_MEMBERS}) AS credited_share,
+  (SELECT ROUND(AVG(m.coverage), 3) {_MEMBERS}) AS avg_coverage,
+  (SELECT ROUND(MIN(COALESCE(m.lag_seconds, (julianday(a.published) - julianday(o.published)) * 86400)) / 3600.0, 1)
+   {_MEMBERS}) AS first_copy_lag_hours,
+  (SELECT MAX(a.published) {_MEMBERS}) AS last_copy_published,
   c.updated
 FROM clusters c
 JOIN articles o ON o.id = c.origin_id
 LEFT JOIN (SELECT * FROM outlet_lookup GROUP BY name) oo ON oo.name = o.outlet
-LEFT JOIN (
-  SELECT
-    cluster_id,
-    COUNT(*) AS copies,
-    COUNT(DISTINCT copy_outlet) AS outlets,
-    group_concat(DISTINCT copy_outlet) AS copy_outlets,
-    ROUND(AVG(credited), 3) AS credited_share,
-    ROUND(AVG(coverage), 3) AS avg_coverage,
-    MIN(lag_hours) AS first_copy_lag_hours,
-    MAX(copy_published) AS last_copy_published
-  FROM republications
-  GROUP BY cluster_id
-) r ON r.cluster_id = c.id
 """
 
 # SQLite has no median(): rank the lags inside each (outlet, source) pair and
@@ -156,11 +151,12 @@ VIEWS = {
 
 
 def create_views(db: Database) -> None:
-    """(Re)create the analyst views; called by migrations, safe to call again."""
+    """(Re)create the analyst views and the indexes they rely on; called by migrations, safe to call again."""
     for name in reversed(list(VIEWS)):
         db.execute(f"DROP VIEW IF EXISTS [{name}]")
     for sql in VIEWS.values():
         db.execute(sql)
+    db.execute("CREATE INDEX IF NOT EXISTS idx_clusters_size ON clusters(size)")
 
 
 class QueryError(ValueError):
@@ -219,7 +215,8 @@ def _select(db: Database, sql: str, clauses: list[str], params: dict, order: str
 
 
 CLUSTER_SORTS = {
-    "size": "copies DESC, outlets DESC, origin_published DESC, id",
+    # clusters.size (members, origin included) is indexed: the largest come first without a full sort.
+    "size": "size DESC, id",
     "recent": "COALESCE(last_copy_published, origin_published) DESC, copies DESC, id",
 }
 

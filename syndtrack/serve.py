@@ -20,7 +20,9 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8001
 # The views aggregate over every republication; Datasette's 1 s default is
 # tight for a big database on a small machine.
-SETTINGS = {"sql_time_limit_ms": 5000, "facet_time_limit_ms": 1000, "default_page_size": 50}
+# Suggested facets try a query per column on every page view: too slow on the
+# views of a big database, and the useful facets are configured in the metadata.
+SETTINGS = {"sql_time_limit_ms": 5000, "facet_time_limit_ms": 1000, "default_page_size": 50, "suggest_facets": False}
 
 
 class ServeError(Exception):
