@@ -63,13 +63,17 @@ def _confirmed_share(line_tokens: list[str], other: _Grams) -> float:
     return sum(1 for g in grams if g in known) / len(grams)
 
 
-def readability_text(html: str) -> str:
-    """Text of readability-lxml's article summary, one block a line."""
+def readability_text(page) -> str:
+    """Text of readability-lxml's article summary, one block a line.
+
+    ``page`` is an lxml tree (readability modifies it: pass a copy) or HTML text.
+    """
     from readability import Document
 
-    html = _CONTROL.sub(" ", html)  # lxml refuses control characters in str input
+    if isinstance(page, str):
+        page = _CONTROL.sub(" ", page)  # lxml refuses control characters in str input
     try:
-        summary = Document(html).summary(html_partial=True)
+        summary = Document(page).summary(html_partial=True)
         root = lxml_html.fromstring(summary)
     except Exception:  # readability raises on empty and on some malformed documents
         return ""
@@ -96,4 +100,35 @@ def prune(lines: list[str], confirm_text: str) -> list[str]:
         n_kept += len(t)
     if n_kept < (1 - MAX_PRUNED_SHARE) * n_all:
         return lines  # the two extractors picked different stories (a page with two articles)
+    return kept
+
+
+# Lines that are page furniture wherever they appear: comment prompts, "Related:"/"Read more:"
+# teasers, newsletter and social-media calls, promo tags. Matched on short lines only.
+_FURNITURE_LINE = re.compile(
+    r"^(?:comments?|\d+ comments?|tags?|share(?: this(?: article| story)?)?|related(?: (?:articles|stories|posts|content))?"
+    r"|more|also|advertisement|recommended|don'?t miss|you may also like|read more|see more|trending"
+    r"|tell us what you think|leave a (?:reply|comment)|want to join the discussion\?|feel free to contribute!"
+    r"|like this story\? share it with a friend!?|分享让更多人看到|分享到|返回顶部|打印本页|关闭窗口)\W*$",
+    re.I,
+)
+_FURNITURE_START = re.compile(
+    r"^(?:related|read more|see more|read also|also read|also see|more|watch|listen|download|itunes|filed under"
+    r"|recommended|trending|sponsored|advertisement)\s*:|^also on [\w.-]+\.\w+\b"
+    r"|^(?:follow|like) (?:us|@|\w+ on (?:twitter|facebook|instagram))|^sign up (?:for|to)\b|^subscribe to\b"
+    r"|^click here\b|^have a tip\?|^get access to\b|^email \w[\w .'-]* at \S+@\S+",
+    re.I,
+)
+_PROMO_TAG = re.compile(r"\[(?:INSIGHT|VIDEO|NEWS|REACTION|PICTURES|POLL|LIVE|REVEALED|WARNING|ANALYSIS|PICS)\]\s*\|?$")
+FURNITURE_MAX_TOKENS = 40
+
+
+def drop_furniture(lines: list[str]) -> list[str]:
+    kept = []
+    for line in lines:
+        if len(tokens(line)) <= FURNITURE_MAX_TOKENS and (
+            _FURNITURE_LINE.match(line) or _FURNITURE_START.match(line) or _PROMO_TAG.search(line)
+        ):
+            continue
+        kept.append(line)
     return kept

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 from urllib.parse import urljoin
@@ -88,17 +89,17 @@ def extract(html: str | bytes, url: str, *, headers: dict | None = None) -> dict
     meta = metadata.read(tree)
     link_texts = _link_texts(tree)
 
-    doc = _trafilatura(text_html, url, favor_precision=True)
+    doc = _trafilatura(tree, url, favor_precision=True)
     lines = _lines(doc.text if doc is not None else "")
     # favor_precision sometimes keeps only a fragment (a teaser box); then the default mode's
     # text, several times longer, is the article.
     n_precise = sum(len(body.tokens(line)) for line in lines)
     if n_precise < 200:
-        fuller = _trafilatura(text_html, url, favor_precision=False)
+        fuller = _trafilatura(tree, url, favor_precision=False)
         fuller_lines = _lines(fuller.text if fuller is not None else "")
         if n_precise < 0.3 * sum(len(body.tokens(line)) for line in fuller_lines):
             doc, lines = fuller, fuller_lines
-    confirm = body.readability_text(text_html)
+    confirm = body.readability_text(copy.deepcopy(tree))
     if lines:
         lines = body.prune(lines, confirm)
     else:
@@ -108,7 +109,7 @@ def extract(html: str | bytes, url: str, *, headers: dict | None = None) -> dict
 
     cues = attribution.find(tree, lines, url, meta.get("source"))
     anchor_texts = {c["text"].lower() for c in cues if c["kind"] in ("source_link", "original_story")}
-    lines = [line for line in lines if line.lower() not in anchor_texts]
+    lines = body.drop_furniture([line for line in lines if line.lower() not in anchor_texts])
 
     ok, reason = pagetype.is_article(meta, url, *_link_share(lines, link_texts))
     if not ok:
@@ -151,10 +152,10 @@ def extract(html: str | bytes, url: str, *, headers: dict | None = None) -> dict
     }
 
 
-def _trafilatura(text_html: str, url: str, *, favor_precision: bool):
-    # A fresh tree each time: trafilatura prunes the tree it is given.
+def _trafilatura(tree, url: str, *, favor_precision: bool):
+    # A copy each time: trafilatura prunes the tree it is given (copying is 4x faster than parsing).
     return trafilatura.bare_extraction(
-        trafilatura.load_html(text_html),
+        copy.deepcopy(tree),
         url=url,
         favor_precision=favor_precision,
         include_comments=False,
