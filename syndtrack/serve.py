@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import socket
 from importlib import resources
 from pathlib import Path
 
@@ -69,8 +70,20 @@ def serve(db_path: str | Path, *, host: str = DEFAULT_HOST, port: int = DEFAULT_
     import uvicorn
 
     ds = make_datasette(db_path, immutable=immutable)
+    _check_port(host, port)
     # Datasette's own `serve` runs the startup hooks before handing the app to uvicorn.
     asyncio.run(ds.invoke_startup())
     if on_ready:
         on_ready(f"http://{host}:{port}/{database_name(db_path)}")
     uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on", workers=1)
+
+
+def _check_port(host: str, port: int) -> None:
+    """Fail with one clear line, before announcing a URL, when the port is taken."""
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, port))
+    except OSError as exc:
+        raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror or exc} (try --port)") from None

@@ -157,3 +157,15 @@ def test_views_answer_plain_sqlite_utils(fixture):
         capture_output=True, text=True, check=True,
     ).stdout
     assert '"source": "cgtn"' in out and '"uncredited": 1' in out
+
+
+def test_show_says_when_a_copy_has_no_stored_match_with_the_origin(tmp_path):
+    path = tmp_path / "n.db"
+    ids = build_fixture_db(path)
+    db = open_db(path)
+    db.execute("delete from matches where ? in (a_id, b_id)", [ids["monitor"]])
+    db.conn.commit()
+    copies = {c["copy_id"]: c for c in queries.show_cluster(db, ids["cluster:cmg"])["copies"]}
+    assert copies[ids["monitor"]]["passages"] is None and copies[ids["monitor"]]["copied"] == []
+    assert copies[ids["dainik"]]["passages"]
+    db.close()

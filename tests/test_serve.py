@@ -138,3 +138,22 @@ def test_browser_shows_clusters_view_and_canned_query(server, tmp_path):
     dom = render_dom(f"{base}/news/cluster_copies?cluster_id={ids['cluster:cmg']}", tmp_path / "profile")
     assert "(Courtesy-China Media Group, Beijing)" in dom
     assert ARTICLES["monitor"]["url"] in dom
+
+
+def test_serve_refuses_a_taken_port_with_one_line(fixture):
+    path, _ = fixture
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        out = subprocess.run([sys.executable, "-m", "syndtrack", "--db", str(path), "serve", "--port", str(port)],
+                             capture_output=True, text=True, timeout=60)
+    assert out.returncode == 1
+    assert out.stderr.strip().splitlines() == [f"Error: cannot listen on 127.0.0.1:{port}: Address already in use (try --port)"]
+
+
+def test_serve_needs_an_existing_database(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "syndtrack", "--db", str(tmp_path / "none.db"), "serve"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 1 and "no database at" in out.stderr
+    assert not (tmp_path / "none.db").exists()
