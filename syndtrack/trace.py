@@ -6,11 +6,15 @@ text's rarest words, ranked by bm25), score each candidate against the text
 with dedupe's pairwise matcher, and report the matches with their cluster's
 origin and the other copies of the same story.
 
-Why FTS5 for candidates rather than dedupe's fingerprint index: the index
-holds fingerprints of stored articles for the incremental clustering, while
-FTS5 answers "which documents share these terms" for an arbitrary new text
-without writing anything, and ``fts5vocab`` gives each term's document
-frequency to pick the rare ones.
+Candidates come from two places, both read-only:
+
+- dedupe's fingerprint index (``dedupe_fingerprints``, filled by ``syndtrack
+  cluster``): the text is fingerprinted with dedupe's own functions and the
+  articles sharing at least ``MIN_SHARED`` fingerprints are taken. Character
+  shingles of the skeleton, so it works the same for Chinese and for English;
+- SQLite's FTS5 index, for articles not fingerprinted yet (imported or crawled
+  since the last ``cluster``): ``fts5vocab`` gives each term's document
+  frequency, and the rarest terms of the text go into one bm25-ranked OR query.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import sqlite3
 import unicodedata
 import urllib.error
 import urllib.request
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -135,6 +140,22 @@ def candidate_ids(db: Database, text: str, *, terms: int = QUERY_TERMS, limit: i
     return [r[0] for r in rows]
 
 
+def fingerprint_candidate_ids(db: Database, text: str, *, limit: int = CANDIDATES) -> list[int]:
+    """Ids of the articles sharing most of the text's dedupe fingerprints, most first."""
+    from dedupe.fingerprint import MIN_SHARED, fingerprint_batch
+    from dedupe.normalize import scan
+
+    if "dedupe_fingerprints" not in db.table_names():
+        return []
+    prints = fingerprint_batch([scan(text).skeleton])[0].tolist()
+    shared: Counter[int] = Counter()
+    for start in range(0, len(prints), 500):
+        chunk = prints[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        shared.update(r[0] for r in db.execute(f"SELECT article_id FROM dedupe_fingerprints WHERE hash IN ({marks})", chunk))
+    return [aid for aid, n in shared.most_common(limit) if n >= MIN_SHARED]
+
+
 @dataclass
 class TraceResult:
     source: Document
@@ -189,9 +210,10 @@ def trace(db: Database, doc: Document, *, limit: int | None = 10, min_score: flo
         except BadURL:
             pass
     try:
-        ids = [i for i in candidate_ids(db, doc.text) if i != in_db]
+        found = fingerprint_candidate_ids(db, doc.text) + candidate_ids(db, doc.text)
     except sqlite3.OperationalError as exc:
-        raise TraceError(f"full-text index unavailable: {exc}") from None
+        raise TraceError(f"cannot search the database: {exc}") from None
+    ids = [i for i in dict.fromkeys(found) if i != in_db]
     query = clean(doc.text, title=doc.title)
     matches = []
     for art in _articles(db, ids):
