@@ -425,14 +425,25 @@ def _quotes(src: Source) -> list[tuple[str, str]]:
     return out
 
 
-def _mentions(text: str, outlet: dict) -> bool:
-    """Does the carried text itself name the origin's outlet or owner (a dateline
-    "(UPI) --", a byline "By X, CNN", "新华社北京1月9日电")? Then a verbatim copy
-    credits its origin without adding anything."""
+def _mentions(text: str, outlet: dict) -> str | None:
+    """How the carried text itself names the origin's outlet or owner, if it does.
+
+    "dateline" (a dateline "(UPI) --" or "新华社北京1月9日电", a byline "By X, CNN"):
+    a verbatim copy then credits its origin without adding anything. "incidental"
+    ("officials told Reuters"): whether that is credit is a matter of opinion,
+    so such copies are left out of the credited score.
+    """
     names = {outlet["name"], *ALIASES.get(outlet.get("owner") or "", [])}
     if outlet.get("owner"):
         names.add(outlet["owner"])
-    return any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", text) for n in names if n)
+    found = None
+    for n in filter(None, names):
+        e = re.escape(n)
+        if re.search(rf"\({e}\)|^By [^\n]{{0,80}}\b{e}\b|{e}[^。\n]{{0,12}}电", text, re.M):
+            return "dateline"
+        if re.search(rf"(?<!\w){e}(?!\w)", text):
+            found = "incidental"
+    return found
 
 
 def _slug(text: str) -> str:
@@ -633,10 +644,11 @@ class _Generator:
         elif o_when is not None and rng.random() < 0.04 and when.date() > o_when.date() + timedelta(days=1):
             date_only = True
             self.stats["copy_date_only"] += 1
+        mention = _mentions(carried, o_outlet)
         credit_by = ("credit_line" if "credit" in transforms else "source_link" if "autoblog" in transforms
-                     else "text_mentions_origin" if _mentions(carried, o_outlet) else None)
-        credited = credit_by is not None and not rerun
-        label = {"story": story, "role": expected_relation(transforms), "credited": int(credited),
+                     else f"{mention}_in_text" if mention else None)
+        credited = None if credit_by == "incidental_in_text" else int(credit_by is not None and not rerun)
+        label = {"story": story, "role": expected_relation(transforms), "credited": credited,
                  "credit_by": credit_by if not rerun else None,
                  "same_outlet": int(rerun), "kind": "rerun" if rerun else "copy",
                  "transforms": list(transforms) or ["verbatim"]}

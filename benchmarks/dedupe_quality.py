@@ -83,6 +83,12 @@ class Member:
     relation: str | None
     credited: int | None = None
     same_outlet: int | None = None
+    coverage: float | None = None
+    score: float | None = None
+
+
+def _fmt(x) -> str:
+    return "  - " if x is None else f"{x:.2f}" if x <= 1 else f"{x:3.0f}"
 
 
 Prediction = dict[int, Member]  # article id -> its cluster membership
@@ -91,7 +97,7 @@ Prediction = dict[int, Member]  # article id -> its cluster membership
 def read_clusters(db) -> tuple[Prediction, dict[int, int]]:
     """The clusters a system wrote: members by article id, origin by cluster id."""
     pred = {
-        r["article_id"]: Member(r["cluster_id"], r["relation"], r["credited"], r["same_outlet"])
+        r["article_id"]: Member(r["cluster_id"], r["relation"], r["credited"], r["same_outlet"], r["coverage"], r["score"])
         for r in db.query("select * from cluster_members")
     }
     origins = {r["id"]: r["origin_id"] for r in db.query("select id, origin_id from clusters")}
@@ -107,10 +113,20 @@ def run_syndtrack(db) -> tuple[Prediction, dict[int, int], dict]:
 
 
 def run_baseline(db) -> tuple[Prediction, dict[int, int], dict]:
-    """DEDUPE's baseline (datasketch MinHash LSH + rapidfuzz + union-find)."""
-    from eval_baseline import baseline_clusters
+    """DEDUPE's baseline (datasketch MinHash LSH + rapidfuzz + union-find), on the
+    same database. It has no relations or credit: those are scored n/a."""
+    from baseline_minhash import articles_from_db, baseline_clusters, baseline_origins
 
-    return baseline_clusters(db)
+    articles = articles_from_db(db)
+    stats: dict = {}
+    clusters = baseline_clusters(articles, stats=stats)
+    origin_of = baseline_origins(articles, clusters)
+    pred, origins = {}, {}
+    for n, members in enumerate(clusters, 1):
+        origins[n] = origin_of[frozenset(members)]
+        for a in members:
+            pred[a] = Member(n, "origin" if a == origins[n] else None)
+    return pred, origins, {"baseline_stats": stats}
 
 
 SYSTEMS: dict[str, Callable] = {"syndtrack": run_syndtrack, "baseline": run_baseline}
@@ -129,8 +145,11 @@ def run_system(name: str, articles: list[dict], outlets: list[dict], *, keep: Pa
         pred, origins, info = SYSTEMS[name](db)
         t_cluster = time.perf_counter() - t0
         rows = {r["id"]: r for r in db.query("select id, outlet, title, published from articles")}
+        # What each pair shares, for reading the clusters (syndtrack stores it; the baseline does not).
+        matches = {(r["a_id"], r["b_id"]): json.loads(r["passages"] or "[]")
+                   for r in db.query("select a_id, b_id, passages from matches")}
         db.conn.close()
-    return {"ids": ids, "pred": pred, "origins": origins, "rows": rows, "load_s": round(t_load, 2),
+    return {"ids": ids, "pred": pred, "origins": origins, "rows": rows, "matches": matches, "load_s": round(t_load, 2),
             "cluster_s": round(t_cluster, 2), "load_errors": errors, **info}
 
 
@@ -200,6 +219,8 @@ def score(labels: dict[int, dict], pred: Prediction, origins: dict[int, int]) ->
             if lab.get("same_outlet"):
                 so_n += 1
                 so_ok += pred[a].same_outlet == 1
+                continue
+            if lab.get("credited") is None:  # an incidental mention: credit is a matter of opinion
                 continue
             cred_n += 1
             cue = cred_by_cue[lab.get("credit_by") or "none"]
@@ -333,17 +354,24 @@ def score_clough(arts, run) -> dict:
 
 
 def helsinki_articles() -> tuple[list[dict], list[dict]]:
-    arts = []
+    rows = []
     with open(DATA_DIR / "provenance-news-day-samples" / "helsinki_articles.csv", newline="", encoding="utf-8") as f:
         for row in csv.DictReader(f):
             paras = [" ".join(p.split()) for p in row["text"].split(" ### ") if p.strip()]
-            if not paras:
-                continue
-            host, _, path = row["publisher"].partition("/")
-            arts.append({"url": f"https://{host}/{path + '/' if path else ''}helsinki/{row['id']}",
-                         "outlet": row["publisher"], "title": paras[0][:160], "text": "\n\n".join(paras),
-                         # The scrape time is the only time the data set gives.
-                         "published": row["scrape_time"], "language": "en", "label": {"id": row["id"]}})
+            if paras:
+                rows.append((row, paras))
+    # The scrape kept the page chrome; the title is the first line that is
+    # neither chrome (seen on 3+ pages) nor a short label.
+    seen = Counter(p for _, paras in rows for p in set(paras))
+    arts = []
+    for row, paras in rows:
+        content = [p for p in paras if seen[p] < 3 and len(p.split()) >= 4]
+        host, _, path = row["publisher"].partition("/")
+        arts.append({"url": f"https://{host}/{path + '/' if path else ''}helsinki/{row['id']}",
+                     "outlet": row["publisher"], "title": (content or paras)[0][:200], "text": "\n\n".join(paras),
+                     # The scrape time is the only time the data set gives.
+                     "published": row["scrape_time"], "language": "en",
+                     "label": {"id": row["id"], "lead": next((p for p in content if len(p.split()) >= 15), "")}})
     return arts, []
 
 
@@ -352,15 +380,28 @@ def list_helsinki(arts, run, out: Path) -> dict:
     by_cluster = defaultdict(list)
     for i, m in pred.items():
         by_cluster[m.cluster].append(i)
+    lead_of = {ids[a["url"]]: a["label"]["lead"] for a in arts}
     text_of = {ids[a["url"]]: a["text"] for a in arts}
+
+    def shared_with_origin(i, origin):
+        """The longest passage member ``i`` shares with its origin, as stored in ``matches``."""
+        key, flip = ((i, origin), False) if i < origin else ((origin, i), True)
+        spans = run["matches"].get(key) or []
+        if not spans:
+            return ""
+        a0, a1, b0, b1 = max(spans, key=lambda p: p[1] - p[0])
+        start, end = (b0, b1) if flip else (a0, a1)
+        return f"{len(spans)} passages; longest: " + " ".join(text_of[i][start:end].split())[:150]
     with open(out, "w", encoding="utf-8") as f:
         for c, members in sorted(by_cluster.items(), key=lambda kv: -len(kv[1])):
             origin = origins.get(c)
             f.write(f"== cluster {c}: {len(members)} articles, origin {origin}\n")
             for i in sorted(members, key=lambda i: (i != origin, rows[i]["published"] or "")):
-                r = rows[i]
-                lead = " ".join(text_of[i].split("\n\n")[1:2])[:150]
-                f.write(f"  [{i}] {pred[i].relation or '-':8} {r['outlet']:28} {r['title'][:90]!r}\n        {lead!r}\n")
+                r, m = rows[i], pred[i]
+                f.write(f"  [{i}] {m.relation or '-':8} cov={_fmt(m.coverage)} score={_fmt(m.score)} {r['outlet']:24}"
+                        f" {r['title'][:100]!r}\n        {lead_of[i][:160]!r}\n")
+                if i != origin and run["matches"]:
+                    f.write(f"        shares: {shared_with_origin(i, origin) or '(no direct match with the origin)'}\n")
     sizes = Counter(len(m) for m in by_cluster.values())
     return {"clusters": len(by_cluster), "clustered_articles": sum(len(m) for m in by_cluster.values()),
             "size_histogram": dict(sorted(sizes.items())), "listing": str(out)}
