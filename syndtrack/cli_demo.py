@@ -9,7 +9,7 @@ import textwrap
 import click
 
 from syndtrack.cli import CLIError, cli, is_terminal
-from syndtrack.cli_run import RunDisplay
+from syndtrack.run_display import RunDisplay
 from syndtrack.demo import DEFAULT_DEMO_DB, DemoError, demo
 from syndtrack.run import log_path
 

@@ -115,27 +115,36 @@ def _append_log(path: Path, entry: dict) -> None:
 
 
 def last_start(db_path: str | os.PathLike) -> dict | None:
-    """The most recent "start" entry of the run log (who probably holds the lock)."""
-    path = log_path(db_path)
-    if not path.exists():
+    """The run log's latest "start" with no "finish" after it: who probably holds the lock.
+
+    None when every run in the log finished (the lock is held by something
+    that does not log, e.g. a script using the same lock file).
+    """
+    open_starts: dict[tuple, dict] = {}
+    for entry in read_log(db_path):
+        key = (entry.get("host"), entry.get("pid"))
+        if entry.get("event") == "start":
+            open_starts[key] = entry
+        elif entry.get("event") == "finish":
+            open_starts.pop(key, None)
+    if not open_starts:
         return None
-    found = None
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            try:
-                entry = json.loads(line)
-            except ValueError:
-                continue
-            if entry.get("event") == "start":
-                found = entry
-    return found
+    return max(open_starts.values(), key=lambda e: e.get("started") or "")
 
 
 def read_log(db_path: str | os.PathLike) -> list[dict]:
+    """Every entry of ``<db>.runs.jsonl``, oldest first; unreadable lines are skipped."""
     path = log_path(db_path)
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    entries = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            try:
+                entries.append(json.loads(line))
+            except ValueError:  # a line cut short by a full disk must not hide the rest
+                continue
+    return entries
 
 
 def _default_crawl(db_path, **kwargs):

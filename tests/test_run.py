@@ -7,6 +7,7 @@ on demand; tests/test_run_cli.py runs the real crawl and clustering.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from types import SimpleNamespace
@@ -20,6 +21,7 @@ from syndtrack.run import (
     EXIT_LOCKED,
     EXIT_OK,
     lock_path,
+    log_path,
     read_log,
     run,
 )
@@ -98,6 +100,25 @@ def test_second_run_while_locked_does_nothing(db_path):
     assert open_db(db_path)["crawl_runs"].count == 0
     assert read_log(db_path)[-1]["event"] == "locked"
     assert "did nothing" in result.summary()
+    assert result.holder is None  # nobody in the run log is still running: no name is made up
+
+
+def test_locked_message_names_the_run_holding_the_lock(db_path):
+    seen = []
+
+    def crawl_then_try_again(db_path, **kwargs):
+        # While this run holds the lock, a second one finds it taken.
+        seen.append(run(db_path, crawl_fn=stand_in_crawl([]), cluster_fn=stand_in_cluster([])))
+        return SimpleNamespace(run_id=None, status="finished")
+
+    first = run(db_path, crawl_fn=crawl_then_try_again, cluster_fn=stand_in_cluster([]))
+    assert first.exit_code == EXIT_OK
+    (second,) = seen
+    assert second.exit_code == EXIT_LOCKED
+    assert second.holder["pid"] == os.getpid()
+    assert f"(pid {os.getpid()} on " in second.summary()
+    (path_line,) = [line for line in log_path(db_path).read_text().splitlines() if '"locked"' in line]
+    assert '"holder"' in path_line
 
 
 def test_wait_gets_the_lock_when_the_holder_finishes(db_path):
@@ -154,3 +175,21 @@ def test_no_crawl_only_clusters_under_the_lock(db_path):
     assert result.exit_code == EXIT_OK
     assert [c[0] for c in calls] == ["cluster"]
     assert result.crawl is None and "crawl" not in result.summary()
+
+
+def test_crawl_progress_counts_what_the_running_crawl_has_stored(db_path):
+    import io
+
+    from syndtrack.run_display import CrawlProgress
+
+    db = open_db(db_path)
+    db["articles"].insert({"url": "https://a.example/old", "text": "old"})
+    stream = io.StringIO()
+    with CrawlProgress(str(db_path), stream=stream):
+        run_id = db["crawl_runs"].insert({"started": utcnow(), "status": "running"}).last_pk
+        db["crawl_urls"].insert_all([{"url": f"https://a.example/{i}", "run_id": run_id} for i in range(3)], pk="url")
+        db["articles"].insert({"url": "https://a.example/new", "text": "new"})
+        time.sleep(1.2)
+    db.close()
+    assert "crawling: 3 URLs checked, 1 new articles" in stream.getvalue()
+    assert stream.getvalue().endswith("\r")  # the status line is wiped when the crawl ends
