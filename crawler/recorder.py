@@ -88,6 +88,12 @@ class CrawlRecorder:
         if self.db is None:
             return
         self.flush()
+        started = self.stats.get_value("start_time")
+        if started is not None:
+            # CoreStats sets elapsed_time_seconds after this handler has run.
+            from datetime import datetime, timezone
+
+            self.stats.set_value("syndtrack/elapsed_seconds", round((datetime.now(timezone.utc) - started).total_seconds(), 3))
         stats = self.stats.get_stats()
         ok = stats.get("syndtrack/responses_ok", 0)
         status = "finished" if reason == "finished" and (ok > 0 or self.errors == 0) else "failed"
