@@ -81,8 +81,9 @@ class CrawlDelayMiddleware:
         downloader = self.crawler.engine.downloader
         key = downloader.get_slot_key(request)
         wanted = request.meta.get("syndtrack_min_delay")
-        if wanted:
+        if wanted and float(wanted) > self.floors.get(key, 0.0):
             self._raise_floor(key, float(wanted))
+            self.crawler.stats.set_value(f"syndtrack/min_delay/{key}", float(wanted))
         floor = self.floors.get(key)
         slot = downloader.slots.get(key)
         if floor and slot is not None and slot.delay < floor:

@@ -249,6 +249,33 @@ def test_cli_crawl_prints_a_summary_and_fails_on_a_dead_site(sites, tmp_path):
     assert failed["status"] == "failed" and failed["errors"] >= 1
 
 
+def test_user_agent_names_the_tool_and_the_contact():
+    from scrapy.settings import Settings
+
+    from crawler.spiders.outlets import OutletsSpider
+
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.set("SYNDTRACK_CONTACT", "mailto:research@example.org", priority="cmdline")
+    OutletsSpider.update_settings(settings)
+    assert settings["USER_AGENT"].startswith("syndtrack/") and "mailto:research@example.org" in settings["USER_AGENT"]
+    settings.set("USER_AGENT", "mine", priority="cmdline")  # a User-Agent set by the user wins
+    OutletsSpider.update_settings(settings)
+    assert settings["USER_AGENT"] == "mine"
+
+
+def test_outlet_download_delay_sets_a_floor(sites, tmp_path, db_path):
+    registry = tmp_path / "delay.toml"
+    base = sites.bases["republisher"]
+    registry.write_text(f'[outlets.r]\nname = "R"\nurl = "{base}/"\nfeeds = ["{base}/feed.rss"]\ndownload_delay = 0.2\n')
+    result = run(db_path, registry, None)
+    assert result.articles_new == 3
+    stats = run_stats(db_path, result.run_id)
+    assert stats["syndtrack/min_delay/127.0.0.1"] == 0.2
+    # Five requests (robots, feed, three posts) 0.2 s apart at least.
+    assert stats["syndtrack/elapsed_seconds"] >= 0.8
+
+
 def test_unknown_outlet_fails_before_crawling(tmp_path, sites, db_path):
     registry = write_registry(tmp_path, sites.bases)
     with pytest.raises(CrawlError, match="unknown outlet"):

@@ -46,7 +46,8 @@ def bad_crawl(tmp_path_factory):
         db.close()
         registry = write_registry(tmp, sites.bases)
         result = crawl(db_path, outlets_file=registry, outlet_slugs=["badsite"], use_default_outlets=False,
-                       settings={**FAST, "DOWNLOAD_TIMEOUT": 1, "DOWNLOAD_MAXSIZE": 1024 * 1024})
+                       settings={**FAST, "DOWNLOAD_TIMEOUT": 1, "DOWNLOAD_MAXSIZE": 1024 * 1024,
+                                 "SYNDTRACK_RETRY_BACKOFF": 0.1})
         db = open_db(db_path)
         yield {
             "result": result,
@@ -83,6 +84,13 @@ def test_bad_input_is_counted_and_recorded(bad_crawl, kind):
 
 def test_500_is_retried_before_it_is_recorded(bad_crawl):
     assert paths(bad_crawl["log"]).count("/_status/500") == 2  # RETRY_TIMES=1
+
+
+def test_retries_back_off(bad_crawl):
+    stats = bad_crawl["stats"]
+    # One retry each (RETRY_TIMES=1) for the 500 and the timeout, each after 0.1 s.
+    assert stats["retry/count"] >= 2
+    assert stats["syndtrack/retry/backoff_seconds"] == pytest.approx(0.1 * stats["retry/count"])
 
 
 def test_nothing_already_stored_is_damaged(bad_crawl):
