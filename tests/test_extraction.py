@@ -154,3 +154,23 @@ def test_ordinary_sentences_are_not_cues(line):
 )
 def test_dates_are_iso_and_utc_when_zoned(value, expected):
     assert iso(value) == expected
+
+
+def test_original_story_and_first_appeared_anchors():
+    spec, raw = load("dainik_seed")
+    page = raw.decode("utf-8").replace(">Source link</a>", ">Original story</a>").replace(
+        "<br>[ad_2]",
+        '<p>This article first appeared on <a href="/cgtn-copy.html">CGTN</a>.</p>\n<br>[ad_2]',
+    )
+    result = extract(page, spec["url"])
+    kinds = {c["kind"]: c for c in result["attribution"]}
+    assert kinds["original_story"]["text"] == "Original story"
+    assert result["source_url"] == kinds["original_story"]["href"] == spec["expected"]["source_url"]
+    assert kinds["first_appeared"] == {
+        "kind": "first_appeared",
+        "text": "This article first appeared on CGTN.",
+        "href": "https://dainiksaveratimes.com/cgtn-copy.html",  # made absolute against the page URL
+    }
+    assert result["credit"] == "(Courtesy-China Media Group, Beijing)"  # a credit line wins over the others
+    assert "This article first appeared on CGTN." in result["text"]
+    assert "Original story" not in result["text"]

@@ -87,11 +87,11 @@ def find(tree, lines: list[str], url: str, meta_source: str | None = None) -> li
 
     # Lines of the extracted text: first and last lines hold credits and datelines.
     candidates = lines[:4] + lines[-8:] if len(lines) > 12 else lines
-    hrefs = _anchors_by_block_text(tree) if candidates else {}
-    for line in candidates:
-        found = line_kind(line)
-        if found:
-            add(found[0], found[1], hrefs.get(_norm(line)))
+    found = [(line, line_kind(line)) for line in candidates]
+    found = [(line, kind_text) for line, kind_text in found if kind_text]
+    hrefs = _anchors_by_block_text(tree) if found else {}
+    for line, (kind, text) in found:
+        add(kind, text, hrefs.get(_norm(line)))
 
     for a in tree.iter("a"):
         text = _norm(a.text_content())
@@ -104,12 +104,16 @@ def find(tree, lines: list[str], url: str, meta_source: str | None = None) -> li
             add("source_link", text, href)
         else:
             before = _text_before(a)
-            if before is not None and _SOURCE_LABEL_BEFORE.search(before) and len(text) <= 60:
-                label = _SOURCE_LABEL_BEFORE.search(before).group(0).strip()
+            if not before:
+                continue
+            label = _SOURCE_LABEL_BEFORE.search(before)
+            if label and len(text) <= 60:
+                label = label.group(0).strip()
                 add("source", f"{label}{'' if label.endswith('：') else ' '}{text}", href)
-            elif _FIRST.search(_norm(a.getparent().text_content() if a.getparent() is not None else ""))\
-                    and len(_norm(a.getparent().text_content())) <= MAX_CUE_CHARS:
-                add("first_appeared", a.getparent().text_content(), href)
+            elif _FIRST.search(before):  # "This article first appeared on <a>CGTN</a>."
+                block = _norm(a.getparent().text_content())
+                if len(block) <= MAX_CUE_CHARS:
+                    add("first_appeared", block, href)
 
     if meta_source and not any(c["kind"] == "source" for c in cues):
         text = _norm(meta_source)
