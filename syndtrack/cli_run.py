@@ -2,12 +2,40 @@
 
 from __future__ import annotations
 
+import signal
+import threading
+from contextlib import contextmanager
+
 import click
 
 from syndtrack.cli import CLIError, cli, is_terminal
 from syndtrack.cli_crawl import _setting  # the same -s NAME=VALUE parsing as `syndtrack crawl`
 from syndtrack.run import RunConfigError, lock_path, log_path, run
 from syndtrack.run_display import RunDisplay
+
+
+@contextmanager
+def sigterm_exits():
+    """Turn SIGTERM into SystemExit(143) while a run is in progress.
+
+    Python's default for SIGTERM ends the process on the spot: the crawl's
+    child process would be orphaned and go on writing after the lock is gone,
+    and the run log would never hear of it. As an exception it unwinds: the
+    crawl child is killed (subprocess.run does that on any exception), the
+    run log gets an "interrupted" entry and the lock is released.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @cli.command(name="run")
@@ -33,7 +61,8 @@ def run_command(ctx, outlets_file, outlet_slugs, default_outlets, settings, wait
 
     Exit status: 0 ok; 1 bad configuration (nothing ran); 3 crawl failed
     (clustering still ran over what landed); 4 clustering failed; 75 another
-    run holds the lock (nothing ran). See docs/operations.md.
+    run holds the lock (nothing ran); 143 stopped by SIGTERM. See
+    docs/operations.md.
 
     Example:
 
@@ -49,24 +78,29 @@ def run_command(ctx, outlets_file, outlet_slugs, default_outlets, settings, wait
             click.echo(f"{lock_path(db_path)} is held by another run (pid {pid}); waiting up to {timeout:.0f}s", err=True)
 
     try:
-        result = run(
-            db_path,
-            outlets_file=outlets_file,
-            outlet_slugs=list(outlet_slugs),
-            use_default_outlets=default_outlets,
-            settings=_setting(settings) or None,
-            full=full,
-            crawl=do_crawl,
-            # Off a terminal, the crawl's own line per stored batch is the plain log.
-            crawl_options={"progress": display.plain} if do_crawl else None,
-            wait=wait,
-            timeout=timeout,
-            log=display.log,
-            cluster_progress=display.cluster_progress,
-            on_locked_wait=on_locked_wait,
-        )
+        with sigterm_exits():
+            result = run(
+                db_path,
+                outlets_file=outlets_file,
+                outlet_slugs=list(outlet_slugs),
+                use_default_outlets=default_outlets,
+                settings=_setting(settings) or None,
+                full=full,
+                crawl=do_crawl,
+                # Off a terminal, the crawl's own line per stored batch is the plain log.
+                crawl_options={"progress": display.plain} if do_crawl else None,
+                wait=wait,
+                timeout=timeout,
+                log=display.log,
+                cluster_progress=display.cluster_progress,
+                on_locked_wait=on_locked_wait,
+            )
     except RunConfigError as exc:
         raise CLIError(str(exc)) from None
+    except (KeyboardInterrupt, SystemExit):
+        display.close()
+        click.echo(f"run interrupted: the crawl was stopped and the lock released; see {log_path(db_path)}")
+        raise
     finally:
         display.close()
     click.echo(result.summary())

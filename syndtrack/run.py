@@ -33,6 +33,7 @@ EXIT_ERROR = 1  # bad configuration (unknown outlet, unreadable registry): nothi
 EXIT_CRAWL_FAILED = 3  # the crawl failed; clustering still ran over what landed
 EXIT_CLUSTER_FAILED = 4  # the crawl went fine, clustering failed
 EXIT_LOCKED = 75  # another run holds the lock: this one did nothing
+EXIT_INTERRUPTED = 130  # Ctrl-C; SIGTERM gives 143 (128 + 15), as shells report it
 
 EXIT_CODES = {
     EXIT_OK: "ok",
@@ -40,6 +41,7 @@ EXIT_CODES = {
     EXIT_CRAWL_FAILED: "crawl_failed",
     EXIT_CLUSTER_FAILED: "cluster_failed",
     EXIT_LOCKED: "locked",
+    EXIT_INTERRUPTED: "interrupted",
 }
 
 
@@ -264,10 +266,18 @@ def run(
             result.status, result.exit_code = "crawl_failed", EXIT_CRAWL_FAILED
         elif cluster_failed:
             result.status, result.exit_code = "cluster_failed", EXIT_CLUSTER_FAILED
-        result.finished = utcnow()
-        result.seconds = round(time.monotonic() - started_mono, 3)
-        _append_log(log_path(db_path), {"event": "finish", **base, **_log_fields(result)})
+    except (KeyboardInterrupt, SystemExit) as exc:
+        # Ctrl-C, or SIGTERM turned into SystemExit by the CLI (systemd's stop or
+        # TimeoutStartSec=): say so in the log, then let it end the process.
+        code = exc.code if isinstance(exc, SystemExit) and isinstance(exc.code, int) else EXIT_INTERRUPTED
+        result.status, result.exit_code = "interrupted", code
+        result.errors.append(f"interrupted ({type(exc).__name__})")
+        raise
     finally:
+        if result.status != "locked":
+            result.finished = utcnow()
+            result.seconds = round(time.monotonic() - started_mono, 3)
+            _append_log(log_path(db_path), {"event": "finish", **base, **_log_fields(result)})
         lock.release()
     return result
 

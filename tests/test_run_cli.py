@@ -112,6 +112,35 @@ def test_two_runs_at_once_second_exits_locked_and_db_stays_intact(tmp_path, site
 
 
 @pytest.mark.slow
+def test_sigterm_stops_the_crawl_logs_it_and_frees_the_lock(tmp_path, sites):
+    psutil = pytest.importorskip("psutil")
+    db = tmp_path / "news.db"
+    outlets = registry(tmp_path, sites, slow=20)
+    first = syndtrack("--db", str(db), "run", "--outlets", str(outlets), "--no-default-outlets", *FAST)
+    wait_for_start(db, first)
+    deadline = time.monotonic() + 20
+    children = []
+    while not children and time.monotonic() < deadline:  # the Scrapy child process
+        children = psutil.Process(first.pid).children(recursive=True)
+        time.sleep(0.1)
+    assert children
+    time.sleep(1)
+    first.terminate()  # SIGTERM, as systemd sends it
+    out, err = first.communicate(timeout=30)
+    assert first.returncode == 143, (out, err)
+    assert out.startswith("run interrupted")
+    gone, alive = psutil.wait_procs(children, timeout=10)
+    assert not alive, "the crawl child outlived the run"
+    finish = read_log(db)[-1]
+    assert finish["event"] == "finish" and finish["status"] == "interrupted" and finish["exit_code"] == 143
+    with filelock.FileLock(lock_path(db)).acquire(timeout=0):
+        pass  # free at once
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
+
+
+@pytest.mark.slow
 def test_locked_run_changes_no_row(tmp_path, sites):
     db = tmp_path / "news.db"
     outlets = registry(tmp_path, sites)
