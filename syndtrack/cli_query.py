@@ -223,6 +223,8 @@ def trace(ctx, source, limit, min_score, fmt):
 def _trace_text(result) -> str:
     d = result.as_dict()
     lines = [f"{d['source']['name']}: {d['source']['chars']} characters, {d['candidates']} candidates compared"]
+    if d["source"]["in_database"]:
+        lines.append(f"this page is already in the database as article #{d['source']['in_database']}")
     if not d["matches"]:
         lines.append("no article in the database shares this text")
         return "\n".join(lines)

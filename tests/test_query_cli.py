@@ -138,6 +138,10 @@ def test_trace_fetches_a_page_from_a_local_site(fixture, tmp_path):
         '<a href="{{site:copier}}/elsewhere">Source link</a></article></body></html>',
         encoding="utf-8",
     )
+    # The same copy again, saying where it lives: its canonical URL is already in the database.
+    known = (site / "lv.html").read_text(encoding="utf-8").replace(
+        "<head>", f'<head><link rel="canonical" href="{ARTICLES["whenitson"]["url"]}">')
+    (site / "known.html").write_text(known, encoding="utf-8")
     sys.path.insert(0, str(Path(__file__).parent))
     from conftest import start_site_server
 
@@ -148,6 +152,12 @@ def test_trace_fetches_a_page_from_a_local_site(fixture, tmp_path):
         assert data["source"]["url"].endswith("/lv.html")
         assert data["origin"]["id"] == ids["reuters"]
         assert {ids["reuters"], ids["whenitson"], ids["reuters_rerun"]} <= {m["id"] for m in data["matches"]}
+        data = json.loads(run(path, "trace", sites.url("copier", "/known.html"), "--format", "json").output)
+        assert data["source"]["in_database"] == ids["whenitson"]
+        assert ids["whenitson"] not in {m["id"] for m in data["matches"]}  # not its own match
+        assert data["origin"]["id"] == ids["reuters"]
+        out = run(path, "trace", sites.url("copier", "/known.html")).output
+        assert f"already in the database as article #{ids['whenitson']}" in out
         missing = run(path, "trace", sites.url("copier", "/_status/404"), ok=False)
         assert missing.exit_code == 1 and "HTTP 404" in missing.output
     finally:

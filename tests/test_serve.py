@@ -1,6 +1,8 @@
 """``syndtrack serve``: Datasette, read-only, documented; checked in a real headless chromium."""
 
 import asyncio
+import json
+import sqlite3
 import shutil
 import socket
 import subprocess
@@ -12,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from syndtrack.serve import make_datasette, metadata_for
-from test_query_fixture import ARTICLES, build_fixture_db
+from test_query_fixture import ARTICLES, CMG, XINHUA, build_fixture_db
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -70,7 +72,7 @@ def test_served_connections_cannot_write(fixture):
 
         with pytest.raises(Exception, match="readonly|read-only|not authorized|write"):
             asyncio.run(write())
-    assert ARTICLES["cmg"]["title"] in {r[0] for r in __import__("sqlite3").connect(path).execute("select title from articles")}
+    assert ARTICLES["cmg"]["title"] in {r[0] for r in sqlite3.connect(path).execute("select title from articles")}
 
 
 def free_port() -> int:
@@ -157,3 +159,39 @@ def test_serve_needs_an_existing_database(tmp_path):
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 1 and "no database at" in out.stderr
     assert not (tmp_path / "none.db").exists()
+
+
+def test_copied_passages_query_cuts_the_copy_text_at_the_stored_offsets(fixture):
+    path, ids = fixture
+    ds = make_datasette(path)
+    rows = get(ds, f"/news/copied_passages.json?_shape=array&cluster_id={ids['cluster:cmg']}").json()
+    monitor = [r["copied_text"] for r in rows if r["copy_id"] == ids["monitor"]]
+    assert monitor == [CMG[0], CMG[1], CMG[5]]
+    dainik = [r["copied_text"] for r in rows if r["copy_id"] == ids["dainik"]]
+    assert dainik == CMG
+    # Chinese text: offsets are characters in Python and in SQLite's substr alike.
+    rows = get(ds, f"/news/copied_passages.json?_shape=array&cluster_id={ids['cluster:xinhua']}").json()
+    assert {r["copied_text"] for r in rows} <= set(XINHUA) and rows
+
+
+def test_copied_passages_when_the_copy_is_stored_first_in_the_pair(tmp_path):
+    path = tmp_path / "swap.db"
+    ids = build_fixture_db(path)
+    conn = sqlite3.connect(path)
+    a, b, score, ca, cb, passages, created = conn.execute(
+        "select * from matches where a_id = ? and b_id = ?", [ids["cmg"], ids["monitor"]]).fetchone()
+    swapped = json.dumps([[b0, b1, a0, a1] for a0, a1, b0, b1 in json.loads(passages)])
+    conn.execute("delete from matches where a_id = ? and b_id = ?", [a, b])
+    conn.execute("insert into matches values (?, ?, ?, ?, ?, ?, ?)", [b, a, score, cb, ca, swapped, created])
+    conn.commit()
+    conn.close()
+    ds = make_datasette(path)
+    rows = get(ds, f"/swap/copied_passages.json?_shape=array&cluster_id={ids['cluster:cmg']}").json()
+    assert [r["copied_text"] for r in rows if r["copy_id"] == ids["monitor"]] == [CMG[0], CMG[1], CMG[5]]
+    from syndtrack.db import open_db
+    from syndtrack.queries import show_cluster
+
+    db = open_db(path)
+    monitor = next(c for c in show_cluster(db, ids["cluster:cmg"])["copies"] if c["copy_id"] == ids["monitor"])
+    assert [p["text"] for p in monitor["copied"]] == [CMG[0], CMG[1], CMG[5]]
+    db.close()
