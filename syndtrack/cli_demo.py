@@ -164,3 +164,8 @@ def demo_command(ctx, report_path):
     finally:
         display.close()
     click.echo(render_report(result, db_arg))
+    if not result.seed_found:
+        raise CLIError(
+            "the demo's known case did not come out: Dainik Savera Times' credited copy of the CMG "
+            "commentary should be clustered under the CMG original; this install's crawl or clustering is broken"
+        )

@@ -32,6 +32,8 @@ except ImportError:  # Python 3.10
     import tomli as tomllib
 
 DEFAULT_DEMO_DB = "demo.db"
+SEED_ORIGIN_PATH = "/news/2024-04-15/japan-dangerous-actions.html"
+SEED_COPY_PATH = "/what-is-the-purpose-of-japans-series-of-dangerous-actions/"
 # Every demo site is 127.0.0.1 (on its own port), and Scrapy keys download
 # slots by host: with the polite production settings (AutoThrottle starting at
 # 2 s, 2 requests per host) the six sites would queue behind each other and
@@ -53,6 +55,7 @@ class DemoResult:
     republications: list[dict] = field(default_factory=list)
     articles: int = 0
     unclustered_outlets: list[str] = field(default_factory=list)  # outlets with articles in no cluster
+    seed_found: bool = False  # the Dainik Savera Times copy clustered under the CMG original, credited
     report_path: str | None = None
     report_error: str | None = None
     seconds: float = 0.0
@@ -120,6 +123,8 @@ def demo(
     started = time.monotonic()
     log = log or (lambda message: None)
     db_path = os.fspath(db_path)
+    if not Path(db_path).resolve().parent.is_dir():
+        raise DemoError(f"directory for database does not exist: {Path(db_path).resolve().parent}")
     prepare_db(db_path)
     outlets = demo_outlets()
     with resources.as_file(demo_sites_root()) as root, tempfile.TemporaryDirectory(prefix="syndtrack-demo-") as tmp:
@@ -155,6 +160,7 @@ def demo(
             clusters=queries.clusters(db, limit=None),
             republications=queries.republications(db, limit=None),
             articles=db["articles"].count,
+            seed_found=_seed_found(db),
             unclustered_outlets=[
                 r[0] for r in db.execute(
                     "select distinct outlet from articles where id not in (select article_id from cluster_members) "
@@ -168,6 +174,22 @@ def demo(
     out.report_path, out.report_error = _write_report(db_path, report_path)
     out.seconds = round(time.monotonic() - started, 2)
     return out
+
+
+def _seed_found(db) -> bool:
+    """Whether the demo's known case came out right: a check on this install, not decoration."""
+    row = db.execute(
+        """
+        select count(*) from cluster_members cm
+        join articles a on a.id = cm.article_id
+        join clusters c on c.id = cm.cluster_id
+        join articles o on o.id = c.origin_id
+        where a.outlet = 'dainik-savera' and a.url like ? and cm.credited = 1
+          and o.outlet = 'cmg-world' and o.url like ?
+        """,
+        ["%" + SEED_COPY_PATH, "%" + SEED_ORIGIN_PATH],
+    ).fetchone()
+    return bool(row[0])
 
 
 def _write_report(db_path: str, report_path) -> tuple[str | None, str | None]:

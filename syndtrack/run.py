@@ -211,6 +211,10 @@ def run(
     """
     db_path = os.fspath(db_path)
     log = log or (lambda message: None)
+    parent = Path(db_path).resolve().parent
+    if not parent.is_dir():
+        # Checked here because filelock would create the missing folders for the lock file.
+        raise RunConfigError(f"directory for database does not exist: {parent}")
     if crawl_fn is None and crawl:
         check_outlets(outlets_file, outlet_slugs, use_default_outlets)
         crawl_fn = _default_crawl

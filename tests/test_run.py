@@ -13,6 +13,7 @@ import time
 from types import SimpleNamespace
 
 import filelock
+import pytest
 
 from syndtrack.db import open_db, utcnow
 from syndtrack.run import (
@@ -193,3 +194,11 @@ def test_crawl_progress_counts_what_the_running_crawl_has_stored(db_path):
     db.close()
     assert "crawling: 3 URLs checked, 1 new articles" in stream.getvalue()
     assert stream.getvalue().endswith("\r")  # the status line is wiped when the crawl ends
+
+
+def test_missing_database_folder_is_a_config_error_and_creates_nothing(tmp_path):
+    from syndtrack.run import RunConfigError
+
+    with pytest.raises(RunConfigError, match="does not exist"):
+        run(tmp_path / "missing" / "news.db", crawl_fn=stand_in_crawl([]), cluster_fn=stand_in_cluster([]))
+    assert not (tmp_path / "missing").exists()
