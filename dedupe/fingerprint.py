@@ -2,19 +2,20 @@
 
 A fingerprint is the hash of a K-character shingle of an article's skeleton
 (letters and digits of its units, no spaces, so CJK and spaced scripts are
-treated alike). We keep only the shingles whose hash is 0 modulo P
-("0 mod p" selection, as in passim and Copyfind-style text-reuse tools):
-the choice depends on the shingle's content alone, so an excerpt of a third of
+treated alike), selected by winnowing, as in MOSS and Copyfind-style text-reuse
+tools: the choice depends only on the nearby text, so an excerpt of a third of
 an article, or a copy wrapped in a new intro and outro, keeps the fingerprints
 of the part it reused. That is what whole-text MinHash Jaccard misses.
 
-Everything is vectorised with numpy over a whole batch of articles (one
-polynomial rolling hash over the concatenated skeletons), because a
-Python-level loop over tens of millions of shingles would be the bottleneck.
+Everything is vectorised with numpy/scipy over a whole batch of articles (one
+polynomial rolling hash and two sliding-window filters over the concatenated
+skeletons), because a Python loop over tens of millions of shingles would be
+the bottleneck.
 
 The index is a plain table of ``(hash, article_id)`` postings, shardable by
 hash. A candidate pair is two articles that share at least ``MIN_SHARED``
-fingerprints. To keep the work linear, an article is paired through one
+fingerprints (one: winnowing guarantees it means a real overlap; the caller
+then asks for a share of the smaller article's fingerprints). To keep the work linear, an article is paired through one
 fingerprint with at most ``MAX_LINKS`` articles that got that fingerprint
 before it (smallest ids first: for syndicated copies these are the earliest
 carriers, usually the origin), and a fingerprint already held by ``STOP``
@@ -26,22 +27,13 @@ from __future__ import annotations
 import numpy as np
 
 K = 32  # shingle length, in skeleton characters (about 6 English words, 16-20 Chinese characters)
-P = 32  # keep one shingle in P on average
+W = 120  # winnowing window, in shingles: density about 2 / (W + 1), one fingerprint per ~60 characters
 MAX_LINKS = 40
 STOP = 400
-MIN_SHARED = 2
+MIN_SHARED = 1  # with winnowing one shared fingerprint is already a guaranteed 150-character overlap
 
 _BASE = np.uint64(0x100000001B3)
-_MASK = np.uint64(P - 1)
-
-
-def _mix(x: np.ndarray) -> np.ndarray:
-    """splitmix64 finaliser: spreads the polynomial hash over all 64 bits."""
-    x = x ^ (x >> np.uint64(30))
-    x = x * np.uint64(0xBF58476D1CE4E5B9)
-    x = x ^ (x >> np.uint64(27))
-    x = x * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
+_INVALID = np.iinfo(np.int64).max
 
 
 def _shingle_hashes(codes: np.ndarray, k: int) -> np.ndarray:
@@ -56,27 +48,68 @@ def _shingle_hashes(codes: np.ndarray, k: int) -> np.ndarray:
     return h
 
 
+def _sliding(values: np.ndarray, w: int, op: np.ufunc, pad) -> np.ndarray:
+    """``op`` (minimum/maximum) over every window ``values[j:j+w]``, in linear time.
+
+    van Herk / Gil-Werman: cut the array into blocks of ``w``; a window spans the
+    tail of one block and the head of the next, so it is ``op`` of a suffix scan
+    and a prefix scan. numpy has no sliding min (and scipy.ndimage's filters go
+    through float64, which would round 64-bit hashes).
+    """
+    n = len(values)
+    size = -(-(n + w) // w) * w
+    padded = np.full(size, pad, dtype=values.dtype)
+    padded[:n] = values
+    blocks = padded.reshape(-1, w)
+    prefix = op.accumulate(blocks, axis=1).ravel()
+    suffix = op.accumulate(blocks[:, ::-1], axis=1)[:, ::-1].ravel()
+    return op(suffix[:n], prefix[w - 1 : w - 1 + n])
+
+
 def fingerprint_batch(skeletons: list[str]) -> list[np.ndarray]:
-    """The sorted, distinct fingerprints (int64) of each skeleton string."""
+    """The sorted, distinct fingerprints (int64) of each skeleton string.
+
+    Winnowing (Schleimer, Wilkerson and Aiken 2003): in every window of ``W``
+    consecutive shingle hashes the smallest is kept. Two texts that share any
+    run of ``W + K - 1`` characters are guaranteed to share a fingerprint, and
+    the choice depends only on the text around it. Articles are laid end to end
+    with a gap of ``W`` invalid positions between them, so one pass of two
+    linear-time sliding filters does the whole batch and no window spans two articles.
+    """
     if not skeletons:
         return []
+    gap = "\x00" * W
     lens = np.fromiter((len(s) for s in skeletons), dtype=np.int64, count=len(skeletons))
-    joined = "".join(skeletons)
+    starts = np.concatenate(([0], np.cumsum(lens + W)[:-1]))
+    ends = starts + lens
+    joined = gap.join(skeletons)
     out: list[np.ndarray] = [np.empty(0, dtype=np.int64)] * len(skeletons)
     if len(joined) < K:
         return out
     codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
-    with np.errstate(over="ignore"):
-        h = _mix(_shingle_hashes(codes, K))
-    ends = np.cumsum(lens)
-    pos = np.flatnonzero((h & _MASK) == 0)
-    doc = np.searchsorted(ends, pos, side="right")
-    keep = pos + K <= ends[np.minimum(doc, len(ends) - 1)]
-    pos, doc = pos[keep], doc[keep]
-    values = h[pos].view(np.int64)
-    order = np.lexsort((values, doc))
-    values, doc = values[order], doc[order]
-    bounds = np.searchsorted(doc, np.arange(len(skeletons) + 1))
+    # The polynomial hash's order is already well scrambled (every character moves the
+    # high bits through the carries), so it is used as is: a mixing pass costs as much as winnowing.
+    h = _shingle_hashes(codes, K).view(np.int64)
+    n = len(h)
+    # Per position: its article, and how far it is from the article's end (np.repeat
+    # is much cheaper here than a searchsorted or a gather per position).
+    doc = np.repeat(np.arange(len(skeletons)), lens + W)[:n]
+    to_end = (np.repeat(ends, lens + W)[:n] - np.arange(n)).astype(np.int32)
+    valid = to_end >= K
+    h[~valid] = _INVALID
+    lowest = np.iinfo(np.int64).min
+    window_min = _sliding(h, W, np.minimum, _INVALID)
+    # Only whole windows count (or the first window of an article shorter than one),
+    # so the fingerprints near an article's end do not depend on where it stops.
+    partial = to_end < W + K - 1
+    partial[starts[starts < n]] = False
+    window_min[partial] = lowest
+    best_cover = _sliding(np.concatenate((np.full(W - 1, lowest, dtype=np.int64), window_min)), W, np.maximum, lowest)[: len(h)]
+    keep = np.flatnonzero(valid & (best_cover == h))
+    values, owner = h[keep], doc[keep]
+    order = np.lexsort((values, owner))
+    values, owner = values[order], owner[order]
+    bounds = np.searchsorted(owner, np.arange(len(skeletons) + 1))
     for i in np.flatnonzero(np.diff(bounds)):
         out[i] = np.unique(values[bounds[i] : bounds[i + 1]])
     return out

@@ -53,7 +53,7 @@ MIN_SHARED_SHARE = 0.08
 CHUNK = 2000
 # Anything that changes which fingerprints or matches are computed: a stored index
 # built with other values is rebuilt.
-PARAMS = {"version": 1, "k": fp.K, "p": fp.P, "max_links": fp.MAX_LINKS, "stop": fp.STOP,
+PARAMS = {"version": 2, "k": fp.K, "w": fp.W, "max_links": fp.MAX_LINKS, "stop": fp.STOP,
           "min_shared": fp.MIN_SHARED, "boilerplate_min": BOILERPLATE_MIN, "min_shared_share": MIN_SHARED_SHARE}
 
 Progress = Callable[..., None]
