@@ -264,10 +264,28 @@ def scan(text: str, *, title: str | None = None, boilerplate: frozenset[int] | s
     return out.without(boilerplate) if boilerplate else out
 
 
+def _blocks(text: str, lines: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Kept lines, with hard-wrapped ones rejoined: a line that stops mid-sentence and
+    goes on after a single newline is one sentence stream with the next."""
+    out: list[list[int]] = []
+    for start, end in lines:
+        if out:
+            gap = text[out[-1][1] : start]
+            last = text[out[-1][1] - 1]
+            if gap.count("\n") == 1 and gap.isspace() and last not in _ENDS:
+                out[-1][1] = end
+                continue
+        out.append([start, end])
+    return [(s, e) for s, e in out]
+
+
+_ENDS = set(".!?:;\"'\u201d\u2019)]\u3002\uff01\uff1f")
+
+
 def units(text: str, found: Scan) -> Cleaned:
     """Split the kept lines of ``found`` into sentence units for alignment."""
     out = Cleaned([], [], [], [], found.credits, found.wrapper)
-    for start, end in found.lines:
+    for start, end in _blocks(text, found.lines):
         raw = text[start:end]
         for s, e in _sentences(raw):
             piece = raw[s:e]
