@@ -12,6 +12,7 @@ import asyncio
 import copy
 import json
 import socket
+import sqlite3
 from importlib import resources
 from pathlib import Path
 
@@ -57,11 +58,29 @@ def make_datasette(db_path: str | Path, *, immutable: bool = False):
     path = Path(db_path)
     if not path.exists():
         raise ServeError(f"no database at {path}")
-    # Views come from migrations: bring the schema up to date before the
-    # read-only server opens it (it could not create them itself).
-    open_db(path).close()
+    _prepare(path, immutable=immutable)
     files = {"immutables": [str(path)]} if immutable else {"files": [str(path)]}
     return Datasette(metadata=metadata_for(path), settings=SETTINGS, **files)
+
+
+def _prepare(path: Path, *, immutable: bool) -> None:
+    """Bring the schema up to date (the views come from migrations, and a read-only
+    server could not create them); for an immutable snapshot, also fold the WAL
+    into the main file, since ``immutable=1`` reads the main file only."""
+    try:
+        db = open_db(path)
+    except sqlite3.OperationalError as exc:
+        views = sqlite3.connect(f"file:{path}?mode=ro", uri=True).execute(
+            "select count(*) from sqlite_master where type = 'view' and name = 'cluster_summary'").fetchone()[0]
+        if not views:
+            raise ServeError(f"{path}: cannot bring the schema up to date ({exc}); "
+                             "run `syndtrack migrate` on a writable copy") from None
+        return
+    try:
+        if immutable:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        db.close()
 
 
 def serve(db_path: str | Path, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, immutable: bool = False,

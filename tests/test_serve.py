@@ -195,3 +195,16 @@ def test_copied_passages_when_the_copy_is_stored_first_in_the_pair(tmp_path):
     monitor = next(c for c in show_cluster(db, ids["cluster:cmg"])["copies"] if c["copy_id"] == ids["monitor"])
     assert [p["text"] for p in monitor["copied"]] == [CMG[0], CMG[1], CMG[5]]
     db.close()
+
+
+def test_immutable_snapshot_includes_what_is_still_in_the_wal(tmp_path):
+    path = tmp_path / "wal.db"
+    build_fixture_db(path)
+    writer = sqlite3.connect(path)  # stays open, so closing others does not fold the WAL away
+    writer.execute("insert into outlets (slug, name, state_media) values ('late', 'Late Arrival', 1)")
+    writer.commit()
+    assert (tmp_path / "wal.db-wal").stat().st_size > 0
+    ds = make_datasette(path, immutable=True)
+    rows = get(ds, "/wal/outlets.json?_shape=array&slug=late").json()
+    assert [r["name"] for r in rows] == ["Late Arrival"]
+    writer.close()
