@@ -61,25 +61,8 @@ def align(a: Cleaned, b: Cleaned, *, accept_all: bool = False) -> Match | None:
     left_a = [i for i, s in enumerate(a.skeletons) if i not in pairs and len(s) >= FUZZY_MIN]
     left_b = [j for j, s in enumerate(b.skeletons) if j not in used_b and len(s) >= FUZZY_MIN]
     if left_a and left_b and len(left_a) * len(left_b) <= MAX_FUZZY_CELLS:
-        # Only worth it when the exact pass found something or the texts are short:
-        # unrelated long articles that share a stock phrase stop here.
-        sim = process.cdist(
-            [a.units[i] for i in left_a],
-            [b.units[j] for j in left_b],
-            scorer=fuzz.ratio,
-            score_cutoff=MIN_RATIO,
-            dtype=np.uint8,
-        )
-        rows, cols = np.nonzero(sim)
-        if len(rows):
-            order = np.argsort(-sim[rows, cols], kind="stable")
-            taken_b: set[int] = set()
-            for k in order:
-                i, j = left_a[rows[k]], left_b[cols[k]]
-                if i in pairs or j in taken_b:
-                    continue
-                pairs[i] = (j, int(sim[rows[k], cols[k]]))
-                taken_b.add(j)
+        for i, j, sim in _best_pairs(a, b, left_a, left_b, fuzz.ratio, MIN_RATIO):
+            pairs[i] = (j, sim)
     la = [len(s) for s in a.skeletons]
     lb = [len(s) for s in b.skeletons]
     if not accept_all and _verdict(a, b, pairs, la, lb, total_a, total_b) is None:
@@ -130,19 +113,27 @@ def _partial_pass(a: Cleaned, b: Cleaned, pairs: dict, la: list[int], lb: list[i
     left_b = [j for j, n in enumerate(lb) if j not in used_b and n >= PARTIAL_MIN]
     if not left_a or not left_b or len(left_a) * len(left_b) > MAX_PARTIAL_CELLS:
         return
+    for i, j, sim in _best_pairs(a, b, left_a, left_b, fuzz.partial_ratio, PARTIAL_RATIO):
+        short = min(la[i], lb[j])
+        la[i], lb[j] = short, short  # only the shared piece counts as reused
+        pairs[i] = (j, sim)
+
+
+def _best_pairs(a: Cleaned, b: Cleaned, left_a: list[int], left_b: list[int], scorer, cutoff: int):
+    """One-to-one sentence pairs, best scores first, from one bulk ``cdist``."""
     sim = process.cdist([a.units[i] for i in left_a], [b.units[j] for j in left_b],
-                        scorer=fuzz.partial_ratio, score_cutoff=PARTIAL_RATIO, dtype=np.uint8)
+                        scorer=scorer, score_cutoff=cutoff, dtype=np.uint8)
     rows, cols = np.nonzero(sim)
     order = np.argsort(-sim[rows, cols], kind="stable")
+    taken_a: set[int] = set()
     taken_b: set[int] = set()
     for k in order:
         i, j = left_a[rows[k]], left_b[cols[k]]
-        if i in pairs or j in taken_b:
+        if i in taken_a or j in taken_b:
             continue
-        short = min(la[i], lb[j])
-        la[i], lb[j] = short, short  # only the shared piece counts as reused
-        pairs[i] = (j, int(sim[rows[k], cols[k]]))
+        taken_a.add(i)
         taken_b.add(j)
+        yield i, j, int(sim[rows[k], cols[k]])
 
 
 def _passages(a: Cleaned, b: Cleaned, pairs: dict[int, tuple[int, int]]) -> list[list[int]]:
