@@ -382,7 +382,11 @@ def _clip(text: str, context: int | None) -> str:
 
 
 def search(db: Database, query: str, *, limit: int | None = 20, filters: Filters | None = None) -> list[dict]:
-    """Full-text search (FTS5 syntax) over article titles and texts, best first, with snippets."""
+    """Full-text search (FTS5 syntax) over article titles and texts, best first, with snippets.
+
+    A query in Chinese, Japanese or Korean that FTS5 cannot match (its tokens
+    are whole clauses in those scripts) falls back to a substring search.
+    """
     filters = filters or Filters()
     clauses, params = filters.where(date_col="a.published", outlet_cols=["a.outlet"], state_col="ol.state_media")
     clauses.insert(0, "articles_fts MATCH :q")
@@ -404,6 +408,41 @@ def search(db: Database, query: str, *, limit: int | None = 20, filters: Filters
         if "no such table" in str(exc):
             raise
         raise QueryError(f"bad search query {query!r}: {exc} (FTS5 syntax: quote phrases, AND/OR/NOT in capitals)") from None
+    if not rows and _CJK.search(query):
+        rows = _substring_search(db, query, filters, limit)
     for row in rows:
         row["snippet"] = " ".join((row["snippet"] or "").split())
+    return rows
+
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
+def _substring_search(db: Database, query: str, filters: Filters, limit: int | None) -> list[dict]:
+    """Chinese, Japanese and Korean have no spaces, so FTS5's unicode61 tokens are
+    whole clauses and a word inside one never matches: look for the words as
+    substrings instead (a scan, slower, but it finds them). Every word must occur."""
+    words = [w for w in re.split(r"\s+", query.replace('"', " ")) if w and w not in ("AND", "OR", "NOT")]
+    if not words:
+        return []
+    clauses, params = filters.where(date_col="a.published", outlet_cols=["a.outlet"], state_col="ol.state_media")
+    for i, word in enumerate(words):
+        clauses.append(f"(instr(a.title, :w{i}) OR instr(a.text, :w{i}))")
+        params[f"w{i}"] = word
+    sql = """
+        SELECT a.id, a.url, a.outlet, a.title, a.published, a.text AS snippet,
+          cm.cluster_id, cm.relation, ol.state_media
+        FROM articles a
+        LEFT JOIN cluster_members cm ON cm.article_id = a.id
+        LEFT JOIN (SELECT * FROM outlet_lookup GROUP BY name) ol ON ol.name = a.outlet
+    """
+    rows = _select(db, sql, clauses, params, "a.published DESC, a.id", limit)
+    for row in rows:
+        text, word = row["snippet"] or "", words[0]
+        at = text.find(word)
+        if at < 0:
+            row["snippet"] = text[:60] + "…"
+            continue
+        start = max(0, at - 25)
+        row["snippet"] = ("…" if start else "") + text[start:at] + f"[{word}]" + text[at + len(word): at + len(word) + 25] + "…"
     return rows
