@@ -172,12 +172,16 @@ class Filters:
     until: str | None = None
     state_media: bool | None = None
 
-    def where(self, *, date_col: str, outlet_cols: Iterable[str], state_col: str = "state_media"):
-        """SQL conditions and parameters for these filters against one view."""
+    def where(self, *, date_col: str, outlet_cols: Iterable[str] = (), outlet_sql: str | None = None,
+              state_col: str = "state_media"):
+        """SQL conditions and parameters for these filters against one view.
+
+        The outlet matches any of ``outlet_cols``, or ``outlet_sql`` (which uses ``:outlet``) when given.
+        """
         clauses: list[str] = []
         params: dict[str, Any] = {}
         if self.outlet:
-            clauses.append("(" + " OR ".join(f"{c} = :outlet" for c in outlet_cols) + ")")
+            clauses.append(outlet_sql or "(" + " OR ".join(f"{c} = :outlet" for c in outlet_cols) + ")")
             params["outlet"] = self.outlet
         if self.since:
             clauses.append(f"{date_col} >= :since")
@@ -231,11 +235,10 @@ def clusters(db: Database, *, sort: str = "size", limit: int | None = 20, filter
     if sort not in CLUSTER_SORTS:
         raise QueryError(f"unknown sort {sort!r}: use one of {', '.join(CLUSTER_SORTS)}")
     filters = filters or Filters()
-    clauses, params = filters.where(date_col="origin_published", outlet_cols=["origin_outlet"])
-    if filters.outlet:
-        clauses[0] = (
-            "(origin_outlet = :outlet OR id IN (SELECT cluster_id FROM republications WHERE copy_outlet = :outlet))"
-        )
+    clauses, params = filters.where(
+        date_col="origin_published",
+        outlet_sql="(origin_outlet = :outlet OR id IN (SELECT cluster_id FROM republications WHERE copy_outlet = :outlet))",
+    )
     return _select(db, "SELECT * FROM cluster_summary", clauses, params, CLUSTER_SORTS[sort], limit)
 
 
@@ -258,7 +261,7 @@ def outlet_report(db: Database, *, limit: int | None = None, filters: Filters | 
     )
     source = "outlet_report"
     if filters.since or filters.until:
-        window, wparams = Filters(since=filters.since, until=filters.until).where(date_col="copy_published", outlet_cols=[])
+        window, wparams = Filters(since=filters.since, until=filters.until).where(date_col="copy_published")
         source = "(" + OUTLET_REPORT_BODY.format(where="".join(" AND " + c for c in window)) + ")"
         params.update(wparams)
     return _select(db, f"SELECT * FROM {source}", clauses, params, order, limit)
@@ -283,11 +286,9 @@ def show_cluster(db: Database, cluster_id: int, *, context: int | None = None) -
     origin's text the copy left out. ``context`` (characters) truncates long
     spans in the middle, for display.
     """
-    summary = db.execute("SELECT * FROM cluster_summary WHERE id = ?", [cluster_id]).fetchone()
+    summary = next(iter(db.query("SELECT * FROM cluster_summary WHERE id = ?", [cluster_id])), None)
     if summary is None:
         raise QueryError(f"no cluster with id {cluster_id}")
-    cols = [d[0] for d in db.execute("SELECT * FROM cluster_summary LIMIT 0").description]
-    summary = dict(zip(cols, summary))
     origin = _article(db, summary["origin_id"])
     members = list(
         db.query(
