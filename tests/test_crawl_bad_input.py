@@ -45,9 +45,12 @@ def bad_crawl(tmp_path_factory):
         before = {r["url"]: r for r in db.query("select * from articles")}
         db.close()
         registry = write_registry(tmp, sites.bases)
-        result = crawl(db_path, outlets_file=registry, outlet_slugs=["badsite"], use_default_outlets=False,
-                       settings={**FAST, "DOWNLOAD_TIMEOUT": 1, "DOWNLOAD_MAXSIZE": 1024 * 1024,
-                                 "SYNDTRACK_RETRY_BACKOFF": 0.1})
+        settings = {**FAST, "DOWNLOAD_TIMEOUT": 1, "DOWNLOAD_MAXSIZE": 1024 * 1024, "SYNDTRACK_RETRY_BACKOFF": 0.1}
+
+        def again():
+            return crawl(db_path, outlets_file=registry, outlet_slugs=["badsite"], use_default_outlets=False, settings=settings)
+
+        result = again()
         db = open_db(db_path)
         yield {
             "result": result,
@@ -57,6 +60,8 @@ def bad_crawl(tmp_path_factory):
             "db": db,
             "errors": {r["url"]: r for r in db.query("select * from crawl_errors where run_id = ?", [result.run_id])},
             "stats": json.loads(db["crawl_runs"].get(result.run_id)["stats"]),
+            "again": again,
+            "sites": sites,
         }
         db.close()
     finally:
@@ -115,3 +120,12 @@ def test_malformed_html_is_read_not_fatal(bad_crawl):
 def test_hostile_xml_was_not_expanded(bad_crawl):
     # Neither the feed's nor the sitemap's entity-laden link was followed.
     assert not any("from-bomb" in p for p in paths(bad_crawl["log"]))
+
+
+def test_second_run_retries_the_failures_and_still_finishes(bad_crawl):
+    before = len(bad_crawl["sites"].log("badsite"))
+    second = bad_crawl["again"]()
+    assert second.status == "finished" and second.articles_new == 0
+    assert second.errors == len(BAD)  # every bad URL tried again (the home page answered 304: its links were kept)
+    later = paths(bad_crawl["sites"].log("badsite")[before:], 200)
+    assert "/good/fine-article.html" not in later and "/empty.html" in later

@@ -192,12 +192,12 @@ class OutletsSpider(SitemapSpider):
         """Links of a feed/sitemap/page: read from the body, or the stored ones on a 304."""
         meta = response.meta
         slug, kind, key = meta["outlet"], meta["kind"], meta["key"]
+        self.crawler.stats.inc_value("syndtrack/responses_ok")
         if response.status == 304:
             self.crawler.stats.inc_value(f"syndtrack/not_modified/{kind}")
             self.recorder.not_modified(key, slug, kind)
             state = self.recorder.state(key) or {}
             return [Link(*item) for item in json.loads(state.get("links") or "[]")]
-        self.crawler.stats.inc_value("syndtrack/responses_ok")
         try:
             links = reader(response)
         except BadSource as exc:
@@ -281,11 +281,11 @@ class OutletsSpider(SitemapSpider):
         meta = response.meta
         slug, key = meta["outlet"], meta["key"]
         stats = self.crawler.stats
+        stats.inc_value("syndtrack/responses_ok")  # 200 or 304: the site answered
         if response.status == 304:
             kind = (self.recorder.state(key) or {}).get("kind") or "article"
             self.recorder.not_modified(key, slug, kind)
             return
-        stats.inc_value("syndtrack/responses_ok")
         if not response.body.strip():
             self.recorder.error(response.url, slug, "empty body", response.status, kind="empty")
             return
