@@ -19,7 +19,13 @@ from typing import Any, Iterable
 from urllib.parse import urljoin
 
 from scrapy import Request, signals
-from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError, IgnoreRequest
+from scrapy.exceptions import IgnoreRequest
+
+try:
+    from scrapy.exceptions import DownloadCancelledError, DownloadTimeoutError
+except ImportError:  # Scrapy before these had their own names: Twisted's
+    from twisted.internet.defer import CancelledError as DownloadCancelledError
+    from twisted.internet.error import TimeoutError as DownloadTimeoutError
 from scrapy.http import TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
