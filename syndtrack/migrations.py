@@ -244,3 +244,11 @@ def m005_analyst_cluster_summary(db: Database) -> None:
     from syndtrack.queries import create_views
 
     create_views(db)
+
+
+@migrations()
+def m006_dedupe_dirty_index(db: Database) -> None:
+    # `syndtrack cluster` compares every article's content_hash with the one it
+    # indexed; a covering index lets SQLite answer that without reading the
+    # article texts (content_hash is stored after the text, in its overflow pages).
+    db.execute("CREATE INDEX IF NOT EXISTS idx_articles_content_hash ON articles(content_hash)")
