@@ -239,8 +239,10 @@ def run(
         else:
             return _locked(result, holder, base, started_mono, waited=False)
 
+    waited = round(time.monotonic() - started_mono, 3)
+    result.started = utcnow()  # when the work began; ``seconds`` still counts any wait
     try:
-        _append_log(log_path(db_path), {"event": "start", "started": result.started, **base,
+        _append_log(log_path(db_path), {"event": "start", "started": result.started, "waited_seconds": waited, **base,
                                         "outlets_file": os.fspath(outlets_file) if outlets_file else None,
                                         "outlets": outlet_slugs or None})
         crawl_failed = False
