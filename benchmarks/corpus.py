@@ -37,6 +37,7 @@ import random
 import re
 import sys
 import tarfile
+import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -223,8 +224,9 @@ def shingles(text: str) -> set[int]:
     else:
         words = WORD.findall(text)
         grams = (" ".join(words[i : i + 5]) for i in range(max(1, len(words) - 4)))
-    # Only overlap counts are used, never the values: the process-salted hash() is fine.
-    return {hash(g) for g in grams}
+    # Not hash(): it is salted per process, and set order (so tie-breaks) would
+    # then differ between runs; crc32 is deterministic and fast enough.
+    return {zlib.crc32(g.encode()) for g in grams}
 
 
 def distinct_sources(sources: list[Source], *, max_shared: float = 0.05, min_size: int = 100) -> list[Source]:
@@ -647,9 +649,11 @@ class _Generator:
         mention = _mentions(carried, o_outlet)
         credit_by = ("credit_line" if "credit" in transforms else "source_link" if "autoblog" in transforms
                      else f"{mention}_in_text" if mention else None)
-        credited = None if credit_by == "incidental_in_text" else int(credit_by is not None and not rerun)
+        if rerun:  # an outlet re-running its own piece: credit does not apply
+            credit_by = None
+        credited = None if credit_by == "incidental_in_text" else int(credit_by is not None)
         label = {"story": story, "role": expected_relation(transforms), "credited": credited,
-                 "credit_by": credit_by if not rerun else None,
+                 "credit_by": credit_by,
                  "same_outlet": int(rerun), "kind": "rerun" if rerun else "copy",
                  "transforms": list(transforms) or ["verbatim"]}
         self.emit(outlet, title, "\n\n".join(paras), when, label, date_only=date_only, credit=credit,

@@ -4,6 +4,7 @@ and the scorer of benchmarks/dedupe_quality.py scores what it is given."""
 from __future__ import annotations
 
 import re
+import subprocess
 import sys
 from collections import defaultdict
 from datetime import datetime
@@ -47,6 +48,14 @@ def test_same_seed_same_corpus(corpus):
     ]
     other = corpus_mod.generate(400, seed=4)
     assert [a["text"] for a in other.articles] != [a["text"] for a in corpus.articles]
+
+
+def test_shingles_do_not_depend_on_the_process():
+    # A salted hash() would make the pool (and so the corpus) differ between runs.
+    code = "import corpus; print(sorted(corpus.shingles('one two three four five six seven')))"
+    outs = {subprocess.run([sys.executable, "-c", code], cwd=BENCH, env={"PYTHONHASHSEED": str(seed)},
+                           capture_output=True, text=True, check=True).stdout for seed in (1, 2)}
+    assert len(outs) == 1
 
 
 def test_size_and_every_combination(corpus):
