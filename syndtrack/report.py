@@ -108,16 +108,15 @@ def _totals(db: Database, reps: list[dict]) -> dict:
 # -- charts ---------------------------------------------------------------------------------
 
 
-def _figure(height=3.6):
+def _figure(height=3.6, *, counts_on="y"):
     from matplotlib.figure import Figure
-
     from matplotlib.ticker import MaxNLocator
 
     fig = Figure(figsize=(8, height), layout="constrained")
     ax = fig.add_subplot()
-    # Counts of copies: whole numbers on whichever axis counts.
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    # Counts of copies are whole numbers. Only on the counting axis: the other one
+    # holds categories (outlets, lag buckets), whose own locator must stay.
+    (ax.xaxis if counts_on == "x" else ax.yaxis).set_major_locator(MaxNLocator(integer=True))
     return fig, ax
 
 
@@ -186,7 +185,8 @@ def _over_time(reps, top):
 
 
 def _top_republishers(reps, top):
-    fig, ax = _figure(height=max(2.5, 0.3 * min(top, 20) + 1))
+    bars = min(top, len({r["copy_outlet"] for r in reps}))
+    fig, ax = _figure(height=max(2.5, 0.3 * bars + 1), counts_on="x")
     if _credit_bars(ax, reps, "copy_outlet", top, horizontal=True):
         ax.set_xlabel("copies")
     return fig
@@ -235,6 +235,12 @@ def _credit_bars(ax, reps, column: str, top: int, *, horizontal: bool) -> bool:
             else:
                 ax.bar(names, values, bottom=base, color=color, label=kind)
             base = [a + b for a, b in zip(base, values)]
+    # Keep bars bar-shaped when there are only one or two of them.
+    room = max(len(names), 5)
+    if horizontal:
+        ax.set_ylim(len(names) - room - 0.6, len(names) - 0.4)  # the largest stays on top
+    else:
+        ax.set_xlim(-0.6, room - 0.4)
     ax.legend(fontsize=8, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     return True

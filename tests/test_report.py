@@ -93,6 +93,9 @@ def test_report_charts_show_the_data(made):
     assert "cgtn" in over_time and "xinhua" in over_time and "reuters" not in over_time.split()
     assert "credited" in page.charts["credited_vs_uncredited"] and "uncredited" in page.charts["credited_vs_uncredited"]
     assert "6-24 h" in page.charts["lag_distribution"]
+    # One tick label per category, not one per integer position.
+    assert page.charts["credited_vs_uncredited"].count("cgtn") == 1
+    assert page.charts["top_republishers"].count("whenitson.com") == 1
 
 
 def test_report_tables_link_to_evidence(made):
