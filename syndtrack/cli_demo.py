@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import shlex
 import textwrap
+import time
 
 import click
 
 from syndtrack.cli import CLIError, cli, is_terminal
 from syndtrack.run_display import RunDisplay
-from syndtrack.demo import DEFAULT_DEMO_DB, DemoError, demo
+from syndtrack.demo import DEFAULT_DEMO_DB, SEED_COPY_PATH, DemoError, demo
 from syndtrack.run import log_path
 
 
@@ -124,8 +125,9 @@ def _registered(path: tuple[str, ...]) -> bool:
 
 @cli.command(name="demo")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None, help="Where to write the HTML report. Default: <db name>-report.html next to the database.")
+@click.option("--keep-serving", is_flag=True, help="Keep the demo sites up after the demo, to look at the pages the spider read, until Ctrl-C.")
 @click.pass_context
-def demo_command(ctx, report_path):
+def demo_command(ctx, report_path, keep_serving):
     """Show syndtrack working end to end on bundled sites, offline, in under a minute.
 
     Serves a few small outlet sites that ship with syndtrack on 127.0.0.1 (a
@@ -156,14 +158,27 @@ def demo_command(ctx, report_path):
         click.echo("Crawling them with the real spider, then clustering ...")
 
     display = RunDisplay(db_path, progress=is_terminal(), plain=False)
+
+    def while_serving(result):
+        display.close()
+        click.echo(render_report(result, db_arg))
+        if keep_serving:
+            seed = result.sites["dainik-savera"] + SEED_COPY_PATH
+            click.echo("")
+            click.echo(f"The demo sites stay up until Ctrl-C. The seed copy as the spider read it: {seed}")
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                click.echo("stopped serving the demo sites")
+
     try:
         result = demo(db_path, report_path=report_path, on_sites=on_sites, log=display.log,
-                      cluster_progress=display.cluster_progress)
+                      cluster_progress=display.cluster_progress, while_serving=while_serving)
     except DemoError as exc:
         raise CLIError(f"demo failed: {exc}") from None
     finally:
         display.close()
-    click.echo(render_report(result, db_arg))
     if not result.seed_found:
         raise CLIError(
             "the demo's known case did not come out: Dainik Savera Times' credited copy of the CMG "

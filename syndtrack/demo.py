@@ -114,10 +114,13 @@ def demo(
     cluster_progress: Callable | None = None,
     on_sites: Callable[[dict[str, str], dict[str, dict]], None] | None = None,
     settings: dict | None = None,
+    while_serving: Callable[[DemoResult], None] | None = None,
 ) -> DemoResult:
     """Serve the demo sites, crawl and cluster them into ``db_path``, write the report.
 
     ``report_path`` defaults to ``<db stem>-report.html`` next to the database.
+    ``while_serving(result)`` is called before the sites stop (to keep them up
+    for a browser, say).
     Raises :class:`DemoError` when the database is not a demo one or the run fails.
     """
     started = time.monotonic()
@@ -143,16 +146,25 @@ def demo(
                 log=log,
                 cluster_progress=cluster_progress,
             )
+            if result.status != "ok":
+                raise DemoError(result.summary())
+            out = _summarise(db_path, sites, outlets, result)
+            report_path = report_path or Path(db_path).with_name(Path(db_path).stem + "-report.html")
+            out.report_path, out.report_error = _write_report(db_path, report_path)
+            out.seconds = round(time.monotonic() - started, 2)
+            if while_serving:
+                while_serving(out)
         finally:
             server.stop()
-    if result.status != "ok":
-        raise DemoError(result.summary())
+    return out
+
+
+def _summarise(db_path: str, sites: dict[str, str], outlets: dict[str, dict], result: RunResult) -> DemoResult:
+    from syndtrack import queries
 
     db = open_db(db_path)
     try:
-        from syndtrack import queries
-
-        out = DemoResult(
+        return DemoResult(
             db_path=db_path,
             sites=sites,
             outlets=outlets,
@@ -170,10 +182,6 @@ def demo(
         )
     finally:
         db.close()
-    report_path = report_path or Path(db_path).with_name(Path(db_path).stem + "-report.html")
-    out.report_path, out.report_error = _write_report(db_path, report_path)
-    out.seconds = round(time.monotonic() - started, 2)
-    return out
 
 
 def _seed_found(db) -> bool:

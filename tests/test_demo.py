@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
 import sqlite3
+import subprocess
+import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -78,9 +82,25 @@ def test_demo_end_to_end_in_a_fresh_folder(tmp_path, monkeypatch):
     assert [tuple(r) for r in conn.execute("select status from crawl_runs")] == [("finished",)]
     conn.close()
 
-    # Run again: the database is rebuilt (new ports, same 15 articles), not doubled.
-    again = CliRunner().invoke(cli, ["demo"])
-    assert again.exit_code == 0, again.output
+    # Run again, as a newcomer would in a terminal, keeping the sites up: the
+    # database is rebuilt (new ports, same 15 articles, not 30) and the seed
+    # copy can be opened as the spider read it until Ctrl-C.
+    proc = subprocess.Popen([sys.executable, "-m", "syndtrack", "demo", "--keep-serving"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for line in proc.stdout:
+            if "stay up until Ctrl-C" in line:
+                break
+        url = line.rsplit(" ", 1)[1].strip()
+        assert url.startswith("http://127.0.0.1:") and url.endswith(SEED_COPY)
+        with urllib.request.urlopen(url, timeout=10) as resp:
+            page = resp.read().decode()
+        assert "[ad_1]" in page and "(Courtesy-China Media Group, Beijing)" in page
+    finally:
+        proc.send_signal(signal.SIGINT)
+        rest, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "stopped serving" in rest
     db = open_db("demo.db")
     assert db["articles"].count == 15 and db["crawl_runs"].count == 1
     db.close()
