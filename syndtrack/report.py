@@ -57,11 +57,9 @@ def build_report(db: Database, out: str | Path, *, png_dir: str | Path | None = 
     matplotlib.use("Agg", force=True)
     filters = filters or queries.Filters()
     out = Path(out)
-    reps = [r for r in queries.republications(db, filters=filters) if not r["same_outlet"]]
+    data = _gather(db, filters, top)
     clusters = queries.clusters(db, sort="size", limit=top, filters=filters)
     outlets = queries.outlet_report(db, limit=top * 2, filters=filters)
-    uncredited = [r for r in reps if r["credited"] == 0 and r["state_media"] == 1][: top * 3]
-    totals = _totals(db, reps)
 
     charts = [
         Chart("republications_over_time", "Republications over time, by state-media source",
@@ -79,29 +77,64 @@ def build_report(db: Database, out: str | Path, *, png_dir: str | Path | None = 
         png_dir = Path(png_dir)
         png_dir.mkdir(parents=True, exist_ok=True)
     for chart in charts:
-        fig = drawers[chart.slug](reps, top)
+        fig = drawers[chart.slug](data, top)
         chart.svg = _svg(fig)
         if png_dir:
             chart.png = png_dir / f"{chart.slug}.png"
             fig.savefig(chart.png, dpi=150, bbox_inches="tight")
 
-    doc = _html(charts, clusters, outlets, uncredited, totals, filters)
+    doc = _html(charts, clusters, outlets, data["uncredited"], data["totals"], filters)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_text(doc, encoding="utf-8")
     tmp.replace(out)
-    return ReportResult(out=out, charts=charts, republications=len(reps), clusters=totals["clusters"])
+    totals = data["totals"]
+    return ReportResult(out=out, charts=charts, republications=totals["republications"], clusters=totals["clusters"])
 
 
-def _totals(db: Database, reps: list[dict]) -> dict:
-    state = [r for r in reps if r["state_media"] == 1]
+def _gather(db: Database, filters: queries.Filters, top: int) -> dict:
+    """What the charts and tables need, aggregated in SQL: the report's memory does
+    not grow with the number of copies."""
+    clauses, params = filters.where(date_col="copy_published", outlet_cols=["copy_outlet", "origin_outlet"])
+    base = "WITH r AS (SELECT * FROM republications WHERE COALESCE(same_outlet, 0) = 0"
+    base += "".join(f" AND {c}" for c in clauses) + ") "
+
+    def rows(sql: str) -> list[tuple]:
+        return db.execute(base + sql, params).fetchall()
+
+    def by(column: str) -> dict[str, Counter]:
+        counts: dict[str, Counter] = defaultdict(Counter)
+        for name, credited, n in rows(f"SELECT {column}, credited, COUNT(*) FROM r GROUP BY 1, 2"):
+            counts[name or "?"][_credit_key(credited)] += n
+        return counts
+
+    buckets = " ".join(f"WHEN lag_seconds < {hi * 3600} THEN {i}" for i, (_, hi, _) in enumerate(LAG_BUCKETS[:-1]))
+    lags = Counter(dict(rows(
+        f"SELECT CASE {buckets} ELSE {len(LAG_BUCKETS) - 1} END, COUNT(*) FROM r "
+        "WHERE lag_seconds IS NOT NULL AND lag_seconds >= 0 GROUP BY 1")))
+    total, clusters, state, outlets, uncredited = rows(
+        "SELECT COUNT(*), COUNT(DISTINCT cluster_id), SUM(state_media = 1), "
+        "COUNT(DISTINCT CASE WHEN state_media = 1 THEN copy_outlet END), "
+        "SUM(state_media = 1 AND credited = 0) FROM r")[0]
     return {
-        "articles": db["articles"].count,
-        "clusters": len({r["cluster_id"] for r in reps}),
-        "republications": len(reps),
-        "state_media_republications": len(state),
-        "republishing_outlets": len({r["copy_outlet"] for r in state}),
-        "uncredited_share": (sum(1 for r in state if r["credited"] == 0) / len(state)) if state else None,
+        "over_time": rows("SELECT origin_outlet, substr(copy_published, 1, 10), COUNT(*) FROM r "
+                          "WHERE state_media = 1 AND copy_published IS NOT NULL GROUP BY 1, 2"),
+        "by_outlet": by("copy_outlet"),
+        "by_source": by("origin_outlet"),
+        "lags": [lags[i] for i in range(len(LAG_BUCKETS))],
+        "uncredited": [dict(zip(("copy_published", "copy_outlet", "copy_url", "copy_title", "origin_url",
+                                 "origin_outlet", "lag_hours", "coverage", "cluster_id"), r)) for r in rows(
+            "SELECT copy_published, copy_outlet, copy_url, copy_title, origin_url, origin_outlet, lag_hours, "
+            "coverage, cluster_id FROM r WHERE credited = 0 AND state_media = 1 "
+            f"ORDER BY copy_published DESC, copy_id LIMIT {int(top) * 3}")],
+        "totals": {
+            "articles": db["articles"].count,
+            "clusters": clusters,
+            "republications": total,
+            "state_media_republications": state or 0,
+            "republishing_outlets": outlets,
+            "uncredited_share": (uncredited / state) if state else None,
+        },
     }
 
 
@@ -158,19 +191,22 @@ def _all_bins(first: datetime, last: datetime, key) -> list[str]:
     return labels
 
 
-def _over_time(reps, top):
+def _over_time(data, top):
     fig, ax = _figure()
-    rows = [(r, _parse(r["copy_published"])) for r in reps if r["state_media"] == 1]
-    rows = [(r, d) for r, d in rows if d]
+    rows = [(source, _parse(day), n) for source, day, n in data["over_time"]]
+    rows = [(source, d, n) for source, d, n in rows if d]
     if not rows:
         _empty(ax, "no dated copies of state-media stories in this selection")
         return fig
-    unit, key = _bin([d for _, d in rows])
-    sources = [s for s, _ in Counter(r["origin_outlet"] for r, _ in rows).most_common(TOP_SOURCES)]
+    unit, key = _bin([d for _, d, _ in rows])
+    per_source: Counter = Counter()
+    for source, _, n in rows:
+        per_source[source] += n
+    sources = [s for s, _ in per_source.most_common(TOP_SOURCES)]
     counts: dict[str, Counter] = defaultdict(Counter)
-    for r, d in rows:
-        counts[r["origin_outlet"] if r["origin_outlet"] in sources else "other"][key(d)] += 1
-    labels = _all_bins(min(d for _, d in rows), max(d for _, d in rows), key)
+    for source, d, n in rows:
+        counts[source if source in sources else "other"][key(d)] += n
+    labels = _all_bins(min(d for _, d, _ in rows), max(d for _, d, _ in rows), key)
     bottom = [0] * len(labels)
     for source in sources + (["other"] if "other" in counts else []):
         values = [counts[source][b] for b in labels]
@@ -184,42 +220,37 @@ def _over_time(reps, top):
     return fig
 
 
-def _top_republishers(reps, top):
-    bars = min(top, len({r["copy_outlet"] for r in reps}))
+def _top_republishers(data, top):
+    bars = min(top, len(data["by_outlet"]))
     fig, ax = _figure(height=max(2.5, 0.3 * bars + 1), counts_on="x")
-    if _credit_bars(ax, reps, "copy_outlet", top, horizontal=True):
+    if _credit_bars(ax, data["by_outlet"], top, horizontal=True):
         ax.set_xlabel("copies")
     return fig
 
 
-def _lags(reps, top):
+def _lags(data, top):
     fig, ax = _figure(height=3)
-    lags = [r["lag_seconds"] / 3600 for r in reps if r["lag_seconds"] is not None and r["lag_seconds"] >= 0]
-    if not lags:
+    if not any(data["lags"]):
         _empty(ax, "no copy with both publication dates in this selection")
         return fig
-    counts = [sum(1 for h in lags if lo <= h < hi) for lo, hi, _ in LAG_BUCKETS]
-    ax.bar([label for _, _, label in LAG_BUCKETS], counts, color="#55a868")
+    ax.bar([label for _, _, label in LAG_BUCKETS], data["lags"], color="#55a868")
     ax.set_ylabel("copies")
     ax.set_xlabel("lag behind the origin")
     ax.spines[["top", "right"]].set_visible(False)
     return fig
 
 
-def _credited(reps, top):
+def _credited(data, top):
     fig, ax = _figure(height=3)
-    if _credit_bars(ax, reps, "origin_outlet", top, horizontal=False):
+    if _credit_bars(ax, data["by_source"], top, horizontal=False):
         ax.set_ylabel("copies")
         ax.set_xlabel("source outlet")
         ax.tick_params(axis="x", labelrotation=30)
     return fig
 
 
-def _credit_bars(ax, reps, column: str, top: int, *, horizontal: bool) -> bool:
-    """Copies per value of ``column``, stacked credited / uncredited / unknown; False when empty."""
-    counts: dict[str, Counter] = defaultdict(Counter)
-    for r in reps:
-        counts[r[column] or "?"][_credit_key(r["credited"])] += 1
+def _credit_bars(ax, counts: dict[str, Counter], top: int, *, horizontal: bool) -> bool:
+    """Copies per outlet, stacked credited / uncredited / unknown; False when there are none."""
     if not counts:
         _empty(ax)
         return False
