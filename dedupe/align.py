@@ -27,9 +27,6 @@ MIN_COVERAGE = 0.5  # the reused text is at least this share of one side
 MIN_CHARS = 150  # ... and at least this many letters/digits
 MIN_UNQUOTED = 0.3  # ... of which at least this share is not quotation
 MAX_FUZZY_CELLS = 250_000  # bound on one cdist matrix (long articles are rare)
-PARTIAL_RATIO = 90  # fuzz.partial_ratio for a sentence piece found inside another sentence
-PARTIAL_MIN = 50  # shorter pieces find a 90% home in too many unrelated sentences
-MAX_PARTIAL_CELLS = 2_500
 
 
 @dataclass
@@ -65,8 +62,6 @@ def align(a: Cleaned, b: Cleaned, *, accept_all: bool = False) -> Match | None:
             pairs[i] = (j, sim)
     la = [len(s) for s in a.skeletons]
     lb = [len(s) for s in b.skeletons]
-    if not accept_all and _verdict(a, b, pairs, la, lb, total_a, total_b) is None:
-        _partial_pass(a, b, pairs, la, lb)
     if not pairs:
         return None
     matched_a = sum(la[i] for i in pairs)
@@ -87,36 +82,6 @@ def align(a: Cleaned, b: Cleaned, *, accept_all: bool = False) -> Match | None:
         passages=_passages(a, b, pairs),
         chars=matched_a,
     )
-
-
-def _verdict(a, b, pairs, la, lb, total_a, total_b):
-    if not pairs:
-        return None
-    matched_a = sum(la[i] for i in pairs)
-    matched_b = sum(lb[j] for j, _ in pairs.values())
-    unquoted = sum(la[i] for i in pairs if not a.quoted[i])
-    if (max(matched_a / total_a, matched_b / total_b) < MIN_COVERAGE or min(matched_a, matched_b) < MIN_CHARS
-            or unquoted < MIN_UNQUOTED * matched_a):
-        return None
-    return True
-
-
-def _partial_pass(a: Cleaned, b: Cleaned, pairs: dict, la: list[int], lb: list[int]) -> None:
-    """Sentences cut into pieces or run together: the shorter one found inside the longer one.
-
-    Only for pairs the first two passes could not accept, and only on small
-    leftovers: ``partial_ratio`` costs far more than ``ratio``. A piece credits
-    each side with the length of the shorter sentence, not the whole longer one.
-    """
-    used_b = {j for j, _ in pairs.values()}
-    left_a = [i for i, n in enumerate(la) if i not in pairs and n >= PARTIAL_MIN]
-    left_b = [j for j, n in enumerate(lb) if j not in used_b and n >= PARTIAL_MIN]
-    if not left_a or not left_b or len(left_a) * len(left_b) > MAX_PARTIAL_CELLS:
-        return
-    for i, j, sim in _best_pairs(a, b, left_a, left_b, fuzz.partial_ratio, PARTIAL_RATIO):
-        short = min(la[i], lb[j])
-        la[i], lb[j] = short, short  # only the shared piece counts as reused
-        pairs[i] = (j, sim)
 
 
 def _best_pairs(a: Cleaned, b: Cleaned, left_a: list[int], left_b: list[int], scorer, cutoff: int):

@@ -51,6 +51,8 @@ BOILERPLATE_MIN = 4
 # still keep about 70% of their fingerprints.
 MIN_SHARED_SHARE = 0.08
 CHUNK = 2000
+FINGERPRINT_CHUNK = 500  # articles hashed per numpy batch: ~10 temporaries of 8 bytes per character
+VERIFY_WINDOW = 5000  # candidate pairs whose sentence units are held in memory at once
 # Anything that changes which fingerprints or matches are computed: a stored index
 # built with other values is rebuilt.
 PARAMS = {"version": 2, "k": fp.K, "w": fp.W, "max_links": fp.MAX_LINKS, "stop": fp.STOP,
@@ -311,7 +313,7 @@ class _Run:
 
     def _fingerprint(self) -> None:
         ids = list(self.dirty)
-        for chunk in _chunks(ids, CHUNK):
+        for chunk in _chunks(ids, FINGERPRINT_CHUNK):
             prints = fp.fingerprint_batch([self.dirty[i].scan.skeleton for i in chunk])
             for aid, values in zip(chunk, prints):
                 self.dirty[aid].fingerprints = values
@@ -387,7 +389,7 @@ class _Run:
         # Pairs sorted by their first article, units built a window at a time, so
         # memory holds the units of a window's articles rather than the corpus.
         pairs.sort()
-        window = 20_000
+        window = VERIFY_WINDOW
         for start in range(0, total, window):
             batch = pairs[start : start + window]
             cleaned = self._cleaned({x for x, _, _ in batch} | {y for _, y, _ in batch})
