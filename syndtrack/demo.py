@@ -22,8 +22,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Callable
 
+import filelock
+
 from syndtrack.db import open_db
-from syndtrack.run import RunResult, log_path, run
+from syndtrack.run import RunResult, lock_path, log_path, run
 from syndtrack.siteserver import SiteServer
 
 try:
@@ -101,9 +103,18 @@ def prepare_db(db_path: str | os.PathLike) -> None:
             f"{path} holds data from outlets that are not the demo's ({', '.join(foreign[:3])}"
             f"{', ...' if len(foreign) > 3 else ''}); the demo needs its own database: pass --db demo.db"
         )
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    log_path(path).unlink(missing_ok=True)
+    # Never delete a database a run (or another demo) is working on.
+    lock = filelock.FileLock(lock_path(path))
+    try:
+        lock.acquire(timeout=0)
+    except filelock.Timeout:
+        raise DemoError(f"{path} is in use by another syndtrack run or demo (its lock {lock_path(path)} is held)") from None
+    try:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        log_path(path).unlink(missing_ok=True)
+    finally:
+        lock.release()
 
 
 def demo(

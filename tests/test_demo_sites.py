@@ -120,3 +120,19 @@ def test_a_built_wheel_ships_the_demo_sites_and_the_scrapy_entry_point(tmp_path)
     entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "[scrapy]\nsettings = crawler.settings" in text
+
+
+def test_prepare_db_never_deletes_a_database_in_use(tmp_path):
+    import filelock
+
+    from syndtrack.demo import DemoError
+    from syndtrack.run import lock_path
+
+    path = tmp_path / "demo.db"
+    db = open_db(path)
+    db["articles"].insert({"url": "http://127.0.0.1:1/x", "outlet": "dainik-savera", "text": "t"})
+    db.close()
+    with filelock.FileLock(lock_path(path)):
+        with pytest.raises(DemoError, match="in use"):
+            prepare_db(path)
+    assert open_db(path)["articles"].count == 1
