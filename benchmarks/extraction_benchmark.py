@@ -54,12 +54,31 @@ def run_body(truth: dict, pages: dict, fn) -> tuple[dict, float, int]:
         times.append(time.perf_counter() - start)
         none += text is None
         predicted[key] = {"articleBody": text or ""}
-    return evaluate(truth, predicted), 1000 * statistics.mean(times), none
+    metrics = evaluate(truth, predicted)
+    metrics["ms_median"] = 1000 * statistics.median(times)
+    return metrics, 1000 * statistics.mean(times), none
 
 
 def ours(html: bytes, url: str):
     result = extract(html, url)
     return result["text"] if result else None
+
+
+def _ablated(off: str):
+    from crawler.extraction import body
+
+    def run(html: bytes, url: str):
+        saved = body.prune, body.drop_furniture
+        if off in ("prune", "both"):
+            body.prune = lambda lines, confirm: lines
+        if off in ("drop_furniture", "both"):
+            body.drop_furniture = lambda lines: lines
+        try:
+            return ours(html, url)
+        finally:
+            body.prune, body.drop_furniture = saved
+
+    return run
 
 
 def trafilatura_alone(**kwargs):
@@ -170,6 +189,8 @@ def main(argv=None):
     parser.add_argument("--no-fundus", action="store_true")
     parser.add_argument("--json", type=Path, help="write all figures here")
     parser.add_argument("--show-misses", action="store_true")
+    parser.add_argument("--ablation", action="store_true",
+                        help="also run extract() without the readability cross-check / the furniture filter")
     args = parser.parse_args(argv)
 
     report: dict = {}
@@ -184,12 +205,16 @@ def main(argv=None):
             ("trafilatura", trafilatura_alone()),
             ("trafilatura precision", trafilatura_alone(favor_precision=True)),
         ]
+    if args.ablation:
+        systems += [(f"extract {label}", _ablated(off)) for label, off in
+                    [("w/o readability check", "prune"), ("w/o furniture filter", "drop_furniture"),
+                     ("w/o both", "both")]]
     report["body"] = {}
     for name, fn in systems:
         metrics, ms, none = run_body(truth, pages, fn)
         report["body"][name] = dict(metrics, ms_per_page=ms, returned_none=none)
         print(f"{name:<24} F1={metrics['f1']:.4f} P={metrics['precision']:.4f} R={metrics['recall']:.4f}"
-              f"  {ms:.1f} ms/page  none={none}/{len(pages)}")
+              f"  {ms:.1f} ms/page (median {metrics['ms_median']:.1f})  none={none}/{len(pages)}")
     if not args.no_fundus:
         f = run_fundus(args.data)
         report["fundus"] = f
