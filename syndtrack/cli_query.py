@@ -16,22 +16,27 @@ from syndtrack.cli_crawl import outlets  # the crawler's group; `report` joins `
 from syndtrack.output import format_option, render
 
 
-def filter_options(f):
+def filter_options(f=None, *, whose="origin outlet"):
     """--outlet, --since, --until, --state-media/--not-state-media."""
-    f = click.option(
-        "--state-media/--not-state-media",
-        "state_media",
-        default=None,
-        help="Only stories whose origin outlet is (or is not) state media in the registry.",
-    )(f)
-    f = click.option("--until", metavar="DATE", help="Published on or before this ISO 8601 date.")(f)
-    f = click.option("--since", metavar="DATE", help="Published on or after this ISO 8601 date.")(f)
-    f = click.option("--outlet", metavar="OUTLET", help="Only rows involving this outlet (slug or host).")(f)
-    return f
+
+    def decorate(f):
+        f = click.option(
+            "--state-media/--not-state-media",
+            "state_media",
+            default=None,
+            help=f"Only rows whose {whose} is (or is not) state media in the registry.",
+        )(f)
+        f = click.option("--until", metavar="DATE", help="Published on or before this ISO 8601 date (a bare date: that whole day).")(f)
+        f = click.option("--since", metavar="DATE", help="Published on or after this ISO 8601 date.")(f)
+        f = click.option("--outlet", metavar="OUTLET", help="Only rows involving this outlet (slug or host).")(f)
+        return f
+
+    return decorate(f) if f else decorate
 
 
-def limit_option(default):
-    return click.option("--limit", type=click.IntRange(min=0), default=default, show_default=True, help="At most this many rows (0: all).")
+def limit_option(default, what="rows"):
+    return click.option("--limit", type=click.IntRange(min=0), default=default, show_default=True,
+                        help=f"At most this many {what} (0: all).")
 
 
 def _filters(outlet, since, until, state_media) -> queries.Filters:
@@ -78,7 +83,7 @@ def clusters(ctx, sort, limit, outlet, since, until, state_media, fmt):
 
 @cli.command()
 @click.argument("cluster_id", type=int)
-@limit_option(0)
+@limit_option(0, "copies")
 @click.option("--context", type=click.IntRange(min=0), default=120, show_default=True,
               help="In table output, shorten each passage to this many characters at each end (0: whole passages).")
 @format_option
@@ -155,7 +160,7 @@ def _lag(seconds) -> str:
 @cli.command()
 @click.argument("query")
 @limit_option(20)
-@filter_options
+@filter_options(whose="outlet")
 @format_option
 @click.pass_context
 def search(ctx, query, limit, outlet, since, until, state_media, fmt):
@@ -182,7 +187,7 @@ def search(ctx, query, limit, outlet, since, until, state_media, fmt):
 
 @cli.command()
 @click.argument("source")
-@limit_option(10)
+@limit_option(10, "matches")
 @click.option("--min-score", type=click.FloatRange(0, 100), default=None,
               help="Ignore candidates scoring below this (0-100). Default: dedupe's own threshold.")
 @format_option
@@ -192,9 +197,9 @@ def trace(ctx, source, limit, min_score, fmt):
 
     SOURCE is a URL (the page is fetched and its article text extracted), a
     file (HTML or plain text), or - for text on stdin. The text need not be
-    in the database: it is compared with the articles that share its rarest
-    words, and each match is shown with its cluster's origin and the other
-    copies of the same story.
+    in the database: it is compared, with dedupe's matcher, against the
+    articles that share its fingerprints or its rarest words, and each match
+    is shown with its cluster's origin and the other copies of the same story.
 
     Example:
 
