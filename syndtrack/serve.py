@@ -24,7 +24,9 @@ DEFAULT_PORT = 8001
 # tight for a big database on a small machine.
 # Suggested facets try a query per column on every page view: too slow on the
 # views of a big database, and the useful facets are configured in the metadata.
-SETTINGS = {"sql_time_limit_ms": 5000, "facet_time_limit_ms": 1000, "default_page_size": 50, "suggest_facets": False}
+# Article texts are long: show the start of each in tables, the whole on the row page.
+SETTINGS = {"sql_time_limit_ms": 5000, "facet_time_limit_ms": 1000, "default_page_size": 50, "suggest_facets": False,
+            "truncate_cells_html": 400}
 
 
 class ServeError(Exception):

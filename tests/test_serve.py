@@ -208,3 +208,12 @@ def test_immutable_snapshot_includes_what_is_still_in_the_wal(tmp_path):
     rows = get(ds, "/wal/outlets.json?_shape=array&slug=late").json()
     assert [r["name"] for r in rows] == ["Late Arrival"]
     writer.close()
+
+
+def test_internal_tables_are_hidden_and_texts_truncated(fixture):
+    path, _ = fixture
+    ds = make_datasette(path)
+    tables = {t["name"]: t for t in get(ds, "/news.json").json()["tables"]}
+    assert tables["_sqlite_migrations"]["hidden"] and not tables["articles"]["hidden"]
+    page = get(ds, "/news/articles").text
+    assert ARTICLES["cmg"]["text"][:200] in page and ARTICLES["cmg"]["text"][-200:] not in page
