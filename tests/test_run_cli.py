@@ -16,7 +16,9 @@ import filelock
 import pytest
 from click.testing import CliRunner
 
+from syndtrack.articles import store_articles
 from syndtrack.cli import cli
+from syndtrack.db import open_db
 from syndtrack.run import EXIT_LOCKED, EXIT_OK, lock_path, log_path, read_log
 
 
@@ -190,3 +192,35 @@ def test_cluster_only_run_via_cli(tmp_path):
     assert entry["crawl"] is None and entry["cluster"] is not None
     # Off a terminal, plain timestamped log lines go to stderr.
     assert "syndtrack run: cluster started" in result.stderr
+
+
+def test_crawl_that_cannot_start_is_exit_3_and_clustering_still_runs(tmp_path, sites):
+    db = tmp_path / "news.db"
+    result = CliRunner().invoke(cli, [
+        "--db", str(db), "run", "--outlets", str(registry(tmp_path, sites)), "--no-default-outlets",
+        "-s", 'DOWNLOADER_MIDDLEWARES={"no.such.Middleware": 100}',  # Scrapy cannot load it: the crawl fails
+    ])
+    assert result.exit_code == 3, result.output
+    assert result.stdout.startswith("run crawl_failed") and "cluster: " in result.stdout
+    (finish,) = [e for e in read_log(db) if e["event"] == "finish"]
+    assert finish["crawl"]["status"] == "failed" and finish["cluster"] is not None
+
+
+def test_clustering_that_fails_is_exit_4_and_leaves_articles_alone(tmp_path):
+    db_path = tmp_path / "news.db"
+    text = " ".join(f"Sentence number {i} of a wire story that two outlets carried word for word." for i in range(40))
+    db = open_db(db_path)
+    store_articles(db, [
+        {"url": "https://origin.example/a", "outlet": "origin.example", "text": text, "published": "2024-01-01T00:00:00Z"},
+        {"url": "https://copy.example/b", "outlet": "copy.example", "text": text, "published": "2024-01-02T00:00:00Z"},
+    ])
+    # A database that refuses cluster rows (as a full disk or a broken file would).
+    db.execute("CREATE TRIGGER no_clusters BEFORE INSERT ON clusters BEGIN SELECT RAISE(ABORT, 'disk says no'); END")
+    db.close()
+    before = snapshot(db_path)
+    result = CliRunner().invoke(cli, ["--db", str(db_path), "run", "--no-crawl"])
+    assert result.exit_code == 4, result.output
+    assert "cluster failed" in result.stdout and "disk says no" in result.stdout
+    after = snapshot(db_path)
+    articles = [line for line in before if line.startswith('INSERT INTO "articles"')]
+    assert articles and articles == [line for line in after if line.startswith('INSERT INTO "articles"')]
