@@ -25,6 +25,11 @@ MIN_RATIO = 80  # fuzz.ratio for two sentences to count as one edited sentence
 FUZZY_MIN = 30  # sentences shorter than this (skeleton chars) must match exactly
 MIN_COVERAGE = 0.5  # the reused text is at least this share of one side
 MIN_CHARS = 150  # ... and at least this many letters/digits
+# An excerpt wrapped in a new intro and outro reuses a third of each side: accepted
+# when it is one run of consecutive sentences, in order, of some length. Articles
+# that share quotations share scattered sentences, not a run.
+MIN_BOTH = 0.3
+MIN_RUN = 250
 MIN_UNQUOTED = 0.3  # ... of which at least this share is not quotation
 MAX_FUZZY_CELLS = 250_000  # bound on one cdist matrix (long articles are rare)
 
@@ -70,7 +75,7 @@ def align(a: Cleaned, b: Cleaned, *, accept_all: bool = False) -> Match | None:
     weighted = sum(la[i] * sim for i, (_, sim) in pairs.items())
     cov_a, cov_b = matched_a / total_a, matched_b / total_b
     if not accept_all and (
-        max(cov_a, cov_b) < MIN_COVERAGE
+        not (max(cov_a, cov_b) >= MIN_COVERAGE or (min(cov_a, cov_b) >= MIN_BOTH and _longest_run(pairs, la) >= MIN_RUN))
         or min(matched_a, matched_b) < MIN_CHARS
         or unquoted < MIN_UNQUOTED * matched_a
     ):
@@ -99,6 +104,18 @@ def _best_pairs(a: Cleaned, b: Cleaned, left_a: list[int], left_b: list[int], sc
         taken_a.add(i)
         taken_b.add(j)
         yield i, j, int(sim[rows[k], cols[k]])
+
+
+def _longest_run(pairs: dict[int, tuple[int, int]], la: list[int]) -> int:
+    """Letters/digits of the longest run of consecutive sentences aligned in order on both sides."""
+    best = run = 0
+    prev = None
+    for i in sorted(pairs):
+        j = pairs[i][0]
+        run = run + la[i] if prev is not None and i == prev[0] + 1 and j == prev[1] + 1 else la[i]
+        best = max(best, run)
+        prev = (i, j)
+    return best
 
 
 def _passages(a: Cleaned, b: Cleaned, pairs: dict[int, tuple[int, int]]) -> list[list[int]]:

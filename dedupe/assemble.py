@@ -103,13 +103,17 @@ def assemble(nodes: dict[int, Node], edges: dict[tuple[int, int], Edge]) -> list
     for group in components(edges):
         order = sorted((nodes[i] for i in group), key=cmp_to_key(_before))
         by_origin: dict[int, Cluster] = {}
+        rank = {n.id: r for r, n in enumerate(order)}
         for node in order:
             best = None
             for other, e in neighbours[node.id].items():
                 if other not in by_origin:
                     continue
                 mine, theirs = (e.coverage_a, e.coverage_b) if node.id < other else (e.coverage_b, e.coverage_a)
-                key = (mine, e.score, theirs, -other)
+                # The origin whose text this article reuses most; between origins it
+                # reuses about as much of (an excerpt matches its origin and another
+                # excerpt of it equally), the older one.
+                key = (round(mine, 1), -rank[other], e.score, theirs)
                 if best is None or key > best[0]:
                     best = (key, other, e, mine, theirs)
             if best is None:
