@@ -38,6 +38,9 @@ SYNDTRACK_RETRY_BACKOFF_MAX = 60.0
 # Pages whose text decodes with more replacement characters than this share
 # are decoded again by sniffing the body instead of trusting the header.
 SYNDTRACK_CHARSET_MAX_BAD = 0.001
+# Pages with more markup than this (scripts and styles aside) are recorded as
+# too large instead of being extracted: extraction time grows with the markup.
+SYNDTRACK_EXTRACT_MAXSIZE = 1536 * 1024
 
 # --- politeness ----------------------------------------------------------------
 ROBOTSTXT_OBEY = True

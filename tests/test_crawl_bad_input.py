@@ -22,6 +22,7 @@ BAD = {
     "timeout": ("/_slow/3", "timeout", "took longer than 1"),
     "redirect loop": ("/_redirect-loop", "redirect_loop", "max redirections"),
     "huge page": ("/_huge/2", "too_large", "larger than download max size"),
+    "page too big to extract": ("/_huge/1.6", "too_large", "over SYNDTRACK_EXTRACT_MAXSIZE"),
     "empty body": ("/empty.html", "empty", "empty body"),
     "billion laughs feed": ("/bomb.rss", "bad_feed", "declares XML entities"),
     "billion laughs sitemap": ("/bomb.xml", "bad_sitemap", "declares XML entities"),
@@ -45,7 +46,7 @@ def bad_crawl(tmp_path_factory):
         before = {r["url"]: r for r in db.query("select * from articles")}
         db.close()
         registry = write_registry(tmp, sites.bases)
-        settings = {**FAST, "DOWNLOAD_TIMEOUT": 1, "DOWNLOAD_MAXSIZE": 1024 * 1024, "SYNDTRACK_RETRY_BACKOFF": 0.1}
+        settings = {**FAST, "DOWNLOAD_TIMEOUT": 1, "DOWNLOAD_MAXSIZE": 1800 * 1024, "SYNDTRACK_RETRY_BACKOFF": 0.1}
 
         def again():
             return crawl(db_path, outlets_file=registry, outlet_slugs=["badsite"], use_default_outlets=False, settings=settings)

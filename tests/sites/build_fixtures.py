@@ -279,6 +279,7 @@ def build_badsite(shared: Path, out: Path) -> None:
 <li><a href="{base}/_redirect-loop">loop</a></li>
 <li><a href="{base}/_slow/3">slow</a></li>
 <li><a href="{base}/_huge/2">huge</a></li>
+<li><a href="{base}/_huge/1.6">big</a></li>
 <li><a href="{base}/malformed.html">malformed</a></li>
 <li><a href="{base}/wrong-charset.html">wrong charset</a></li>
 <li><a href="{base}/empty.html">empty</a></li>
