@@ -252,3 +252,12 @@ def m006_dedupe_dirty_index(db: Database) -> None:
     # indexed; a covering index lets SQLite answer that without reading the
     # article texts (content_hash is stored after the text, in its overflow pages).
     db.execute("CREATE INDEX IF NOT EXISTS idx_articles_content_hash ON articles(content_hash)")
+
+
+@migrations()
+def m007_analyst_outlet_lookup(db: Database) -> None:
+    # outlet_lookup also matches an imported article's host to its outlet by
+    # parent domain (english.news.cn -> news.cn).
+    from syndtrack.queries import create_views
+
+    create_views(db)

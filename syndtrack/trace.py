@@ -242,7 +242,7 @@ _ARTICLE_SQL = """
 SELECT a.id, a.url, a.outlet, a.title, a.published, a.text, cm.cluster_id, cm.relation, cm.credited, ol.state_media
 FROM articles a
 LEFT JOIN cluster_members cm ON cm.article_id = a.id
-LEFT JOIN (SELECT * FROM outlet_lookup GROUP BY name) ol ON ol.name = a.outlet
+LEFT JOIN outlet_lookup ol ON ol.name = a.outlet
 """
 
 

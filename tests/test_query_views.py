@@ -169,3 +169,24 @@ def test_show_says_when_a_copy_has_no_stored_match_with_the_origin(tmp_path):
     assert copies[ids["monitor"]]["passages"] is None and copies[ids["monitor"]]["copied"] == []
     assert copies[ids["dainik"]]["passages"]
     db.close()
+
+
+def test_outlet_lookup_by_slug_domain_and_parent_domain(tmp_path):
+    db = open_db(tmp_path / "l.db")
+    db["outlets"].insert_all([
+        {"slug": "xinhua", "name": "Xinhua", "state_media": 1, "domains": '["news.cn", "xinhuanet.com"]'},
+        {"slug": "local", "name": "Local", "state_media": 0, "domains": '["127.0.0.1:8123"]'},
+        {"slug": "cn-portal", "name": "Portal", "state_media": 0, "domains": '["portal.news.cn"]'},
+        {"slug": "broken", "name": "Broken", "state_media": 0, "domains": "not json"},
+    ])
+    hosts = ["xinhua", "news.cn", "english.news.cn", "portal.news.cn", "a.portal.news.cn", "127.0.0.1",
+             "othernews.cn", "unknown.example", "broken"]
+    store_articles(db, [{"url": f"https://example.org/{i}", "outlet": h, "text": f"text {i}"} for i, h in enumerate(hosts)])
+    found = {r["name"]: r["slug"] for r in db.query("select * from outlet_lookup")}
+    assert found == {
+        "xinhua": "xinhua", "news.cn": "xinhua", "english.news.cn": "xinhua",
+        # The closest registered domain wins over its parent.
+        "portal.news.cn": "cn-portal", "a.portal.news.cn": "cn-portal",
+        "127.0.0.1": "local", "broken": "broken",
+    }
+    db.close()
