@@ -68,15 +68,17 @@ def _ablated(off: str):
     from crawler.extraction import body
 
     def run(html: bytes, url: str):
-        saved = body.prune, body.drop_furniture
-        if off in ("prune", "both"):
+        saved = body.prune, body.drop_furniture, body.coverage
+        if off in ("prune", "all"):
             body.prune = lambda lines, confirm: lines
-        if off in ("drop_furniture", "both"):
+        if off in ("coverage", "all"):
+            body.coverage = lambda lines, other: 0.0
+        if off in ("drop_furniture", "all"):
             body.drop_furniture = lambda lines: lines
         try:
             return ours(html, url)
         finally:
-            body.prune, body.drop_furniture = saved
+            body.prune, body.drop_furniture, body.coverage = saved
 
     return run
 
@@ -207,8 +209,8 @@ def main(argv=None):
         ]
     if args.ablation:
         systems += [(f"extract {label}", _ablated(off)) for label, off in
-                    [("w/o readability check", "prune"), ("w/o furniture filter", "drop_furniture"),
-                     ("w/o both", "both")]]
+                    [("w/o readability check", "prune"), ("w/o readability takeover", "coverage"),
+                     ("w/o furniture filter", "drop_furniture"), ("w/o all three", "all")]]
     report["body"] = {}
     for name, fn in systems:
         metrics, ms, none = run_body(truth, pages, fn)

@@ -85,6 +85,18 @@ def readability_text(page) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def coverage(lines: list[str], other_text: str) -> float:
+    """Share of the lines' tokens whose trigrams the other text contains."""
+    other = _Grams(other_text)
+    total = covered = 0.0
+    for line in lines:
+        t = tokens(line)
+        if t:
+            total += len(t)
+            covered += len(t) * _confirmed_share(t, other)
+    return covered / total if total else 0.0
+
+
 def prune(lines: list[str], confirm_text: str) -> list[str]:
     """Drop short lines that the confirming extractor's text does not contain."""
     other = _Grams(confirm_text)

@@ -100,7 +100,12 @@ def extract(html: str | bytes, url: str, *, headers: dict | None = None) -> dict
         if n_precise < 0.3 * sum(len(body.tokens(line)) for line in fuller_lines):
             doc, lines = fuller, fuller_lines
     confirm = body.readability_text(copy.deepcopy(tree))
-    if lines:
+    n_confirm = len(body.tokens(confirm))
+    if lines and n_confirm >= 2 * sum(len(body.tokens(line)) for line in lines) and body.coverage(lines, confirm) >= 0.8:
+        # trafilatura stopped partway (articles split by inline promos, as on wired.com):
+        # readability has all of what trafilatura kept and at least as much again.
+        lines = _lines(confirm)
+    elif lines:
         lines = body.prune(lines, confirm)
     else:
         lines = _lines(confirm)
