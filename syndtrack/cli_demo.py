@@ -10,9 +10,9 @@ import time
 import click
 
 from syndtrack.cli import CLIError, cli, is_terminal
-from syndtrack.run_display import RunDisplay
 from syndtrack.demo import DEFAULT_DEMO_DB, SEED_COPY_PATH, DemoError, demo
 from syndtrack.run import log_path
+from syndtrack.run_display import RunDisplay
 
 
 def _lag(seconds) -> str:
@@ -51,7 +51,9 @@ def render_report(result, db_arg: str) -> str:
     for r in result.republications:
         by_cluster.setdefault(r["cluster_id"], []).append(r)
 
-    para = lambda text: lines.extend(textwrap.wrap(text, width=96))  # noqa: E731
+    def para(text: str) -> None:
+        lines.extend(textwrap.wrap(text, width=96))
+
     echo("")
     para(
         f"Found {len(result.clusters)} clusters among {result.articles} articles. A cluster is one original "
