@@ -115,6 +115,10 @@ def extract(html: str | bytes, url: str, *, headers: dict | None = None) -> dict
     cues = attribution.find(tree, lines, url, meta.get("source"))
     anchor_texts = {c["text"].lower() for c in cues if c["kind"] in ("source_link", "original_story")}
     lines = body.drop_furniture([line for line in lines if line.lower() not in anchor_texts])
+    ld = meta.jsonld_article or {}
+    title = _title(tree, meta, ld, doc)
+    if lines and title and " ".join(lines[0].split()) == title:
+        lines = lines[1:]  # the headline is the title field, not the first paragraph
 
     ok, reason = pagetype.is_article(meta, url, *_link_share(lines, link_texts))
     if not ok:
@@ -122,7 +126,6 @@ def extract(html: str | bytes, url: str, *, headers: dict | None = None) -> dict
         return None
 
     credit, source_url = attribution.summary(cues)
-    ld = meta.jsonld_article or {}
     published = (
         dates.iso(metadata.text_value(ld.get("datePublished")))
         or dates.iso(meta.get("article:published_time", "datepublished", "og:published_time", "pubdate",
@@ -139,7 +142,7 @@ def extract(html: str | bytes, url: str, *, headers: dict | None = None) -> dict
         or (doc.author if doc is not None else None)
     )
     return {
-        "title": _title(tree, meta, ld, doc),
+        "title": title,
         "text": "\n\n".join(lines),
         "published": published,
         "modified": modified,
