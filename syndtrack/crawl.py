@@ -116,12 +116,19 @@ def crawl(
     root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env.pop("SCRAPY_SETTINGS_MODULE", None)
-    proc = subprocess.run(
-        [sys.executable, "-m", "crawler.runner"],
-        input=json.dumps(spec),
-        text=True,
-        env=env,
-    )
+    proc = subprocess.Popen([sys.executable, "-m", "crawler.runner"], stdin=subprocess.PIPE, text=True, env=env)
+    try:
+        proc.communicate(json.dumps(spec))
+    except KeyboardInterrupt:
+        # The child got the same Ctrl-C and is shutting Scrapy down cleanly,
+        # storing what it has; give it time to close the run before we do.
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        _finish(db_path, run_id, proc.returncode or 1)
+        raise
     return _finish(db_path, run_id, proc.returncode)
 
 
