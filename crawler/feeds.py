@@ -19,6 +19,7 @@ from urllib.parse import urljoin
 import feedparser
 import lxml.etree
 from parsel import Selector
+from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/rdf+xml")
@@ -96,8 +97,17 @@ class NewsSitemap(Sitemap):
         return d
 
 
-def parse_sitemap(body: bytes) -> list[Link]:
-    """The entries of a sitemap (``article`` links) or sitemap index (``sitemap`` links)."""
+def parse_sitemap(body: bytes, max_size: int = 0) -> list[Link]:
+    """The entries of a sitemap (``article`` links) or sitemap index (``sitemap`` links).
+
+    A gzipped sitemap (``.xml.gz``, however it was served) is decompressed up
+    to ``max_size`` bytes (0: no limit) with Scrapy's bounded gunzip.
+    """
+    if body[:2] == b"\x1f\x8b":
+        try:
+            body = gunzip(body, max_size=max_size)
+        except ValueError as exc:  # too big once decompressed, or not gzip after all
+            raise BadSource(f"cannot decompress sitemap: {exc}") from None
     if not body.strip():
         raise BadSource("empty sitemap")
     refuse_entities(body, "sitemap")

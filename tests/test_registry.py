@@ -121,6 +121,16 @@ def test_feeds_rss_and_atom_with_dates():
     assert [(l.url, l.lastmod) for l in parse_feed(atom, "https://x.example/atom")] == [("https://x.example/b", "2023-05-21T00:00:00+00:00")]
 
 
+def test_gzipped_sitemaps_are_read_within_a_size_limit():
+    import gzip
+
+    body = b"""<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>https://x.example/a</loc></url></urlset>"""
+    assert [l.url for l in parse_sitemap(gzip.compress(body))] == ["https://x.example/a"]
+    bomb = gzip.compress(b"<urlset>" + b" " * 5_000_000 + b"</urlset>")
+    with pytest.raises(BadSource, match="cannot decompress"):
+        parse_sitemap(bomb, max_size=1_000_000)
+
+
 @pytest.mark.parametrize("reader", [lambda b: parse_feed(b, "https://x.example/"), parse_sitemap])
 def test_entity_declarations_are_refused(reader):
     hostile = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><rss><channel><item><link>https://x.example/&b;</link></item></channel></rss>'

@@ -224,10 +224,9 @@ class OutletsSpider(SitemapSpider):
 
     def parse_sitemap_doc(self, response):
         def read(r):
-            body = self._get_sitemap_body(r) if not isinstance(r, TextResponse) or r.url.endswith(".gz") else r.body
-            if body is None:
-                raise BadSource("not a sitemap (or larger than DOWNLOAD_MAXSIZE once decompressed)")
-            return parse_sitemap(body)
+            # parse_sitemap gunzips .xml.gz itself: Scrapy's _get_sitemap_body
+            # returns the raw gzip of one served as application/xml.
+            return parse_sitemap(r.body, max_size=self._max_size)
 
         links = self.hub_links(response, read)
         if links is None:
