@@ -174,3 +174,17 @@ def test_original_story_and_first_appeared_anchors():
     assert result["credit"] == "(Courtesy-China Media Group, Beijing)"  # a credit line wins over the others
     assert "This article first appeared on CGTN." in result["text"]
     assert "Original story" not in result["text"]
+
+
+@pytest.mark.parametrize("cut", [200, 3000, 12000])
+def test_truncated_pages_do_not_raise(cut):
+    spec, raw = load("people_xinhua")
+    result = extract(raw[:cut], spec["url"])  # cut mid-tag and mid-character
+    assert result is None or set(result) == set(FIELDS)
+
+
+def test_control_characters_and_nul_bytes_are_survived():
+    spec, raw = load("dainik_seed")
+    page = raw.replace(b"Recently, Japan", b"Recently,\x00\x07 Japan")
+    result = extract(page, spec["url"])
+    assert result is not None and "Japan has extensively upgraded" in result["text"]
