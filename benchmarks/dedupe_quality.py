@@ -403,14 +403,20 @@ def list_helsinki(arts, run, out: Path) -> dict:
     text_of = {ids[a["url"]]: a["text"] for a in arts}
 
     def shared_with_origin(i, origin):
-        """The longest passage member ``i`` shares with its origin, as stored in ``matches``."""
+        """What member ``i`` shares with its origin, as stored in ``matches``: (chars, longest passage)."""
         key, flip = ((i, origin), False) if i < origin else ((origin, i), True)
         spans = run["matches"].get(key) or []
         if not spans:
-            return ""
+            return 0, ""
         a0, a1, b0, b1 = max(spans, key=lambda p: p[1] - p[0])
         start, end = (b0, b1) if flip else (a0, a1)
-        return f"{len(spans)} passages; longest: " + " ".join(text_of[i][start:end].split())[:150]
+        total = sum((p[3] - p[2]) if flip else (p[1] - p[0]) for p in spans)
+        return total, f"{len(spans)} passages, {total} chars; longest: " + " ".join(text_of[i][start:end].split())[:150]
+
+    # A member joined by less than this much shared text is worth a second look:
+    # a photo caption, a quotation, a background paragraph.
+    weak_below = 600
+    weak = []
     with open(out, "w", encoding="utf-8") as f:
         for c, members in sorted(by_cluster.items(), key=lambda kv: -len(kv[1])):
             origin = origins.get(c)
@@ -420,10 +426,15 @@ def list_helsinki(arts, run, out: Path) -> dict:
                 f.write(f"  [{i}] {m.relation or '-':8} cov={_fmt(m.coverage)} score={_fmt(m.score)} {r['outlet']:24}"
                         f" {r['title'][:100]!r}\n        {lead_of[i][:160]!r}\n")
                 if i != origin and run["matches"]:
-                    f.write(f"        shares: {shared_with_origin(i, origin) or '(no direct match with the origin)'}\n")
+                    total, shared = shared_with_origin(i, origin)
+                    mark = "WEAK " if total < weak_below else ""
+                    f.write(f"        {mark}shares: {shared or '(no direct match with the origin)'}\n")
+                    if mark:
+                        weak.append({"cluster": c, "member": i, "origin": origin, "shared_chars": total,
+                                     "member_title": r["title"][:100], "origin_title": rows[origin]["title"][:100]})
     sizes = Counter(len(m) for m in by_cluster.values())
     return {"clusters": len(by_cluster), "clustered_articles": sum(len(m) for m in by_cluster.values()),
-            "size_histogram": dict(sorted(sizes.items())), "listing": str(out)}
+            "size_histogram": dict(sorted(sizes.items())), "listing": str(out), "weak_members": weak}
 
 
 # --------------------------------------------------------------------------- main
