@@ -61,8 +61,18 @@ def make_datasette(db_path: str | Path, *, immutable: bool = False):
     if not path.exists():
         raise ServeError(f"no database at {path}")
     _prepare(path, immutable=immutable)
+    _register_plugin()
     files = {"immutables": [str(path)]} if immutable else {"files": [str(path)]}
     return Datasette(metadata=metadata_for(path), settings=SETTINGS, **files)
+
+
+def _register_plugin() -> None:
+    from datasette.plugins import pm
+
+    from syndtrack import datasette_links
+
+    if not pm.is_registered(datasette_links):
+        pm.register(datasette_links, name="syndtrack-links")
 
 
 def _prepare(path: Path, *, immutable: bool) -> None:

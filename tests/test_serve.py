@@ -58,6 +58,8 @@ def test_views_facets_and_canned_queries_answer(fixture):
     assert [r["copy_id"] for r in rows] == [ids["dainik"], ids["monitor"]]
     rows = get(ds, "/news/search_articles.json?_shape=array&q=taobao").json()
     assert {r["outlet"] for r in rows} == {"reuters", "whenitson.com"}
+    page = get(ds, "/news/republications").text
+    assert f'<a href="/news/cluster_copies?cluster_id={ids["cluster:xinhua"]}"' in page
 
 
 def test_served_connections_cannot_write(fixture):
@@ -131,6 +133,8 @@ def test_browser_shows_clusters_view_and_canned_query(server, tmp_path):
     assert "dainiksaveratimes.com,southasia-monitor.example" in dom or "southasia-monitor.example,dainiksaveratimes.com" in dom
     # Column docs from the metadata.
     assert "Share of copies that credited the source" in dom
+    # A cluster id opens its copies.
+    assert f'href="/news/cluster_copies?cluster_id={ids["cluster:cmg"]}"' in dom
 
     dom = render_dom(f"{base}/news/republishers_of_state_media", tmp_path / "profile")
     assert "Who republishes state media" in dom
