@@ -114,6 +114,9 @@ def test_trace_unrelated_text_finds_nothing(fixture):
             "potholes, bicycle lanes and the price of asphalt, which has risen sharply this year.")
     out = run(path, "trace", "-", input=text).output
     assert "no article in the database shares this text" in out
+    assert "try `syndtrack search" not in out  # long enough: it really is not there
+    short = run(path, "trace", "-", input="Japan is walking on a dangerous path toward war.").output
+    assert "no article in the database shares this text" in short and "at least 150 letters" in short
     assert run(path, "trace", "-", input="   ", ok=False).exit_code == 1
 
 
