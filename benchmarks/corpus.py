@@ -443,8 +443,12 @@ def _mentions(text: str, outlet: dict) -> str | None:
         e = re.escape(n)
         if re.search(rf"\({e}\)|^By [^\n]{{0,80}}\b{e}\b|{e}[^。\n]{{0,12}}电", text, re.M):
             return "dateline"
-        if re.search(rf"(?<!\w){e}(?!\w)", text):
+        if re.search(rf"(?<!\w){e}(?!\w)", text, re.I):
             found = "incidental"
+    # "a reporter for BuzzFeed News ... emily@buzzfeed.com": the origin's site named in passing.
+    for host in json.loads(outlet.get("domains") or "[]"):
+        if re.search(re.escape(re.sub(r"^www\.", "", host)), text, re.I):
+            found = found or "incidental"
     return found
 
 
