@@ -234,7 +234,7 @@ def _trace_text(result) -> str:
         lines.append("no article in the database shares this text")
         from dedupe.align import MIN_CHARS
 
-        if sum(ch.isalnum() for ch in result.source.text) < 2 * MIN_CHARS:
+        if sum(ch.isalnum() for ch in result.source.text) < MIN_CHARS:
             lines.append(f"(a copy must share at least {MIN_CHARS} letters and digits with it; "
                          "for a phrase or a quotation, try `syndtrack search '\"...\"'`)")
         return "\n".join(lines)

@@ -111,7 +111,8 @@ def test_trace_text_on_stdin_finds_origin_and_siblings(fixture):
 def test_trace_unrelated_text_finds_nothing(fixture):
     path, _ = fixture
     text = ("The city council approved a new budget for road repairs on Tuesday, after a long debate about "
-            "potholes, bicycle lanes and the price of asphalt, which has risen sharply this year.")
+            "potholes, bicycle lanes and the price of asphalt, which has risen sharply this year. "
+            "Residents asked for more crossings near schools, and the mayor promised a report by spring.")
     out = run(path, "trace", "-", input=text).output
     assert "no article in the database shares this text" in out
     assert "try `syndtrack search" not in out  # long enough: it really is not there
