@@ -49,21 +49,20 @@ def _shingle_hashes(codes: np.ndarray, k: int) -> np.ndarray:
 
 
 def _sliding(values: np.ndarray, w: int, op: np.ufunc, pad) -> np.ndarray:
-    """``op`` (minimum/maximum) over every window ``values[j:j+w]``, in linear time.
+    """``op`` (minimum or maximum) over every window ``values[j:j+w]``.
 
-    van Herk / Gil-Werman: cut the array into blocks of ``w``; a window spans the
-    tail of one block and the head of the next, so it is ``op`` of a suffix scan
-    and a prefix scan. numpy has no sliding min (and scipy.ndimage's filters go
-    through float64, which would round 64-bit hashes).
+    Doubling (a sparse table): after k steps each entry covers 2**k values, and a
+    window of w is two overlapping spans of the largest 2**k <= w. That is
+    log2(w) + 1 whole-array numpy operations; numpy has no sliding min, and
+    scipy.ndimage's filters go through float64, which would round 64-bit hashes.
     """
     n = len(values)
-    size = -(-(n + w) // w) * w
-    padded = np.full(size, pad, dtype=values.dtype)
-    padded[:n] = values
-    blocks = padded.reshape(-1, w)
-    prefix = op.accumulate(blocks, axis=1).ravel()
-    suffix = op.accumulate(blocks[:, ::-1], axis=1)[:, ::-1].ravel()
-    return op(suffix[:n], prefix[w - 1 : w - 1 + n])
+    m = np.concatenate((values, np.full(w, pad, dtype=values.dtype)))
+    span = 1
+    while span * 2 <= w:
+        m = op(m[:-span], m[span:])
+        span *= 2
+    return op(m[:n], m[w - span : w - span + n])
 
 
 def fingerprint_batch(skeletons: list[str]) -> list[np.ndarray]:
@@ -109,9 +108,12 @@ def fingerprint_batch(skeletons: list[str]) -> list[np.ndarray]:
     values, owner = h[keep], doc[keep]
     order = np.lexsort((values, owner))
     values, owner = values[order], owner[order]
+    distinct = np.ones(len(values), dtype=bool)
+    distinct[1:] = (values[1:] != values[:-1]) | (owner[1:] != owner[:-1])
+    values, owner = values[distinct], owner[distinct]
     bounds = np.searchsorted(owner, np.arange(len(skeletons) + 1))
     for i in np.flatnonzero(np.diff(bounds)):
-        out[i] = np.unique(values[bounds[i] : bounds[i + 1]])
+        out[i] = values[bounds[i] : bounds[i + 1]]
     return out
 
 

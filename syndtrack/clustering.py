@@ -27,7 +27,10 @@ only held up for the write itself, and a failed run leaves nothing half-done.
 
 from __future__ import annotations
 
+import itertools
 import json
+import multiprocessing
+import os
 import sqlite3
 import time
 from dataclasses import dataclass, field
@@ -51,8 +54,8 @@ BOILERPLATE_MIN = 4
 # still keep about 70% of their fingerprints.
 MIN_SHARED_SHARE = 0.08
 CHUNK = 2000
-FINGERPRINT_CHUNK = 500  # articles hashed per numpy batch: ~10 temporaries of 8 bytes per character
-VERIFY_WINDOW = 5000  # candidate pairs whose sentence units are held in memory at once
+FINGERPRINT_CHUNK = 100  # articles hashed per numpy batch: small batches stay in the CPU caches
+VERIFY_WINDOW = 2000  # candidate pairs whose sentence units are held in memory at once
 # Anything that changes which fingerprints or matches are computed: a stored index
 # built with other values is rebuilt.
 PARAMS = {"version": 2, "k": fp.K, "w": fp.W, "max_links": fp.MAX_LINKS, "stop": fp.STOP,
@@ -120,6 +123,61 @@ def _chunks(items: list, size: int = 500) -> Iterable[list]:
         yield items[start : start + size]
 
 
+# Scanning, fingerprinting and verifying are pure and independent per article or
+# pair, so big runs spread them over forked worker processes (the children
+# inherit the run's state; each opens its own connection to read texts).
+# SYNDTRACK_CLUSTER_WORKERS=1 keeps everything in this process.
+PARALLEL_MIN = 2000
+_RUN = None
+
+
+def _workers() -> int:
+    try:
+        return max(1, int(os.environ.get("SYNDTRACK_CLUSTER_WORKERS") or min(2, os.cpu_count() or 1)))
+    except ValueError:
+        return 1
+
+
+class _Workers:
+    """A fork pool when worth it, else a plain loop behind the same ``map``."""
+
+    def __init__(self, big: bool):
+        self.n = _workers() if big else 1
+        self.pool = None
+
+    def __enter__(self):
+        if self.n > 1:
+            try:
+                self.pool = multiprocessing.get_context("fork").Pool(self.n)
+            except (ValueError, OSError):
+                self.pool = None
+        return self
+
+    def map(self, func, items: list, chunksize: int = 1) -> list:
+        if self.pool is None:
+            return [func(x) for x in items]
+        return self.pool.map(func, items, chunksize)
+
+    def __exit__(self, *exc):
+        if self.pool is not None:
+            self.pool.terminate() if exc[0] else self.pool.close()
+            self.pool.join()
+
+
+def _scan_row(row):
+    aid, outlet, title, text, chash = row
+    return aid, outlet, chash, scan(text or "", title=title)
+
+
+def _verify_window(batch):
+    run = _RUN
+    if multiprocessing.parent_process() is not None and not getattr(run, "_child_db", False):
+        # A forked child: never touch the parent's SQLite connection.
+        run.conn = sqlite3.connect(run.path)
+        run._child_db = True
+    return run.verify_window(batch)
+
+
 @dataclass
 class _Dirty:
     outlet: str
@@ -134,6 +192,7 @@ class _Run:
     def __init__(self, db: Database, *, full: bool, progress: Progress | None):
         self.db = db
         self.conn = db.conn
+        self.path = db.execute("pragma database_list").fetchone()[2]
         self.full = full
         self.progress = progress
         self.t0 = time.perf_counter()
@@ -232,9 +291,17 @@ class _Run:
             rows = self.conn.execute("select id, outlet, title, text, content_hash from articles order by id")
         else:
             rows = self._read_articles(ids)
-        for n, (aid, outlet, title, text, chash) in enumerate(rows, 1):
-            self.dirty[aid] = _Dirty(outlet or "", title, chash, scan(text or "", title=title))
-            if n % CHUNK == 0:
+        with _Workers(total >= PARALLEL_MIN) as pool:
+            # Rows are read here, in this thread: a sqlite3 cursor must not be
+            # iterated by the pool's feeder thread.
+            n = 0
+            while True:
+                batch = rows.fetchmany(CHUNK) if hasattr(rows, "fetchmany") else list(itertools.islice(rows, CHUNK))
+                if not batch:
+                    break
+                for aid, outlet, chash, found in pool.map(_scan_row, batch, chunksize=100):
+                    self.dirty[aid] = _Dirty(outlet or "", None, chash, found)
+                n += len(batch)
                 self._report(n, total, "scan")
         self._report(total, total, "scan")
 
@@ -313,11 +380,14 @@ class _Run:
 
     def _fingerprint(self) -> None:
         ids = list(self.dirty)
-        for chunk in _chunks(ids, FINGERPRINT_CHUNK):
-            prints = fp.fingerprint_batch([self.dirty[i].scan.skeleton for i in chunk])
-            for aid, values in zip(chunk, prints):
-                self.dirty[aid].fingerprints = values
-                self.dirty[aid].scan.skeleton = ""  # not needed any more; it is the bulk of the memory
+        chunks = list(_chunks(ids, FINGERPRINT_CHUNK))
+        with _Workers(len(ids) >= PARALLEL_MIN) as pool:
+            for group in _chunks(chunks, 40):
+                batches = [[self.dirty[i].scan.skeleton for i in chunk] for chunk in group]
+                for chunk, prints in zip(group, pool.map(fp.fingerprint_batch, batches)):
+                    for aid, values in zip(chunk, prints):
+                        self.dirty[aid].fingerprints = values
+                        self.dirty[aid].scan.skeleton = ""  # not needed any more; it is the bulk of the memory
 
     def _candidates(self) -> list[tuple[int, int, int]]:
         dirty_ids = np.fromiter(self.dirty, dtype=np.int64, count=len(self.dirty))
@@ -389,18 +459,30 @@ class _Run:
         # Pairs sorted by their first article, units built a window at a time, so
         # memory holds the units of a window's articles rather than the corpus.
         pairs.sort()
-        window = VERIFY_WINDOW
-        for start in range(0, total, window):
-            batch = pairs[start : start + window]
-            cleaned = self._cleaned({x for x, _, _ in batch} | {y for _, y, _ in batch})
-            for n, (a, b, _) in enumerate(batch, start + 1):
-                m = align(cleaned[a], cleaned[b]) if a in cleaned and b in cleaned else None
-                if m is not None:
-                    matches[(a, b)] = m
-                if n % 5000 == 0:
-                    self._report(n, total, "verify")
+        windows = [pairs[start : start + VERIFY_WINDOW] for start in range(0, total, VERIFY_WINDOW)]
+        global _RUN
+        _RUN = self  # what forked workers read their state from
+        try:
+            with _Workers(total >= PARALLEL_MIN and bool(self.path)) as pool:
+                done = 0
+                for group in _chunks(windows, 4):
+                    for found in pool.map(_verify_window, group):
+                        matches.update(found)
+                    done += sum(len(w) for w in group)
+                    self._report(done, total, "verify")
+        finally:
+            _RUN = None
         self._report(total, total, "verify")
         return matches
+
+    def verify_window(self, batch: list[tuple[int, int, int]]) -> dict:
+        cleaned = self._cleaned({x for x, _, _ in batch} | {y for _, y, _ in batch})
+        found = {}
+        for a, b, _ in batch:
+            m = align(cleaned[a], cleaned[b]) if a in cleaned and b in cleaned else None
+            if m is not None:
+                found[(a, b)] = m
+        return found
 
     # -- 5. writes and cluster assembly -------------------------------------------------------------
 

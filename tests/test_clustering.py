@@ -245,3 +245,19 @@ def test_cli_cluster_prints_a_summary(tmp_path):
     assert result.stdout.startswith("0 articles processed (incremental)")
     result = runner.invoke(cli, ["--db", str(path), "cluster", "--full"])
     assert result.exit_code == 0 and "2 articles processed (full rebuild)" in result.stdout
+
+
+def test_worker_processes_give_the_same_result(tmp_path, monkeypatch):
+    from syndtrack import clustering
+    from syndtrack.db import open_db
+
+    db = open_db(tmp_path / "par.db")
+    import_records(db, ALL)
+    monkeypatch.setattr(clustering, "PARALLEL_MIN", 1)
+    monkeypatch.setenv("SYNDTRACK_CLUSTER_WORKERS", "1")
+    cluster(db, full=True)
+    serial = snapshot(db)
+    monkeypatch.setenv("SYNDTRACK_CLUSTER_WORKERS", "2")
+    cluster(db, full=True)
+    assert snapshot(db) == serial
+    assert serial[0]  # something was clustered
