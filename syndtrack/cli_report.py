@@ -25,7 +25,7 @@ def report(ctx, out, png_dir, top, outlet, since, until, state_media):
     Tables: the largest clusters, outlets and their sources, the latest
     uncredited copies, each linking to the article pages. One file, no
     network needed to open it (charts are inline SVG). Dates filter on the
-    copy's publication date.
+    copy's publication date (for the clusters table, on the origin's).
 
     Example:
 
