@@ -128,7 +128,8 @@ def _show_text(result: dict) -> str:
             "",
             f"{cp['relation'] or 'copy':7} #{cp['copy_id']} {cp['copy_outlet']}  {cp['copy_published'] or 'date unknown'}"
             f"  lag {_lag(cp['lag_seconds'])}  coverage {_pct(cp['coverage'])}"
-            f"  {'credited' if cp['credited'] else 'NOT credited'}" + (f" {cp['copy_credit']}" if cp.get("copy_credit") else ""),
+            f"  {'credited' if cp['credited'] else 'NOT credited'}" + (f" {cp['copy_credit']}" if cp.get("copy_credit") else "")
+            + ("  (the outlet re-ran its own piece)" if cp.get("same_outlet") else ""),
             f"        {cp['copy_title'] or '(no title)'}",
             f"        {cp['copy_url']}",
         ]

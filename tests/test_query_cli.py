@@ -73,6 +73,15 @@ def test_show_lists_copies_with_what_was_copied_added_and_cut(fixture):
     assert {int(r["copy_id"]) for r in rows} == {ids["dainik"], ids["monitor"]}
 
 
+def test_show_marks_an_outlet_rerunning_its_own_piece(fixture):
+    path, ids = fixture
+    out = run(path, "show", str(ids["cluster:reuters"])).output
+    rerun = next(line for line in out.splitlines() if f"#{ids['reuters_rerun']} " in line)
+    assert "re-ran its own piece" in rerun
+    other = next(line for line in out.splitlines() if f"#{ids['whenitson']} " in line)
+    assert "re-ran" not in other
+
+
 def test_show_unknown_cluster(fixture):
     path, _ = fixture
     result = run(path, "show", "4242", ok=False)
