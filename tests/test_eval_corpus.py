@@ -3,6 +3,7 @@ and the scorer of benchmarks/dedupe_quality.py scores what it is given."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -104,8 +105,9 @@ def test_copies_carry_their_origin(corpus):
                 assert lab["credit_by"] in ("credit_line", "source_link") or lab["same_outlet"]
             elif lab["credit_by"]:
                 o = outlets[origin["outlet"]]
-                names = [o["name"], o["owner"], *corpus_mod.ALIASES.get(o["owner"] or "", [])]
-                assert any(n and n in a["text"] and n in origin["text"] for n in names)
+                names = [o["name"], o["owner"], *corpus_mod.ALIASES.get(o["owner"] or "", []),
+                         *(h.removeprefix("www.") for h in json.loads(o["domains"]))]
+                assert any(n and n.lower() in a["text"].lower() and n.lower() in origin["text"].lower() for n in names)
             assert (a["outlet"] == origin["outlet"]) == bool(lab["same_outlet"])
             ow, cw = _when(origin), _when(a)
             if ow and cw:
