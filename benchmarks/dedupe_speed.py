@@ -150,6 +150,8 @@ def measure(db_path: str, mode: str) -> dict:
                "clusters": r.clusters, "members": r.members, "stages": r.timings}
     out["seconds"] = round(time.perf_counter() - t0, 2)
     out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    # The worker processes clustering forks (copy-on-write children of this one): the largest.
+    out["peak_rss_worker_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
     return out
 
 
