@@ -166,9 +166,9 @@ def demo_command(ctx, report_path, keep_serving):
         click.echo(render_report(result, db_arg))
         if keep_serving:
             seed = result.sites["dainik-savera"] + SEED_COPY_PATH
-            click.echo("")
-            click.echo(f"The demo sites stay up until Ctrl-C. The seed copy as the spider read it: {seed}")
-            try:
+            try:  # entered before saying so: a Ctrl-C right after the line is still a clean stop
+                click.echo("")
+                click.echo(f"The demo sites stay up until Ctrl-C. The seed copy as the spider read it: {seed}")
                 while True:
                     time.sleep(3600)
             except KeyboardInterrupt:

@@ -99,7 +99,7 @@ def test_demo_end_to_end_in_a_fresh_folder(tmp_path, monkeypatch):
     finally:
         proc.send_signal(signal.SIGINT)
         rest, err = proc.communicate(timeout=30)
-    assert proc.returncode == 0, err
+    assert proc.returncode == 0, (rest[-1500:], err[-1500:])
     assert "stopped serving" in rest
     db = open_db("demo.db")
     assert db["articles"].count == 15 and db["crawl_runs"].count == 1
