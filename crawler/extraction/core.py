@@ -204,23 +204,22 @@ def _title(tree, meta, ld, fallback) -> str | None:
     <h1> is not taken), else JSON-LD headline, og:title, the <title>.
 
     og:title and <title> are often SEO variants with a site suffix; the <h1> is what readers
-    see. On fundus-publisher-pages this rule matches 80% of expected titles, og:title 67%.
+    see. On fundus-publisher-pages this rule matches 81% of expected titles, og:title 67%.
     """
     title_tag = tree.find(".//title")
-    declared = [
-        metadata.text_value(ld.get("headline")),
-        meta.get("og:title"),
-        meta.get("twitter:title"),
-        title_tag.text_content() if title_tag is not None else None,
-    ]
+    title_tag = " ".join(title_tag.text_content().split()) if title_tag is not None else None
+    declared = [metadata.text_value(ld.get("headline")), meta.get("og:title"), meta.get("twitter:title")]
     declared = [" ".join(t.split()) for t in declared if t and t.strip()]
+    # Not the <title>: it holds the <h1> plus a site suffix on most sites, so it would confirm
+    # the <h1> on pages whose declared headline differs from it (fundus titles: 78% with, 80% without).
     for h1 in tree.iter("h1"):
         text = " ".join(h1.text_content().split())
         if text and any(text in title for title in declared):
             return text
     if declared:
         return declared[0]
-    return fallback.title
+    guessed = fallback.title  # trafilatura's reading of <title>, site suffix trimmed
+    return " ".join(guessed.split()) if guessed else title_tag
 
 
 class _Fallback:
