@@ -96,6 +96,13 @@ _BOILERPLATE = re.compile(
 )
 # Script and style text that extraction let through (ad widgets, trackers): never an editor's prose.
 _CODE = re.compile(r"window\.\w|document\.\w|function\s*\(|\bvar \w+\s*=|\w+\.push\(\{|[{};]\s*[}{]")
+# Photo captions: a wire photo's caption travels with the photo into galleries and
+# articles about other stories, so sharing one is no sign of a shared story.
+_CAPTION = re.compile(
+    r"(\((?:(?:ap photo|photo[:/ ]|(?:ap|afp|reuters|xinhua|epa|efe|getty images|cfp|imaginechina)/)[^()]{0,80}"
+    r"|[^()]{0,80}?(?:/| via | for )(?:ap|afp|getty images|reuters|epa|xinhua|lehtikuva|pool"
+    r"|sputnik|tass|ap images|efe|anadolu)\b[^()]{0,40})\)|\.\.\.\s*more|\u2026\s*more)\s*(?:less|more)?\s*$"
+)
 # A sentence ends at . ! ? followed by a space, or at a CJK full stop/mark.
 _SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*\s+|[\u3002\uff01\uff1f]+[\"'\u201d\u300d]*\s*")
 _CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
@@ -237,7 +244,7 @@ def scan(text: str, *, title: str | None = None, boilerplate: frozenset[int] | s
         norm = normalize_text(text[start:end])
         if not norm:
             continue
-        if ("{" in norm or ";" in norm) and _CODE.search(norm):
+        if (("{" in norm or ";" in norm) and _CODE.search(norm)) or (norm[-1] in ")es" and _CAPTION.search(norm)):
             out.removed += 1
             continue
         if end - start <= MAX_BOILERPLATE_LINE:

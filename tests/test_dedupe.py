@@ -243,3 +243,13 @@ def test_dedupe_is_pure(name):
     source = Path(importlib.import_module(name).__file__).read_text()
     for banned in ("import scrapy", "sqlite", "requests", "urllib.request", "socket"):
         assert banned not in source
+
+
+def test_photo_captions_are_not_compared():
+    text = (
+        "People take to Helsinki street, Sunday, July 15, 2018. Some 1,500 people are protesting in Helsinki. "
+        "(Roni Rekomaa/Lehtikuva via AP) less\n\n"
+        "U.S. President Donald Trump, left, meets Russian President Vladimir Putin. (AP Photo/Pablo Martinez Monsivais)\n\n"
+        "The summit itself was the story of the day, and this sentence is the body."
+    )
+    assert units(text, scan(text)).units == ["the summit itself was the story of the day, and this sentence is the body."]
