@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
+import threading
 import time
 from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
@@ -262,7 +264,7 @@ def run(
         log("cluster started")
         cluster_failed = False
         try:
-            result.cluster = _as_dict(cluster_fn(db_path, full=full, progress=cluster_progress))
+            result.cluster = _as_dict(_interruptible(cluster_fn, db_path, full=full, progress=cluster_progress))
         except Exception as exc:
             cluster_failed = True
             result.errors.append(f"cluster failed: {type(exc).__name__}: {exc}")
@@ -288,10 +290,80 @@ def run(
     return result
 
 
+# How long an interrupted run waits for the crawl to close its run cleanly.
+STOP_GRACE_SECONDS = 60
+
+
+def _interruptible(fn, *args, **kwargs):
+    """Call ``fn`` so that a signal stops the run promptly and the crawl child with it.
+
+    A main thread blocked in waitpid() on the crawl child never sees SIGTERM
+    when the kernel hands the signal to another thread (libraries start
+    some), so the step runs in a worker thread and the main thread waits in
+    short slices, where Python runs signal handlers. On SystemExit (the CLI
+    turns SIGTERM into one) the signal is passed on to our child processes:
+    Scrapy then shuts down gracefully and closes its crawl_runs row; on
+    Ctrl-C the terminal has already signalled them. Either way we give the
+    step STOP_GRACE_SECONDS to finish before the exception goes on.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return fn(*args, **kwargs)
+    box: dict[str, Any] = {}
+    # An Event, not Thread.join(): a join interrupted by an exception marks the
+    # thread as stopped while it still runs (the bpo-45274 handling in 3.11),
+    # and the grace-period join after it would return at once.
+    done = threading.Event()
+
+    def target():
+        try:
+            box["value"] = fn(*args, **kwargs)
+        except BaseException as exc:  # handed to the main thread below
+            box["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=target, name="syndtrack-run-step", daemon=True).start()
+    try:
+        while not done.wait(0.2):
+            pass
+    except SystemExit:
+        _signal_children(signal.SIGTERM)
+        done.wait(STOP_GRACE_SECONDS)
+        raise
+    except KeyboardInterrupt:
+        done.wait(STOP_GRACE_SECONDS)
+        raise
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
+
+
+def _signal_children(signum: int) -> None:
+    """Send ``signum`` to this process's direct children (Linux /proc; elsewhere a no-op)."""
+    me = os.getpid()
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == me:
+            try:
+                os.kill(int(entry.name), signum)
+            except OSError:
+                pass
+
+
 def _crawl_step(result: RunResult, crawl_fn, db_path, kwargs: dict) -> bool:
     """Run the crawl into ``result``; True when it failed."""
     try:
-        crawl_result = crawl_fn(db_path, **kwargs)
+        crawl_result = _interruptible(crawl_fn, db_path, **kwargs)
     except Exception as exc:  # reported in the log and the exit status, never a traceback in cron mail
         result.errors.append(f"crawl failed: {type(exc).__name__}: {exc}")
         return True

@@ -117,7 +117,7 @@ def test_two_runs_at_once_second_exits_locked_and_db_stays_intact(tmp_path, site
 def test_sigterm_stops_the_crawl_logs_it_and_frees_the_lock(tmp_path, sites):
     psutil = pytest.importorskip("psutil")
     db = tmp_path / "news.db"
-    outlets = registry(tmp_path, sites, slow=20)
+    outlets = registry(tmp_path, sites, slow=6)
     first = syndtrack("--db", str(db), "run", "--outlets", str(outlets), "--no-default-outlets", *FAST)
     wait_for_start(db, first)
     deadline = time.monotonic() + 20
@@ -126,9 +126,9 @@ def test_sigterm_stops_the_crawl_logs_it_and_frees_the_lock(tmp_path, sites):
         children = psutil.Process(first.pid).children(recursive=True)
         time.sleep(0.1)
     assert children
-    time.sleep(1)
-    first.terminate()  # SIGTERM, as systemd sends it
-    out, err = first.communicate(timeout=30)
+    time.sleep(1.5)
+    first.terminate()  # SIGTERM to the run only, as `kill PID` or a timeout would send it
+    out, err = first.communicate(timeout=90)
     assert first.returncode == 143, (out, err)
     assert out.startswith("run interrupted")
     gone, alive = psutil.wait_procs(children, timeout=10)
@@ -139,6 +139,8 @@ def test_sigterm_stops_the_crawl_logs_it_and_frees_the_lock(tmp_path, sites):
         pass  # free at once
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    # The crawl was told to stop and its run closed: not left "running" forever.
+    assert conn.execute("select status from crawl_runs").fetchall() == [("failed",)]
     conn.close()
 
 
