@@ -19,7 +19,7 @@ Usage::
 
 Each JSONL line is an article record that ``syndtrack import`` accepts, plus a
 ``label`` object: ``story`` (articles with the same story are one cluster),
-``role`` (origin/copy/excerpt/edited/single), ``credited``, ``same_outlet``,
+``role`` (origin/copy/excerpt/edited/single/roundup), ``credited``, ``same_outlet``,
 ``kind`` and ``transforms``.
 """
 
@@ -555,14 +555,14 @@ class _Generator:
             self.filler_pos[lang] += 1
         return ("" if lang == "zh" else " ").join(out)
 
-    def excerpt(self, paras: list[str]) -> list[str]:
+    def excerpt(self, paras: list[str], *, top: bool = False) -> list[str]:
         """A contiguous third of the article, usually its top; by sentences when it has few paragraphs."""
         total = size_of("\n".join(paras))
         if len(paras) >= 4:
             units = list(enumerate(paras))
         else:
             units = [(i, s) for i, p in enumerate(paras) for s in _sentences(p)]
-        start = 0 if self.rng.random() < 0.7 else self.rng.randrange(max(1, len(units) // 2))
+        start = 0 if top or self.rng.random() < 0.7 else self.rng.randrange(max(1, len(units) // 2))
         out: dict[int, list[str]] = {}
         n = 0
         for i, u in units[start:]:
@@ -749,13 +749,15 @@ class _Generator:
                     self.emit_origin(spliced, new_story(), state=rng.random() < 0.3, kind="quote-distractor")
             qi += k
 
-        # Stories: an origin and its copies, until the corpus is full.
-        remaining = size - len(self.articles)
+        # Stories: an origin and its copies, until the corpus is full (but for the roundups).
+        n_roundup = max(2, round(size * 0.01))
+        story_target = size - n_roundup
+        remaining = story_target - len(self.articles)
         mean_copies = max(3.0, remaining / max(1, len(bases)) - 1)
         combo_cycle = itertools.cycle(rng.sample(COMBOS, len(COMBOS)))
         stories = []
         for src in bases:
-            remaining = size - len(self.articles)
+            remaining = story_target - len(self.articles)
             if remaining <= 0:
                 break
             k = 1 + round(rng.expovariate(1 / max(0.5, mean_copies - 1)))
@@ -771,9 +773,24 @@ class _Generator:
             if k == 0:
                 origin["label"]["role"] = "single"
         # Out of base texts before the corpus is full: more copies of the stories.
-        while stories and len(self.articles) < size:
+        while stories and len(self.articles) < story_target:
             self.add_copy(next(combo_cycle), *rng.choice(stories))
             self.stats["top_up_copies"] += 1
+        # Roundups ("News in brief"): the top third of two or three stories in one
+        # article. Each matches several stories; joining it to one of them is fine,
+        # merging those stories through it is the chaining error. Not in any story.
+        dated = [st for st in stories if st[1].language == "en" and st[3] is not None]
+        while len(dated) >= 3 and len(self.articles) < size:
+            picks = rng.sample(dated, rng.randint(2, 3))
+            paras = []
+            for origin, src, *_ in picks:
+                paras += [origin["title"]] + self.excerpt(list(src.paragraphs), top=True)
+            when = max(st[3] for st in picks) + timedelta(seconds=int(rng.uniform(3600, 86400)))
+            outlet = rng.choice(rep_en)
+            self.emit(outlet, f"News in brief, {when:%d %B %Y}", "\n\n".join(paras), when,
+                      {"story": None, "role": "roundup", "credited": None, "same_outlet": 0, "kind": "roundup",
+                       "transforms": [], "contains": [st[4] for st in picks]})
+            self.stats["roundups"] += 1
         self.stats.update(articles=len(self.articles), outlets=len(self.outlets), stories=story_n,
                           mean_copies=round(mean_copies, 2), pool=len(srcs))
         outlets = [{k: v for k, v in o.items() if not k.startswith("_")} for o in self.outlets.values()]

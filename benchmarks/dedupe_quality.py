@@ -167,6 +167,9 @@ def score(labels: dict[int, dict], pred: Prediction, origins: dict[int, int]) ->
     ``same_outlet``, ``kind``, ``transforms``). Articles a system left out of
     every cluster count as singletons.
     """
+    # Roundups belong to no story: they are scored by what they did to the stories they hold.
+    roundups = {a: lab for a, lab in labels.items() if lab.get("story") is None}
+    labels = {a: lab for a, lab in labels.items() if lab.get("story") is not None}
     true_of = {a: lab["story"] for a, lab in labels.items()}
     pred_of = {a: (pred[a].cluster if a in pred else ("single", a)) for a in labels}
     cells = Counter((true_of[a], pred_of[a]) for a in labels)
@@ -258,8 +261,24 @@ def score(labels: dict[int, dict], pred: Prediction, origins: dict[int, int]) ->
                                  "ids": sorted(members)[:12]})
             for a in members:
                 merge_kinds[labels[a]["kind"]] += 1
+    # A roundup may join one of its stories; two stories merged through it show up
+    # above as a false merge. Here: where did the roundups go?
+    members_of: dict = defaultdict(set)
+    for a, m in pred.items():
+        if a in labels:
+            members_of[m.cluster].add(true_of[a])
+    roundup_fate: Counter = Counter()
+    for a, lab in roundups.items():
+        if a not in pred:
+            roundup_fate["unclustered"] += 1
+            continue
+        held = members_of[pred[a].cluster]
+        inside = held & set(lab.get("contains") or [])
+        roundup_fate["with 2+ stories" if len(held) > 1 else "with one of its stories" if inside
+                     else "with none of its stories"] += 1
     return {
-        "articles": len(labels),
+        "articles": len(labels) + len(roundups),
+        "roundups": dict(roundup_fate),
         "true_pairs": true_pairs, "pred_pairs": pred_pairs, "tp_pairs": tp,
         "precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
         "origin_accuracy": round(origin_ok / origin_n, 4) if origin_n else None, "stories_scored": origin_n,
@@ -445,7 +464,7 @@ def labels_by_id(arts, ids):
 
 
 def summarize(sc: dict) -> dict:
-    keep = ("articles", "precision", "recall", "f1", "origin_accuracy", "relation_accuracy", "credited_accuracy",
+    keep = ("articles", "roundups", "precision", "recall", "f1", "origin_accuracy", "relation_accuracy", "credited_accuracy",
             "same_outlet_accuracy", "relation_confusion", "recall_by_transform", "credited_accuracy_by_cue", "false_merge_articles_by_kind")
     out = {k: sc[k] for k in keep}
     out.update(false_merges=len(sc["false_merges"]), missed=len(sc["missed"]), origin_wrong=len(sc["origin_wrong"]),

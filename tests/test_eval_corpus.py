@@ -72,6 +72,8 @@ def test_size_and_every_combination(corpus):
 def test_copies_carry_their_origin(corpus):
     outlets = {o["slug"]: o for o in corpus.outlets}
     for story, arts in _stories(corpus).items():
+        if story is None:  # roundups
+            continue
         origins = [a for a in arts if a["label"]["role"] == "origin"]
         if len(arts) == 1:
             assert arts[0]["label"]["role"] == "single"
@@ -116,6 +118,20 @@ def test_copies_carry_their_origin(corpus):
                 assert outlets[origin["outlet"]]["state_media"] == 1
 
 
+def test_roundups_hold_the_top_of_several_stories(corpus):
+    stories = _stories(corpus)
+    roundups = stories[None]
+    assert roundups and all(a["label"]["kind"] == "roundup" for a in roundups)
+    for r in roundups:
+        held = r["label"]["contains"]
+        assert len(set(held)) >= 2
+        for story in held:
+            origin = next(a for a in stories[story] if a["label"]["role"] == "origin")
+            assert origin["title"] in r["text"]
+            first = origin["text"].split("\n\n")[0]
+            assert first[:200] in r["text"]  # its top is in the roundup
+
+
 def test_distractors_are_different_stories(corpus):
     quotes = defaultdict(list)
     for a in corpus.articles:
@@ -141,12 +157,13 @@ def test_distractors_are_different_stories(corpus):
 
 def test_scorer_perfect_split_and_merge(corpus):
     labels = {i: a["label"] for i, a in enumerate(corpus.articles)}
+    roundup = next(i for i, a in enumerate(corpus.articles) if a["label"]["kind"] == "roundup")
     story_ids = {}
     pred, origins = {}, {}
     stories = _stories(corpus)
     index = {id(a): i for i, a in enumerate(corpus.articles)}
     for s, arts in stories.items():
-        if len(arts) < 2:
+        if s is None or len(arts) < 2:
             continue
         c = story_ids.setdefault(s, len(story_ids) + 1)
         for a in arts:
@@ -159,6 +176,17 @@ def test_scorer_perfect_split_and_merge(corpus):
     assert perfect["f1"] == 1.0 and perfect["origin_accuracy"] == 1.0
     assert perfect["relation_accuracy"] == 1.0 and perfect["credited_accuracy"] == 1.0
     assert not perfect["false_merges"] and not perfect["missed"]
+
+    # A roundup joined to one of its stories costs nothing; merging two stories through it does.
+    first = story_ids[corpus.articles[roundup]["label"]["contains"][0]]
+    second = story_ids[corpus.articles[roundup]["label"]["contains"][1]]
+    with_roundup = {**pred, roundup: dedupe_quality.Member(first, "excerpt", 0, 0)}
+    ok = dedupe_quality.score(labels, with_roundup, origins)
+    assert ok["f1"] == 1.0 and ok["roundups"]["with one of its stories"] == 1
+    chained = {i: (dedupe_quality.Member(first, m.relation, m.credited, m.same_outlet) if m.cluster == second else m)
+               for i, m in with_roundup.items()}
+    bad = dedupe_quality.score(labels, chained, origins)
+    assert bad["precision"] < 1.0 and bad["roundups"]["with 2+ stories"] == 1 and len(bad["false_merges"]) == 1
 
     # Merge two stories: precision drops and the merge is listed.
     a, b = list(story_ids)[:2]
