@@ -31,6 +31,7 @@ import itertools
 import json
 import multiprocessing
 import os
+import re
 import sqlite3
 import time
 from dataclasses import dataclass, field
@@ -44,7 +45,7 @@ from dedupe import fingerprint as fp
 from dedupe.align import align
 from dedupe.assemble import Edge, Node, assemble
 from dedupe.credit import credits_origin, host_of, origin_names, state_media_group
-from dedupe.normalize import Scan, scan, units
+from dedupe.normalize import Scan, is_cjk, scan, units
 
 # A short line found on this many of an outlet's articles is that outlet's boilerplate.
 BOILERPLATE_MIN = 4
@@ -116,6 +117,9 @@ def _timestamp(value: str | None) -> float | None:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
     return parsed.timestamp()
+
+
+_PARENTHESIS = re.compile(r"\(([^()]{2,80})\)")
 
 
 def _chunks(items: list, size: int = 500) -> Iterable[list]:
@@ -655,7 +659,12 @@ class _Run:
                 chunk,
             ):
                 o = self.outlets.get(outlet or "", {})
-                evidence = [credit or "", text or ""]
+                # From the body's first and last lines only what sits in parentheses, the
+                # way datelines credit ("BEIJING, May 5 (Xinhua) --", "(AP)"): an outlet
+                # named "Wired" or "Time" must not be credited by the word in a sentence.
+                evidence = [credit or "", *_PARENTHESIS.findall(text or "")]
+                if text and is_cjk(text):
+                    evidence.append(text)  # "新华社北京5月5日电": Chinese datelines use no parentheses
                 links = [source_url] if source_url else []
                 if credits:
                     evidence.extend(json.loads(credits))

@@ -261,3 +261,26 @@ def test_worker_processes_give_the_same_result(tmp_path, monkeypatch):
     cluster(db, full=True)
     assert snapshot(db) == serial
     assert serial[0]  # something was clustered
+
+
+def test_credited_needs_a_credit_cue_not_a_word(tmp_path):
+    from syndtrack.db import open_db
+
+    db = open_db(tmp_path / "credit.db")
+    db["outlets"].insert({"slug": "time", "name": "Time", "url": "https://time.example/", "state_media": 0})
+    original = seed_original()
+    records = [
+        {"url": "https://time.example/japan", "outlet": "time", "title": "Japan", "text": original,
+         "published": "2023-01-20T00:00:00Z", "label": "origin"},
+        {"url": "https://blog-a.example/japan", "outlet": "blog-a.example", "title": "Japan",
+         "text": "At this time of year our readers ask about the region, so here is a long analysis.\n\n" + original,
+         "published": "2023-01-21T00:00:00Z", "label": "word"},
+        {"url": "https://blog-b.example/japan", "outlet": "blog-b.example", "title": "Japan",
+         "text": "TOKYO (Time) - " + original, "published": "2023-01-21T00:00:00Z", "label": "dateline"},
+    ]
+    import_records(db, records)
+    cluster(db)
+    ids = ids_by_label(db, records)
+    m = members(db)
+    assert m[ids["word"]]["origin_id"] == ids["origin"] and m[ids["word"]]["credited"] == 0
+    assert m[ids["dateline"]]["credited"] == 1
