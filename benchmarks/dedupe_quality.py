@@ -206,7 +206,7 @@ def score(labels: dict[int, dict], pred: Prediction, origins: dict[int, int]) ->
                 continue
             lab = labels[a]
             found = cl is not None and a in pred and pred[a].cluster == cl
-            for t in lab["transforms"]:
+            for t in [*lab["transforms"], f"lang:{labels[origin].get('language') or '?'}"]:
                 recall_by_transform[t][0] += found
                 recall_by_transform[t][1] += 1
             if not found:
@@ -460,7 +460,7 @@ def list_helsinki(arts, run, out: Path) -> dict:
 
 
 def labels_by_id(arts, ids):
-    return {ids[a["url"]]: {**a["label"], "url": a["url"]} for a in arts if a["url"] in ids}
+    return {ids[a["url"]]: {**a["label"], "url": a["url"], "language": a.get("language")} for a in arts if a["url"] in ids}
 
 
 def summarize(sc: dict) -> dict:
