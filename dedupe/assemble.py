@@ -20,7 +20,7 @@ from functools import cmp_to_key
 # line) leaves a copy a copy.
 EXCERPT_BELOW = 0.75  # share of the origin reused, below which a member is an excerpt
 COPY_SCORE = 99.9  # verbatim sentences align at exactly 100, so anything lower had words changed
-COPY_COVERAGE = 0.95  # share of the origin a copy carries
+COPY_COVERAGE = 0.98  # share of the origin a copy carries (verbatim copies: 0.99+, bar tiny fragments)
 
 
 @dataclass
