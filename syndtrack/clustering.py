@@ -20,9 +20,13 @@ touches SQLite). One run:
 ``full=True`` empties the dedupe tables first, so every article is dirty; the
 result is the same as the incremental runs that led to the same articles.
 
-All the work is computed from a read snapshot; the writes happen at the end in
-one ``BEGIN IMMEDIATE`` transaction, so a crawler writing articles meanwhile is
-only held up for the write itself, and a failed run leaves nothing half-done.
+All the work is computed from reads; the writes happen at the end in one
+``BEGIN IMMEDIATE`` transaction, so a crawler writing articles meanwhile is
+only held up for the write itself, a failed run leaves nothing half-done, and a
+generation counter in ``dedupe_meta`` makes a run that another one overtook fail
+cleanly instead of writing stale results. Articles a crawler adds meanwhile are
+simply dirty for the next run. Big runs scan, fingerprint and verify in forked
+worker processes (see ``PARALLEL_MIN``).
 """
 
 from __future__ import annotations
