@@ -9,14 +9,16 @@ server with a sitemap, then:
    validation, batched storage with compressed evidence), politeness delays
    off as for any local benchmark; timed end to end (child process start
    included) and by Scrapy's own elapsed time;
-2. extraction alone: the same pages, decoded the same way, through
-   crawler.extraction.extract in this process.
+2. extraction alone: the same pages, read from disk and decoded the same
+   way, through crawler.extraction.extract in a fresh process (as the crawl
+   runs in one: both pay their imports and first-call set-up).
 
 Prints pages per second for both, the ratios of wall time and of CPU time
-(target: crawl <= 1.25x extraction alone) and peak memory (max RSS) of the crawl process and of this
-one. ``--repeat N`` serves each page N times under different URLs.
+(target: crawl <= 1.25x extraction alone) and peak memory (max RSS) of the crawl process and of the
+extraction-alone process. ``--repeat N`` serves each page N times under different URLs;
+``--rounds N`` runs both N times and keeps the best time of each.
 
-    python benchmarks/crawl_benchmark.py [--data ../shared/data] [--repeat 1] [--json out.json]
+    python benchmarks/crawl_benchmark.py [--data ../shared/data] [--repeat 1] [--rounds 1] [--json out.json]
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import argparse
 import gzip
 import json
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -73,24 +76,30 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def extraction_alone(pages: list[bytes], base: str, paths: list[str]) -> tuple[float, int]:
+def extraction_alone(site: Path, base: str) -> int:
+    """Decode and extract every page of the site as the crawl would (run in a child process)."""
     found = 0
-    start = time.perf_counter()
-    for page, path in zip(pages, paths):
-        _, text = html_to_unicode(HEADER, page)
-        if extract(text, base + path, headers={"content-type": HEADER}):
+    for page in sorted((site / "a").glob("*.html")):
+        _, text = html_to_unicode(HEADER, page.read_bytes())
+        if extract(text, f"{base}/a/{page.name}", headers={"content-type": HEADER}):
             found += 1
-    return time.perf_counter() - start, found
+    return found
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--alone-worker"]:
+        found = extraction_alone(Path(sys.argv[2]), sys.argv[3])
+        print(json.dumps({"found": found, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=1, help="repeat crawl + extraction alone; keep the best time of each")
+    parser.add_argument("--limit", type=int, help="only the first N pages (a quick check)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
 
-    pages = load_pages(args.data)
+    pages = load_pages(args.data)[: args.limit]
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         paths = build_site(tmp / "sites", pages, args.repeat)
@@ -101,27 +110,44 @@ def main() -> None:
             registry.write_text(f'[outlets.bench]\nname = "Bench"\nurl = "{base}/"\nsitemaps = ["{base}/sitemap.xml"]\n')
             settings = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False, "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
                         "LOG_LEVEL": "WARNING"}
-            cpu_before = _children_cpu()
-            start = time.perf_counter()
-            result = crawl(tmp / "bench.db", outlets_file=registry, use_default_outlets=False, settings=settings)
-            crawl_wall = time.perf_counter() - start
-            crawl_cpu = _children_cpu() - cpu_before
-            crawl_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-            db = open_db(tmp / "bench.db")
-            stats = json.loads(db["crawl_runs"].get(result.run_id)["stats"])
-            stored = db["articles"].count
-            db.close()
-            scrapy_elapsed = float(stats["syndtrack/elapsed_seconds"])
-            cpu_before = time.process_time()
-            alone, found = extraction_alone(pages * args.repeat, base, paths)
-            alone_cpu = time.process_time() - cpu_before
-            self_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            best: dict[str, float] = {}
+            for round_ in range(args.rounds):
+                # Each round: a fresh database, the crawl, then extraction alone.
+                # The best (smallest) time of each over the rounds is kept:
+                # other work on a shared machine only ever adds time.
+                db_path = tmp / f"bench-{round_}.db"
+                cpu_before = _children_cpu()
+                start = time.perf_counter()
+                result = crawl(db_path, outlets_file=registry, use_default_outlets=False, settings=settings)
+                measured = {"crawl_wall": time.perf_counter() - start, "crawl_cpu": _children_cpu() - cpu_before}
+                if round_ == 0:  # only crawl processes have ended so far
+                    crawl_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+                db = open_db(db_path)
+                stats = json.loads(db["crawl_runs"].get(result.run_id)["stats"])
+                stored = db["articles"].count
+                db.close()
+                measured["scrapy_elapsed"] = float(stats["syndtrack/elapsed_seconds"])
+                # Extraction alone runs in a fresh process too, as the crawl does, so
+                # both pay their imports and the extraction libraries' first-call set-up.
+                cpu_before = _children_cpu()
+                start = time.perf_counter()
+                worker = subprocess.run([sys.executable, __file__, "--alone-worker", str(tmp / "sites" / "bench"), base],
+                                        capture_output=True, text=True, check=True)
+                measured["alone"] = time.perf_counter() - start
+                measured["alone_cpu"] = _children_cpu() - cpu_before
+                report = json.loads(worker.stdout.strip().splitlines()[-1])
+                found, alone_rss_mb = report["found"], report["peak_rss_mb"]
+                print(f"round {round_ + 1}: " + ", ".join(f"{k} {v:.2f}s" for k, v in measured.items()), flush=True)
+                best = {k: min(v, best.get(k, v)) for k, v in measured.items()}
+            crawl_wall, crawl_cpu, scrapy_elapsed = best["crawl_wall"], best["crawl_cpu"], best["scrapy_elapsed"]
+            alone, alone_cpu = best["alone"], best["alone_cpu"]
         finally:
             server.stop()
 
     n = len(paths)
     figures = {
         "pages": n,
+        "rounds": args.rounds,
         "crawl_status": result.status,
         "crawl_errors": result.errors,
         "articles_stored": stored,
@@ -138,7 +164,7 @@ def main() -> None:
         "extraction_alone_cpu_seconds": round(alone_cpu, 2),
         "ratio_cpu": round(crawl_cpu / alone_cpu, 3),
         "crawl_peak_rss_mb": round(crawl_rss_mb, 1),
-        "benchmark_process_peak_rss_mb": round(self_rss_mb, 1),
+        "extraction_alone_peak_rss_mb": round(alone_rss_mb, 1),
     }
     for key, value in figures.items():
         print(f"{key:36} {value}")

@@ -53,6 +53,10 @@ AUTOTHROTTLE_MAX_DELAY = 60.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy's remote-control HTTP server (code execution on a local port): not for
+# a scheduled crawler, and not loading it also saves importing aiohttp.
+REMOTE_CONTROL_ENABLED = False
+EXTENSIONS = {"scrapy.extensions.remote_control.RemoteControl": None}
 
 # --- robustness ---------------------------------------------------------------
 DOWNLOAD_TIMEOUT = 30
