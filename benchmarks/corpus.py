@@ -687,7 +687,7 @@ class _Generator:
         filler_en_src = [s for s in other if s.language == "en"][:n_filler_en]
         taken = {s.key for s in filler_en_src}
         other = [s for s in other if s.key not in taken]
-        filler_zh_src, zh = zh[:8], zh[8:]
+        filler_zh_src, zh = zh[:12], zh[12:]
         self.filler_en = [s for src in filler_en_src for s in _sentences(src.text) if 6 <= size_of(s) <= 45]
         self.filler_zh = [s for src in filler_zh_src for s in _sentences(src.text) if 10 <= len(s) <= 80]
         rng.shuffle(self.filler_en)
@@ -710,8 +710,10 @@ class _Generator:
         quote_bases = [s for s in other if s.language == "en" and size_of(s.text) >= 250][:n_quote]
         taken = {s.key for s in quote_bases}
         other = [s for s in other if s.key not in taken]
-        bases = other + zh
-        rng.shuffle(bases)
+        rng.shuffle(other)
+        # Chinese texts are few (Xinhua copy is what the tool is for): all of them
+        # become stories, even in the small corpus.
+        bases = zh + other
 
         story_n = 0
 
