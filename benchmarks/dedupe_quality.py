@@ -33,6 +33,7 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
@@ -132,18 +133,44 @@ def run_baseline(db) -> tuple[Prediction, dict[int, int], dict]:
 SYSTEMS: dict[str, Callable] = {"syndtrack": run_syndtrack, "baseline": run_baseline}
 
 
-def run_system(name: str, articles: list[dict], outlets: list[dict], *, keep: Path | None = None):
+def _publish_order(rec: dict) -> tuple:
+    """Oldest first; undated articles come last, as a crawler meets them late."""
+    p = rec.get("published")
+    if not p:
+        return (1, 0.0)
+    when = datetime.fromisoformat(p)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return (0, when.timestamp())
+
+
+def run_system(name: str, articles: list[dict], outlets: list[dict], *, keep: Path | None = None, batches: int = 1):
+    """Load and cluster; with ``batches`` > 1 (syndtrack only) the articles arrive in
+    publish order in that many batches, and ``cluster(db)`` runs incrementally after each."""
+    if name != "syndtrack":
+        batches = 1
+    ordered = sorted(articles, key=_publish_order) if batches > 1 else articles
+    step = -(-len(ordered) // batches)
     with tempfile.TemporaryDirectory() as tmp:
         path = (keep or Path(tmp)) / f"{name}.db"
         if path.exists():
             path.unlink()
         db = open_db(path)
-        t0 = time.perf_counter()
-        ids, errors = load(db, articles, outlets)
-        t_load = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        pred, origins, info = SYSTEMS[name](db)
-        t_cluster = time.perf_counter() - t0
+        ids, errors, t_load, t_cluster = {}, [], 0.0, 0.0
+        for b in range(batches):
+            t0 = time.perf_counter()
+            got, errs = load(db, ordered[b * step : (b + 1) * step], outlets)
+            ids.update(got)
+            errors += errs
+            t_load += time.perf_counter() - t0
+            t0 = time.perf_counter()
+            if b < batches - 1:
+                from syndtrack.clustering import cluster
+
+                cluster(db)
+            else:
+                pred, origins, info = SYSTEMS[name](db)
+            t_cluster += time.perf_counter() - t0
         rows = {r["id"]: r for r in db.query("select id, outlet, title, published from articles")}
         # What each pair shares, for reading the clusters (syndtrack stores it; the baseline does not).
         matches = {(r["a_id"], r["b_id"]): json.loads(r["passages"] or "[]")
@@ -481,17 +508,22 @@ def main(argv=None) -> int:
     ap.add_argument("--json", help="write the full results (with failure lists) here")
     ap.add_argument("--listing-dir", default=".", help="where the Helsinki cluster listings go")
     ap.add_argument("--keep-db", help="keep the databases in this directory")
+    ap.add_argument("--batches", type=int, default=1,
+                    help="corpus only: store it in N publish-ordered batches, clustering after each "
+                         "(syndtrack's incremental mode; the baseline always runs once)")
     args = ap.parse_args(argv)
     systems = list(SYSTEMS) if args.system == "both" else [args.system]
     only = args.only or ["seed", "clough", "corpus", "helsinki"]
     keep = Path(args.keep_db) if args.keep_db else None
     results: dict = {}
 
-    def go(corpus_name, arts, outlets):
+    def go(corpus_name, arts, outlets, batches=1):
         for name in systems:
             label = f"{corpus_name}/{name}"
+            if batches > 1 and name == "syndtrack":
+                label = f"{corpus_name}-in-{batches}-batches/{name}"
             try:
-                run = run_system(name, arts, outlets, keep=keep)
+                run = run_system(name, arts, outlets, keep=keep, batches=batches)
             except Exception as exc:  # one system failing must not hide the other's figures
                 print(f"{label}: FAILED: {type(exc).__name__}: {exc}", flush=True)
                 results[label] = {"error": f"{type(exc).__name__}: {exc}"}
@@ -527,7 +559,7 @@ def main(argv=None) -> int:
             t0 = time.perf_counter()
             corpus = generate(size, args.seed)
             gen_s = round(time.perf_counter() - t0, 1)
-            for name, label, run in go(f"corpus-{size}", corpus.articles, corpus.outlets):
+            for name, label, run in go(f"corpus-{size}", corpus.articles, corpus.outlets, args.batches):
                 sc = score(labels_by_id(corpus.articles, run["ids"]), run["pred"], run["origins"])
                 sc.update(load_s=run["load_s"], cluster_s=run["cluster_s"], generate_s=gen_s,
                           load_errors=run["load_errors"][:20])
