@@ -8,7 +8,6 @@ import re
 from urllib.parse import urljoin
 
 import trafilatura
-from trafilatura.settings import use_config
 from w3lib.encoding import html_to_unicode
 
 from . import attribution, body, dates, metadata, pagetype
@@ -23,13 +22,6 @@ FIELDS = (
 # template, not article (dedupe would normalise them away anyway).
 _AD_MARKER = re.compile(r"^\s*\[ad_\d+\]\s*$")
 _AD_MARKER_INLINE = re.compile(r"\s*\[ad_\d+\]\s*")
-_TITLE_SEPARATORS = re.compile(r"\s+(?:[|–—·»:]|-{1,2})\s+|--|――|_")
-
-_CONFIG = use_config()
-# htmldate's extensive search scans the whole text for date-like strings; the page's own
-# metadata and the structured search are enough and several times faster.
-_CONFIG.set("DEFAULT", "EXTENSIVE_DATE_SEARCH", "off")
-_CONFIG.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
 
 
 def decode(html: str | bytes, headers: dict | None) -> str:
@@ -170,7 +162,6 @@ def _trafilatura(tree, url: str, *, favor_precision: bool):
         include_comments=False,
         include_tables=True,
         with_metadata=False,  # the page's own metadata comes from our reader; see _Fallback
-        config=_CONFIG,
     )
 
 
@@ -235,6 +226,8 @@ class _Fallback:
             from trafilatura.metadata import extract_metadata
 
             try:
+                # extensive=False: htmldate's scan of the whole text for date-like strings is slow
+                # and rarely beats the page's structured dates
                 self._doc = extract_metadata(copy.deepcopy(self._tree), default_url=self._url, extensive=False)
             except Exception:  # heuristics on odd pages must not lose the article
                 logger.debug("trafilatura metadata failed on %s", self._url, exc_info=True)
