@@ -188,3 +188,12 @@ def test_control_characters_and_nul_bytes_are_survived():
     page = raw.replace(b"Recently, Japan", b"Recently,\x00\x07 Japan")
     result = extract(page, spec["url"])
     assert result is not None and "Japan has extensively upgraded" in result["text"]
+
+
+def test_unclosed_title_does_not_swallow_the_article():
+    spec, raw = load("dainik_seed")
+    page = raw.decode("utf-8").replace("</title>", "", 1)
+    result = extract(page, spec["url"])
+    assert result is not None
+    assert "Recently, Japan has extensively upgraded" in result["text"]
+    assert "<" not in result["title"]

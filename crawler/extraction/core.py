@@ -47,6 +47,18 @@ def decode(html: str | bytes, headers: dict | None) -> str:
     return text
 
 
+_TITLE_OPEN = re.compile(r"(<title\b[^>]*>[^<]*)", re.I)
+
+
+def _close_title(text_html: str) -> str:
+    """Close an unclosed <title> at its first tag: the parser would otherwise read the whole
+    page as the title (title content runs to </title>), and the article would be lost."""
+    head = text_html[:200_000].lower()
+    if "<title" in head and "</title" not in head:
+        return _TITLE_OPEN.sub(r"\1</title>", text_html, count=1)
+    return text_html
+
+
 def _guess_encoding(data: bytes) -> str | None:
     from charset_normalizer import from_bytes
 
@@ -75,14 +87,15 @@ def extract(html: str | bytes, url: str, *, headers: dict | None = None) -> dict
     text_html = decode(html, headers)
     if not text_html or not text_html.strip():
         return None
+    text_html = _close_title(text_html)
     tree = trafilatura.load_html(text_html)
     if tree is None:
         return None
     meta = metadata.read(tree)
     link_texts = _link_texts(tree)
 
-    doc = _trafilatura(tree, url, favor_precision=True)
-    lines = _lines(doc.text if doc is not None else "")
+    precise = _trafilatura(tree, url, favor_precision=True)
+    lines = _lines(precise.text if precise is not None else "")
     # favor_precision sometimes keeps only a fragment (a teaser box); then the default mode's
     # text, several times longer, is the article.
     n_precise = sum(len(body.tokens(line)) for line in lines)
@@ -90,10 +103,10 @@ def extract(html: str | bytes, url: str, *, headers: dict | None = None) -> dict
         fuller = _trafilatura(tree, url, favor_precision=False)
         fuller_lines = _lines(fuller.text if fuller is not None else "")
         if n_precise < 0.3 * sum(len(body.tokens(line)) for line in fuller_lines):
-            doc, lines = fuller, fuller_lines
+            lines = fuller_lines
     confirm = body.readability_text(copy.deepcopy(tree))
-    n_confirm = len(body.tokens(confirm))
-    if lines and n_confirm >= 2 * sum(len(body.tokens(line)) for line in lines) and body.coverage(lines, confirm) >= 0.8:
+    n_lines = sum(len(body.tokens(line)) for line in lines)
+    if lines and len(body.tokens(confirm)) >= 2 * n_lines and body.coverage(lines, confirm) >= 0.8:
         # trafilatura stopped partway (articles split by inline promos, as on wired.com):
         # readability has all of what trafilatura kept and at least as much again.
         lines = _lines(confirm)
