@@ -407,7 +407,9 @@ def _sentences(text: str) -> list[str]:
 SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”’)]))\s+(?=[\"“‘(]?[A-Z0-9])")
 
 
-QUOTE = re.compile(r"[“\"]([^”\"]{40,300})[”\"]")
+# Curly quotes say which end is which; straight ones only pair up in order, so they
+# are matched as consecutive pairs and filtered by length afterwards.
+QUOTES = (re.compile(r"“([^“”]*)”"), re.compile(r'"([^"]*)"'))
 SPEAKER = re.compile(r"(?:said|says|told|wrote|added)\s+((?:[A-Z][\w.'-]+\s?){1,3})|((?:[A-Z][\w.'-]+\s){1,3})(?:said|says|told|wrote|added)")
 ATTRIBUTIONS = ["“{q},” {s} said.", "{s} said: “{q}”", "Speaking to reporters, {s} added: “{q}”",
                 "“{q},” {s} told reporters.", "In a statement, {s} said: “{q}”", "As {s} put it, “{q}”"]
@@ -417,9 +419,9 @@ def _quotes(src: Source) -> list[tuple[str, str]]:
     """(quotation, speaker) pairs of a real article, for shared-quotation distractors."""
     out = []
     for p in src.paragraphs:
-        for m in QUOTE.finditer(p):
+        for m in (m for rx in QUOTES for m in rx.finditer(p)):
             q = m.group(1).strip().rstrip(",.")
-            if len(q.split()) < 7:
+            if len(q.split()) < 7 or not 40 <= len(q) <= 300 or not q[:1].isupper():
                 continue
             sp = SPEAKER.search(p)
             speaker = (sp.group(1) or sp.group(2)).strip() if sp else "a spokesman"
@@ -548,11 +550,14 @@ class _Generator:
             return ""
         out = []
         for _ in range(n_sentences):
-            if self.filler_pos[lang] >= len(pool):
-                self.filler_pos[lang] = 0
-                self.stats["filler_pool_wraps"] += 1
-            out.append(pool[self.filler_pos[lang]])
-            self.filler_pos[lang] += 1
+            if self.filler_pos[lang] < len(pool):
+                out.append(pool[self.filler_pos[lang]])
+                self.filler_pos[lang] += 1
+            else:
+                # Pool used up: reuse single sentences at random, never a run of them,
+                # so two copies of different stories share at most a stray sentence.
+                out.append(self.rng.choice(pool))
+                self.stats[f"filler_reused_{lang}"] += 1
         return ("" if lang == "zh" else " ").join(out)
 
     def excerpt(self, paras: list[str], *, top: bool = False) -> list[str]:
@@ -644,7 +649,8 @@ class _Generator:
             lag = min(21 * 86400, max(60, math.exp(rng.gauss(math.log(4 * 3600), 1.6))))
             when = o_when + timedelta(seconds=int(lag * (10 if rerun else 1)))
         date_only = False
-        if rng.random() < 0.05:
+        # An undated re-run by the origin's own outlet would make the origin undecidable.
+        if rng.random() < 0.05 and not rerun:
             when = None
             self.stats["copy_no_date"] += 1
         elif o_when is not None and rng.random() < 0.04 and when.date() > o_when.date() + timedelta(days=1):
@@ -683,7 +689,7 @@ class _Generator:
                 for j in range(0, len(found) - 1, 3):
                     quote_groups.append(found[j : j + 3])
         other = [s for s in other if s.key not in taken]
-        n_filler_en = max(20, len(other) // 8)
+        n_filler_en = max(20, len(other) // 6)
         filler_en_src = [s for s in other if s.language == "en"][:n_filler_en]
         taken = {s.key for s in filler_en_src}
         other = [s for s in other if s.key not in taken]

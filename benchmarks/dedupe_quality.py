@@ -285,7 +285,7 @@ def score(labels: dict[int, dict], pred: Prediction, origins: dict[int, int]) ->
             kinds = sorted({labels[a]["kind"] + (f"[{labels[a].get('topic')}]" if labels[a].get("topic") else "")
                             for a in members})
             false_merges.append({"cluster": c, "size": len(members), "stories": sorted(st), "kinds": kinds,
-                                 "ids": sorted(members)[:12]})
+                                 "ids": sorted(members)[:12], "urls": [labels[a].get("url") for a in sorted(members)[:12]]})
             for a in members:
                 merge_kinds[labels[a]["kind"]] += 1
     # A roundup may join one of its stories; two stories merged through it show up
