@@ -197,3 +197,18 @@ def test_unclosed_title_does_not_swallow_the_article():
     assert result is not None
     assert "Recently, Japan has extensively upgraded" in result["text"]
     assert "<" not in result["title"]
+
+
+def test_the_pages_own_source_link_wins_over_an_original_story_link_further_up_the_chain():
+    # Wired reprinted Quanta stories ("Original story reprinted with permission from Quanta
+    # Magazine"); the autoblog reposted Wired's copy with its own Source link.
+    spec, raw = load("dainik_seed")
+    page = raw.decode("utf-8").replace(
+        "<br>[ad_2]",
+        '<p><a href="https://www.quantamagazine.org/x/">Original story</a> reprinted with permission.</p>\n<br>[ad_2]',
+    )
+    result = extract(page, spec["url"])
+    assert result["source_url"] == spec["expected"]["source_url"]
+    assert {"kind": "original_story", "text": "Original story", "href": "https://www.quantamagazine.org/x/"} in result[
+        "attribution"
+    ]

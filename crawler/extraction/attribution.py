@@ -148,5 +148,9 @@ def summary(cues: list[dict]) -> tuple[str | None, str | None]:
     credit = next((c["text"] for c in cues if c["kind"] == "credit"), None)
     if credit is None:
         credit = next((c["text"] for c in cues if c["kind"] in ("source", "first_appeared")), None)
-    source_url = next((c["href"] for c in cues if c["kind"] in ("source_link", "original_story") and c["href"]), None)
+    # The page's own "Source link" (where this copy was taken from) before an "Original story"
+    # link further up the chain (a Wired copy of a Quanta story, reposted by an autoblog).
+    source_url = next((c["href"] for c in cues if c["kind"] == "source_link" and c["href"]), None) or next(
+        (c["href"] for c in cues if c["kind"] == "original_story" and c["href"]), None
+    )
     return credit, source_url
