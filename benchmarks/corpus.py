@@ -443,7 +443,9 @@ def _mentions(text: str, outlet: dict) -> str | None:
     found = None
     for n in filter(None, names):
         e = re.escape(n)
-        if re.search(rf"\({e}\)|^By [^\n]{{0,80}}\b{e}\b|{e}[^。\n]{{0,12}}电", text, re.M):
+        # (UPI) / By X, CNN / 新华社北京1月9日电 / 新华社记者 / （文/图新华社）
+        if re.search(rf"\({e}\)|^By [^\n]{{0,80}}\b{e}\b|{e}[^。\n]{{0,12}}电|{e}记者|[（(][文图/]*{e}[）)]",
+                     text, re.M):
             return "dateline"
         if re.search(rf"(?<!\w){e}(?!\w)", text, re.I):
             found = "incidental"
