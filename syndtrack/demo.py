@@ -28,10 +28,7 @@ from syndtrack.db import open_db
 from syndtrack.run import RunResult, lock_path, log_path, run
 from syndtrack.siteserver import SiteServer
 
-try:
-    import tomllib
-except ImportError:  # Python 3.10
-    import tomli as tomllib
+import tomllib
 
 DEFAULT_DEMO_DB = "demo.db"
 SEED_ORIGIN_PATH = "/news/2024-04-15/japan-dangerous-actions.html"
