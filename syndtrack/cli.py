@@ -7,6 +7,7 @@ stderr (a traceback only with ``--debug``).
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -27,6 +28,11 @@ class SyndtrackGroup(click.Group):
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt, SystemExit):
             raise
+        except BrokenPipeError:
+            # `syndtrack outlets | head`: the reader left; stop quietly, as
+            # Unix tools do, and keep Python from complaining at exit.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(141)
         except Exception as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise

@@ -37,3 +37,12 @@ def test_db_from_environment(tmp_path, monkeypatch):
     result = CliRunner().invoke(cli, ["migrate"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "env.db").exists()
+
+
+def test_closed_pipe_is_quiet():
+    """`syndtrack outlets | head -1` must not print an error."""
+    proc = subprocess.run(
+        f"{sys.executable} -m syndtrack outlets | head -1", shell=True, capture_output=True, text=True, check=True
+    )
+    assert proc.stdout.startswith("slug")
+    assert "Error" not in proc.stderr and "Broken pipe" not in proc.stderr
