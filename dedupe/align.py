@@ -14,6 +14,7 @@ independent articles quoting the same speakers share exactly those sentences.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +32,19 @@ MIN_CHARS = 150  # ... and at least this many letters/digits
 MIN_BOTH = 0.3
 MIN_RUN = 250
 MIN_UNQUOTED = 0.3  # ... of which at least this share is not quotation
+# Short texts built from sentences cut out of the source and rejoined (answers, briefs)
+# reuse a quarter of each side in no single run. Accepted only when both texts are
+# short, a quarter of each is aligned nearly verbatim, and that reuse is at least
+# MIN_DENSE_CHARS letters/digits that neither side quotes. On Helsinki news, loosening
+# this (a quarter of one side, or long texts) joined different stories sharing tweets,
+# quotations and wire background paragraphs.
+MIN_DENSE_SHARE = 0.25
+MIN_DENSE_CHARS = 300
+MIN_DENSE_SCORE = 90
+MAX_DENSE_TEXT = 3000  # letters/digits of the longer side
+# Embedded social posts ("— Donald J. Trump (@realDonaldTrump) July 15, 2018") are
+# quoted without quotation marks; different stories embed the same posts.
+_EMBED = re.compile(r"\(@\w{1,30}\)|\bt\.co/|pic\.twitter\.com|a post shared by")
 MAX_FUZZY_CELLS = 250_000  # bound on one cdist matrix (long articles are rare)
 
 
@@ -74,14 +88,19 @@ def align(a: Cleaned, b: Cleaned, *, accept_all: bool = False) -> Match | None:
     unquoted = sum(la[i] for i in pairs if not a.quoted[i])
     weighted = sum(la[i] * sim for i, (_, sim) in pairs.items())
     cov_a, cov_b = matched_a / total_a, matched_b / total_b
+    score = weighted / matched_a
     if not accept_all and (
-        not (max(cov_a, cov_b) >= MIN_COVERAGE or (min(cov_a, cov_b) >= MIN_BOTH and _longest_run(pairs, la) >= MIN_RUN))
+        not (max(cov_a, cov_b) >= MIN_COVERAGE
+             or (min(cov_a, cov_b) >= MIN_BOTH and _longest_run(pairs, la) >= MIN_RUN)
+             or (min(cov_a, cov_b) >= MIN_DENSE_SHARE and max(total_a, total_b) <= MAX_DENSE_TEXT
+                 and score >= MIN_DENSE_SCORE and _unquoted_both(a, b, pairs, la) >= MIN_DENSE_CHARS
+                 and not any(_EMBED.search(a.units[i]) for i in pairs)))
         or min(matched_a, matched_b) < MIN_CHARS
         or unquoted < MIN_UNQUOTED * matched_a
     ):
         return None
     return Match(
-        score=round(weighted / matched_a, 2),
+        score=round(score, 2),
         coverage_a=round(min(1.0, cov_a), 4),
         coverage_b=round(min(1.0, cov_b), 4),
         passages=_passages(a, b, pairs),
@@ -104,6 +123,11 @@ def _best_pairs(a: Cleaned, b: Cleaned, left_a: list[int], left_b: list[int], sc
         taken_a.add(i)
         taken_b.add(j)
         yield i, j, int(sim[rows[k], cols[k]])
+
+
+def _unquoted_both(a: Cleaned, b: Cleaned, pairs: dict[int, tuple[int, int]], la: list[int]) -> int:
+    """Letters/digits of a's aligned sentences that are a quotation on neither side."""
+    return sum(la[i] for i, (j, _) in pairs.items() if not a.quoted[i] and not b.quoted[j])
 
 
 def _longest_run(pairs: dict[int, tuple[int, int]], la: list[int]) -> int:

@@ -63,7 +63,7 @@ FINGERPRINT_CHUNK = 100  # articles hashed per numpy batch: small batches stay i
 VERIFY_WINDOW = 2000  # candidate pairs whose sentence units are held in memory at once
 # Anything that changes which fingerprints or matches are computed: a stored index
 # built with other values is rebuilt.
-PARAMS = {"version": 2, "k": fp.K, "w": fp.W, "max_links": fp.MAX_LINKS, "stop": fp.STOP,
+PARAMS = {"version": 3, "k": fp.K, "w": fp.W, "max_links": fp.MAX_LINKS, "stop": fp.STOP,
           "min_shared": fp.MIN_SHARED, "boilerplate_min": BOILERPLATE_MIN, "min_shared_share": MIN_SHARED_SHARE}
 
 Progress = Callable[..., None]
@@ -420,7 +420,10 @@ class _Run:
             marks = ",".join("?" * len(chunk))
             counts.update(self._q(f"select article_id, length(fingerprints) / 8 from dedupe_articles where article_id in ({marks})", chunk))
         smaller = np.fromiter((min(counts.get(x, 0), counts.get(y, 0)) for x, y in zip(lo.tolist(), hi.tolist())), dtype=np.int64, count=len(lo))
-        keep = shared >= MIN_SHARED_SHARE * smaller
+        # Rounded: a short article (under ~19 fingerprints, ~1,100 characters) needs one shared
+        # fingerprint, not two; one already means a shared 32-character shingle, and the
+        # Clough & Stevenson answers that reuse a third of a short source share just one.
+        keep = shared >= np.round(MIN_SHARED_SHARE * smaller)
         return list(zip(lo[keep].tolist(), hi[keep].tolist(), shared[keep].tolist()))
 
     def _postings(self, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

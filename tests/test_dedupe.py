@@ -179,6 +179,39 @@ def test_align_real_wire_copies():
     assert m is not None and m.score > 95 and min(m.coverage_a, m.coverage_b) > 0.8
 
 
+def clough(name: str) -> str:
+    """A Clough & Stevenson short answer or source (some files are cp1252)."""
+    raw = (FIXTURES / "clough" / name).read_bytes()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+@pytest.mark.parametrize("answer, source", [("g1pA_taskd.txt", "orig_taskd.txt"), ("g4pE_taskc.txt", "orig_taskc.txt")])
+def test_align_short_answer_cut_from_sentences_of_the_source(answer, source):
+    # Labelled "cut": sentences of the Wikipedia source cut out and rejoined with text
+    # from elsewhere, a quarter to a third of each side, in no long run.
+    m = align(clean(clough(source)), clean(clough(answer)))
+    assert m is not None and m.score > 90
+    assert 0.25 <= min(m.coverage_a, m.coverage_b) < 0.3
+
+
+@pytest.mark.parametrize("answer, source", [("g0pD_taskd.txt", "orig_taskd.txt"), ("g0pC_taskc.txt", "orig_taskc.txt")])
+def test_align_rejects_short_answers_written_independently(answer, source):
+    assert align(clean(clough(source)), clean(clough(answer))) is None
+
+
+def test_align_keeps_apart_short_stories_that_embed_the_same_posts():
+    # Zero Hedge on the EU as a "foe" vs the Daily Caller on Trump's Helsinki tweets:
+    # the same three embedded tweets, a quarter of each text, no quotation marks.
+    h = helsinki()
+    a, b = ("\n\n".join(p.strip() for p in h[i]["text"].split(" ### ") if p.strip()) for i in (7923, 13235))
+    assert align(clean(a), clean(b)) is None
+    loose = align(clean(a), clean(b), accept_all=True)
+    assert loose is not None and min(loose.coverage_a, loose.coverage_b) > 0.25
+
+
 # -- assembly ---------------------------------------------------------------------------------------
 
 
