@@ -513,7 +513,11 @@ class _Generator:
         domain = (src.domain or "www.example.org").lower()
         slug = re.sub(r"^www\.", "", domain)
         labels = slug.split(".")
-        name = next((KNOWN_NAMES[x] for x in labels if x in KNOWN_NAMES), labels[0].capitalize())
+        # "o.canada.com" is not "O": the longest label before the TLD names the outlet.
+        fallback = max(labels[:-1] or labels, key=len).capitalize()
+        if len(fallback) < 3 or fallback == "Com":  # "Al", "Dw": the host says it better
+            fallback = slug
+        name = next((KNOWN_NAMES[x] for x in labels if x in KNOWN_NAMES), fallback)
         return self.add_outlet(slug, name, url=f"https://{domain}", language=src.language or "en", tz=-4)
 
     @staticmethod
