@@ -8,7 +8,7 @@ an article, or a copy wrapped in a new intro and outro, keeps the fingerprints
 of the part it reused. That is what whole-text MinHash Jaccard misses.
 
 Everything is vectorised with numpy/scipy over a whole batch of articles (one
-polynomial rolling hash and two sliding-window filters over the concatenated
+polynomial rolling hash and one sliding-window minimum over the concatenated
 skeletons), because a Python loop over tens of millions of shingles would be
 the bottleneck.
 
@@ -72,8 +72,8 @@ def fingerprint_batch(skeletons: list[str]) -> list[np.ndarray]:
     consecutive shingle hashes the smallest is kept. Two texts that share any
     run of ``W + K - 1`` characters are guaranteed to share a fingerprint, and
     the choice depends only on the text around it. Articles are laid end to end
-    with a gap of ``W`` invalid positions between them, so one pass of two
-    linear-time sliding filters does the whole batch and no window spans two articles.
+    with a gap of ``W`` invalid positions between them, so one pass of a
+    sliding minimum does the whole batch and no window spans two articles.
     """
     if not skeletons:
         return []
@@ -96,16 +96,21 @@ def fingerprint_batch(skeletons: list[str]) -> list[np.ndarray]:
     to_end = (np.repeat(ends, lens + W)[:n] - np.arange(n)).astype(np.int32)
     valid = to_end >= K
     h[~valid] = _INVALID
-    lowest = np.iinfo(np.int64).min
     window_min = _sliding(h, W, np.minimum, _INVALID)
     # Only whole windows count (or the first window of an article shorter than one),
     # so the fingerprints near an article's end do not depend on where it stops.
-    partial = to_end < W + K - 1
-    partial[starts[starts < n]] = False
-    window_min[partial] = lowest
-    best_cover = _sliding(np.concatenate((np.full(W - 1, lowest, dtype=np.int64), window_min)), W, np.maximum, lowest)[: len(h)]
-    keep = np.flatnonzero(valid & (best_cover == h))
-    values, owner = h[keep], doc[keep]
+    whole = to_end >= W + K - 1
+    whole[starts[starts < n]] = True
+    window_min[~whole] = _INVALID
+    # What winnowing keeps are the positions holding some whole window's minimum; as
+    # only their values are returned, those are the distinct minima of the whole
+    # windows. Neighbouring windows mostly share their minimum, so one value per run
+    # of equal minima is kept (no run crosses the W partial windows between articles).
+    run_start = np.empty(n, dtype=bool)
+    run_start[0] = True
+    np.not_equal(window_min[1:], window_min[:-1], out=run_start[1:])
+    keep = np.flatnonzero(run_start & (window_min != _INVALID))
+    values, owner = window_min[keep], doc[keep]
     order = np.lexsort((values, owner))
     values, owner = values[order], owner[order]
     distinct = np.ones(len(values), dtype=bool)

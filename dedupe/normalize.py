@@ -229,6 +229,7 @@ def scan(text: str, *, title: str | None = None, boilerplate: frozenset[int] | s
     out = Scan([], "")
     # The title repeated on top: autoblogs print it once or twice before the body.
     head = 0
+    first: list[str] = []
     if lines:
         first = [normalize_text(text[s:e]) for s, e in lines[:3]]
         if title:
@@ -240,8 +241,9 @@ def scan(text: str, *, title: str | None = None, boilerplate: frozenset[int] | s
     out.removed = head
     skeletons = []
     size = 0
-    for start, end in lines[head:]:
-        norm = normalize_text(text[start:end])
+    for index in range(head, len(lines)):
+        start, end = lines[index]
+        norm = first[index] if index < len(first) else normalize_text(text[start:end])  # the head is done already
         if not norm:
             continue
         if (("{" in norm or ";" in norm) and _CODE.search(norm)) or (norm[-1] in ")es" and _CAPTION.search(norm)):
@@ -295,10 +297,18 @@ def units(text: str, found: Scan) -> Cleaned:
     out = Cleaned([], [], [], [], found.credits, found.wrapper)
     for start, end in _blocks(text, found.lines):
         raw = text[start:end]
+        # Plain ASCII (no entity, no backtick), as most text is: normalize_text and
+        # skeleton come down to lower-casing and squeezing spaces, done inline (same result).
+        plain = raw.isascii() and "&" not in raw and "`" not in raw
+        low = raw.lower() if plain else raw
         for s, e in _sentences(raw):
             piece = raw[s:e]
-            unit = normalize_text(piece)
-            skel = skeleton(unit)
+            if plain:
+                unit = " ".join(low[s:e].split())
+                skel = unit.encode("ascii").translate(None, _ASCII_PUNCT).decode("ascii")
+            else:
+                unit = normalize_text(piece)
+                skel = skeleton(unit)
             if not skel:
                 continue
             lead = len(piece) - len(piece.lstrip())
