@@ -120,7 +120,11 @@ def _judge(a: Cleaned, b: Cleaned, pairs, blocks, la, lb, *, sentences: bool):
     weighted = sum(la[i] * sim for i, (_, sim) in pairs.items()) + 100 * words
     cov_a, cov_b = matched_a / total_a, matched_b / total_b
     score = weighted / matched_a
-    dense = (min(cov_a, cov_b) >= MIN_DENSE_SHARE and max(total_a, total_b) <= MAX_DENSE_TEXT
+    # For the short-text rule a sentence printed twice (a photo caption above and below
+    # the story) counts once: two different stories shared little else.
+    once_a = sum(la[i] for i in {a.skeletons[i]: i for i in pairs}.values()) + words
+    once_b = sum(lb[j] for j in {b.skeletons[j]: j for j, _ in pairs.values()}.values()) + words
+    dense = (min(once_a / total_a, once_b / total_b) >= MIN_DENSE_SHARE and max(total_a, total_b) <= MAX_DENSE_TEXT
              and score >= MIN_DENSE_SCORE and _unquoted_both(a, b, pairs, la) + words >= MIN_DENSE_CHARS
              and not any(_EMBED.search(a.units[i]) for i in pairs))
     ok = (
@@ -191,8 +195,9 @@ def _best_pairs(a: Cleaned, b: Cleaned, left_a: list[int], left_b: list[int], sc
 
 
 def _unquoted_both(a: Cleaned, b: Cleaned, pairs: dict[int, tuple[int, int]], la: list[int]) -> int:
-    """Letters/digits of a's aligned sentences that are a quotation on neither side."""
-    return sum(la[i] for i, (j, _) in pairs.items() if not a.quoted[i] and not b.quoted[j])
+    """Letters/digits of a's aligned sentences (each text once) that are a quotation on neither side."""
+    kept = {a.skeletons[i]: i for i, (j, _) in pairs.items() if not a.quoted[i] and not b.quoted[j]}
+    return sum(la[i] for i in kept.values())
 
 
 def _longest_run(pairs: dict[int, tuple[int, int]], la: list[int]) -> int:
