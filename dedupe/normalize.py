@@ -297,18 +297,10 @@ def units(text: str, found: Scan) -> Cleaned:
     out = Cleaned([], [], [], [], found.credits, found.wrapper)
     for start, end in _blocks(text, found.lines):
         raw = text[start:end]
-        # Plain ASCII (no entity, no backtick), as most text is: normalize_text and
-        # skeleton come down to lower-casing and squeezing spaces, done inline (same result).
-        plain = raw.isascii() and "&" not in raw and "`" not in raw
-        low = raw.lower() if plain else raw
         for s, e in _sentences(raw):
             piece = raw[s:e]
-            if plain:
-                unit = " ".join(low[s:e].split())
-                skel = unit.encode("ascii").translate(None, _ASCII_PUNCT).decode("ascii")
-            else:
-                unit = normalize_text(piece)
-                skel = skeleton(unit)
+            unit = normalize_text(piece)
+            skel = skeleton(unit)
             if not skel:
                 continue
             lead = len(piece) - len(piece.lstrip())

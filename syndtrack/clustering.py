@@ -174,10 +174,31 @@ class _Workers:
             return [func(x) for x in items]
         return self.pool.map(func, items, chunksize)
 
+    def submit(self, func, items: list):
+        """``map`` started now, its list returned by ``.get()``: this process reads the
+        next batch while the workers compute this one."""
+        if self.pool is None:
+            return _Done([func(x) for x in items])
+        return self.pool.map_async(func, items, 1)
+
+    def imap(self, func, items: list):
+        """Results in order as they come, without waiting for a whole batch."""
+        if self.pool is None:
+            return (func(x) for x in items)
+        return self.pool.imap(func, items, 1)
+
     def __exit__(self, *exc):
         if self.pool is not None:
             self.pool.terminate() if exc[0] else self.pool.close()
             self.pool.join()
+
+
+class _Done:
+    def __init__(self, value):
+        self.value = value
+
+    def get(self):
+        return self.value
 
 
 def _scan_rows(rows):
@@ -332,16 +353,19 @@ class _Run:
             # Rows are read here, in this thread: a sqlite3 cursor must not be
             # iterated by the pool's feeder thread.
             n = 0
+            pending = None
             while True:
                 batch = rows.fetchmany(CHUNK) if hasattr(rows, "fetchmany") else list(itertools.islice(rows, CHUNK))
-                if not batch:
+                started = pool.submit(_scan_rows, [batch[i : i + SCAN_TASK] for i in range(0, len(batch), SCAN_TASK)]) if batch else None
+                if pending is not None:
+                    for part in pending.get():
+                        for aid, outlet, chash, found, values in part:
+                            self.dirty[aid] = _Dirty(outlet or "", None, chash, found, fingerprints=values)
+                        n += len(part)
+                    self._report(n, total, "scan")
+                if started is None:
                     break
-                parts = [batch[i : i + SCAN_TASK] for i in range(0, len(batch), SCAN_TASK)]
-                for part in pool.map(_scan_rows, parts):
-                    for aid, outlet, chash, found, values in part:
-                        self.dirty[aid] = _Dirty(outlet or "", None, chash, found, fingerprints=values)
-                n += len(batch)
-                self._report(n, total, "scan")
+                pending = started
         self._report(total, total, "scan")
 
     def _old_state(self, ids: list[int]) -> dict[int, tuple[str, bytes, bytes]]:
@@ -516,10 +540,9 @@ class _Run:
         try:
             with _Workers(total >= PARALLEL_MIN and bool(self.path)) as pool:
                 done = 0
-                for group in _chunks(windows, 4):
-                    for found in pool.map(_verify_window, group):
-                        matches.update(found)
-                    done += sum(len(w) for w in group)
+                for window, found in zip(windows, pool.imap(_verify_window, windows)):
+                    matches.update(found)
+                    done += len(window)
                     self._report(done, total, "verify")
         finally:
             _RUN = None
