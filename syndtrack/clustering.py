@@ -31,7 +31,6 @@ worker processes (see ``PARALLEL_MIN``).
 
 from __future__ import annotations
 
-import itertools
 import json
 import multiprocessing
 import os
@@ -58,7 +57,6 @@ BOILERPLATE_MIN = 4
 # quote the same sentence share a handful. Edited copies (a word in twenty changed)
 # still keep about 70% of their fingerprints.
 MIN_SHARED_SHARE = 0.08
-CHUNK = 2000
 FINGERPRINT_CHUNK = 20  # articles hashed per numpy batch: small batches stay in the CPU caches (20 beat 100 by a third)
 WRITE_CACHE_KIB = -262144  # SQLite page cache while writing (negative: KiB), 256 MB
 SCAN_TASK = 100  # articles scanned and fingerprinted per worker task
@@ -174,13 +172,6 @@ class _Workers:
             return [func(x) for x in items]
         return self.pool.map(func, items, chunksize)
 
-    def submit(self, func, items: list):
-        """``map`` started now, its list returned by ``.get()``: this process reads the
-        next batch while the workers compute this one."""
-        if self.pool is None:
-            return _Done([func(x) for x in items])
-        return self.pool.map_async(func, items, 1)
-
     def imap(self, func, items: list):
         """Results in order as they come, without waiting for a whole batch."""
         if self.pool is None:
@@ -191,14 +182,6 @@ class _Workers:
         if self.pool is not None:
             self.pool.terminate() if exc[0] else self.pool.close()
             self.pool.join()
-
-
-class _Done:
-    def __init__(self, value):
-        self.value = value
-
-    def get(self):
-        return self.value
 
 
 def _scan_rows(rows):
@@ -224,13 +207,23 @@ def _scan_rows(rows):
     return out
 
 
-def _verify_window(batch):
+def _worker_run():
     run = _RUN
     if multiprocessing.parent_process() is not None and not getattr(run, "_child_db", False):
         # A forked child: never touch the parent's SQLite connection.
         run.conn = sqlite3.connect(run.path)
         run._child_db = True
-    return run.verify_window(batch)
+    return run
+
+
+def _scan_ids(ids):
+    run = _worker_run()
+    rows = sorted(run._read_articles(ids))
+    return _scan_rows(rows)
+
+
+def _verify_window(batch):
+    return _worker_run().verify_window(batch)
 
 
 @dataclass
@@ -345,27 +338,20 @@ class _Run:
     def _scan(self, ids: list[int]) -> None:
         self.dirty: dict[int, _Dirty] = {}
         total = len(ids)
-        if self.full:
-            rows = self.conn.execute("select id, outlet, title, text, content_hash from articles order by id")
-        else:
-            rows = self._read_articles(ids)
-        with _Workers(total >= PARALLEL_MIN) as pool:
-            # Rows are read here, in this thread: a sqlite3 cursor must not be
-            # iterated by the pool's feeder thread.
-            n = 0
-            pending = None
-            while True:
-                batch = rows.fetchmany(CHUNK) if hasattr(rows, "fetchmany") else list(itertools.islice(rows, CHUNK))
-                started = pool.submit(_scan_rows, [batch[i : i + SCAN_TASK] for i in range(0, len(batch), SCAN_TASK)]) if batch else None
-                if pending is not None:
-                    for part in pending.get():
-                        for aid, outlet, chash, found, values in part:
-                            self.dirty[aid] = _Dirty(outlet or "", None, chash, found, fingerprints=values)
-                        n += len(part)
+        global _RUN
+        _RUN = self  # what forked workers read their state from
+        try:
+            # Each task is a list of ids that the worker reads itself: sending every
+            # article's text through this process and a pipe cost more than scanning it.
+            with _Workers(total >= PARALLEL_MIN and bool(self.path)) as pool:
+                n = 0
+                for part in pool.imap(_scan_ids, [ids[i : i + SCAN_TASK] for i in range(0, total, SCAN_TASK)]):
+                    for aid, outlet, chash, found, values in part:
+                        self.dirty[aid] = _Dirty(outlet or "", None, chash, found, fingerprints=values)
+                    n += len(part)
                     self._report(n, total, "scan")
-                if started is None:
-                    break
-                pending = started
+        finally:
+            _RUN = None
         self._report(total, total, "scan")
 
     def _old_state(self, ids: list[int]) -> dict[int, tuple[str, bytes, bytes]]:
