@@ -49,6 +49,11 @@ _WORD = re.compile(r"[^\W_]+")
 # Embedded social posts ("— Donald J. Trump (@realDonaldTrump) July 15, 2018") are
 # quoted without quotation marks; different stories embed the same posts.
 _EMBED = re.compile(r"\(@\w{1,30}\)|\bt\.co/|pic\.twitter\.com|a post shared by")
+# Syndication disclaimers and rights lines recur across outlets with the outlet's name
+# swapped in ("This story has not been edited by <outlet> staff and is auto-generated
+# from a syndicated feed"): no evidence of a shared story for the short-text rule.
+_STOCK = re.compile(r"syndicated feed|has not been edited by|all rights reserved|may not be (re)?published"
+                    r"|views and opinions expressed|do not (necessarily )?reflect the")
 MAX_FUZZY_CELLS = 250_000  # bound on one cdist matrix (long articles are rare)
 
 
@@ -122,10 +127,12 @@ def _judge(a: Cleaned, b: Cleaned, pairs, blocks, la, lb, *, sentences: bool):
     score = weighted / matched_a
     # For the short-text rule a sentence printed twice (a photo caption above and below
     # the story) counts once: two different stories shared little else.
-    once_a = sum(la[i] for i in {a.skeletons[i]: i for i in pairs}.values()) + words
-    once_b = sum(lb[j] for j in {b.skeletons[j]: j for j, _ in pairs.values()}.values()) + words
+    # Nor do stock disclaimers count.
+    evidence = {i: v for i, v in pairs.items() if not _STOCK.search(a.units[i])}
+    once_a = sum(la[i] for i in {a.skeletons[i]: i for i in evidence}.values()) + words
+    once_b = sum(lb[j] for j in {b.skeletons[j]: j for j, _ in evidence.values()}.values()) + words
     dense = (min(once_a / total_a, once_b / total_b) >= MIN_DENSE_SHARE and max(total_a, total_b) <= MAX_DENSE_TEXT
-             and score >= MIN_DENSE_SCORE and _unquoted_both(a, b, pairs, la) + words >= MIN_DENSE_CHARS
+             and score >= MIN_DENSE_SCORE and _unquoted_both(a, b, evidence, la) + words >= MIN_DENSE_CHARS
              and not any(_EMBED.search(a.units[i]) for i in pairs))
     ok = (
         (dense or (sentences and (max(cov_a, cov_b) >= MIN_COVERAGE
@@ -148,7 +155,8 @@ def _word_blocks(a: Cleaned, b: Cleaned, pairs: dict[int, tuple[int, int]]) -> l
 
     def words(c: Cleaned, skip) -> list[tuple[str, int, int, int]]:
         return [(m.group(), i, m.start(), m.end())
-                for i, u in enumerate(c.units) if i not in skip and not c.quoted[i] and not _EMBED.search(u)
+                for i, u in enumerate(c.units)
+                if i not in skip and not c.quoted[i] and not _EMBED.search(u) and not _STOCK.search(u)
                 for m in _WORD.finditer(u)]
 
     wa, wb = words(a, pairs), words(b, used_b)

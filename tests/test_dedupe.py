@@ -214,6 +214,22 @@ def test_align_short_answer_with_merged_and_reworded_sentences_word_by_word():
     assert all(p.strip() for p in pieces)
 
 
+def test_align_short_texts_sharing_only_a_syndication_disclaimer_stay_apart():
+    # The openings of two different answers (tasks d and c), each ended by an autoblog's
+    # feed disclaimer with its own name swapped in: a third of each text.
+    # (A guard for the short-text rule: the 20k corpus had such a pair merged through it.)
+    tail = ("Disclaimer: This story has not been edited by {} staff and is auto-generated from a syndicated feed. "
+            "The views and opinions expressed in this article are those of the original author and do not reflect "
+            "the policy or position of {}.\n\nAll rights reserved. This material may not be published, broadcast, "
+            "rewritten or redistributed.")
+    first = [t[: t[:600].rfind(". ") + 1] for t in (clough("g1pA_taskd.txt"), clough("g0pC_taskc.txt"))]
+    a = clean(first[0] + "\n\n" + tail.format("Daily Insider", "Daily Insider"))
+    b = clean(first[1] + "\n\n" + tail.format("Dainik News", "Dainik News"))
+    loose = align(a, b, accept_all=True)
+    assert loose is not None and min(loose.coverage_a, loose.coverage_b) > 0.25
+    assert align(a, b) is None
+
+
 def _helsinki_text(i: int) -> str:
     return "\n\n".join(p.strip() for p in helsinki()[i]["text"].split(" ### ") if p.strip())
 
