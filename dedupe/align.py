@@ -90,13 +90,13 @@ def align(a: Cleaned, b: Cleaned, *, accept_all: bool = False) -> Match | None:
             pairs[i] = (j, sim)
     la = [len(s) for s in a.skeletons]
     lb = [len(s) for s in b.skeletons]
-    found = _judge(a, b, pairs, [], la, lb, sentences=True) if pairs else None
+    found = _judge(a, b, pairs, [], la, lb, total_a, total_b, sentences=True) if pairs else None
     if (found is None or not found[1]) and max(total_a, total_b) <= MAX_DENSE_TEXT:
         # Sentences merged, split or cut and rejoined with light edits defeat the
         # sentence pairing; in short texts the leftovers are aligned word by word.
-        blocks = _word_blocks(a, b, pairs)
+        blocks = _word_blocks(a, b, pairs) if _worth_words(a, b, pairs, la, lb, total_a, total_b) else []
         if blocks:
-            found = _judge(a, b, pairs, blocks, la, lb, sentences=False) or found
+            found = _judge(a, b, pairs, blocks, la, lb, total_a, total_b, sentences=False) or found
     if found is None or (not found[1] and not accept_all):
         return None
     (score, cov_a, cov_b, chars, blocks), _ = found
@@ -109,13 +109,21 @@ def align(a: Cleaned, b: Cleaned, *, accept_all: bool = False) -> Match | None:
     )
 
 
-def _judge(a: Cleaned, b: Cleaned, pairs, blocks, la, lb, *, sentences: bool):
+def _worth_words(a: Cleaned, b: Cleaned, pairs, la, lb, total_a: int, total_b: int) -> bool:
+    """Whether the word-level pass could lift the pair to the short-text rule's share
+    (most candidate pairs it would be tried on cannot: it is the expensive step)."""
+    need_a, need_b = MIN_DENSE_SHARE * total_a, MIN_DENSE_SHARE * total_b
+    have_a = sum(la[i] for i in pairs)
+    have_b = sum(lb[j] for j, _ in pairs.values())
+    return have_a + _reachable(a, b) >= need_a and have_b + _reachable(b, a) >= need_b
+
+
+def _judge(a: Cleaned, b: Cleaned, pairs, blocks, la, lb, total_a: int, total_b: int, *, sentences: bool):
     """The pair's figures and whether they make it a republication.
 
     ``sentences``: the sentence rules apply (whole sentences aligned); otherwise
     only the short-text rule does, with the word blocks counted as verbatim reuse.
     """
-    total_a, total_b = sum(la), sum(lb)
     words = sum(blk[-1] for blk in blocks)
     matched_a = sum(la[i] for i in pairs) + words
     matched_b = sum(lb[j] for j, _ in pairs.values()) + words
@@ -125,51 +133,99 @@ def _judge(a: Cleaned, b: Cleaned, pairs, blocks, la, lb, *, sentences: bool):
     weighted = sum(la[i] * sim for i, (_, sim) in pairs.items()) + 100 * words
     cov_a, cov_b = matched_a / total_a, matched_b / total_b
     score = weighted / matched_a
-    # For the short-text rule a sentence printed twice (a photo caption above and below
-    # the story) counts once: two different stories shared little else.
-    # Nor do stock disclaimers count.
+    ok = (min(matched_a, matched_b) >= MIN_CHARS and unquoted >= MIN_UNQUOTED * matched_a
+          and ((sentences and (max(cov_a, cov_b) >= MIN_COVERAGE
+                               or (min(cov_a, cov_b) >= MIN_BOTH and _longest_run(pairs, la) >= MIN_RUN)))
+               or _dense(a, b, pairs, words, la, lb, total_a, total_b, min(cov_a, cov_b), score)))
+    return (score, cov_a, cov_b, matched_a, blocks), ok
+
+
+def _words(c: Cleaned) -> tuple[list[list[str] | None], dict[int, list[int]], list[int]]:
+    """Per unit its words (None for quotations, embedded posts, disclaimers); then, over
+    the words of all those units in a row, where each MIN_BLOCK_WORDS-word window (by
+    hash) starts, and the letters/digits of each word. Kept on the object: an article
+    is in many pairs."""
+    cached = getattr(c, "_align_words", None)
+    if cached is None:
+        per_unit = [None if c.quoted[i] or _EMBED.search(u) or _STOCK.search(u) else _WORD.findall(u)
+                    for i, u in enumerate(c.units)]
+        flat = [w for ws in per_unit if ws for w in ws]
+        grams: dict[int, list[int]] = {}
+        for k in range(len(flat) - MIN_BLOCK_WORDS + 1):
+            grams.setdefault(hash(tuple(flat[k : k + MIN_BLOCK_WORDS])), []).append(k)
+        cached = (per_unit, grams, [len(w) for w in flat])
+        c._align_words = cached
+    return cached
+
+
+def _reachable(c: Cleaned, other: Cleaned) -> int:
+    """Letters/digits of ``c`` inside word windows that ``other`` has too: a bound on what
+    the word-level pass can find (a shared run of MIN_BLOCK_WORDS words is such a window)."""
+    _, grams, lens = _words(c)
+    shared = grams.keys() & _words(other)[1].keys()
+    if not shared:
+        return 0
+    covered: set[int] = set()
+    for g in shared:
+        for k in grams[g]:
+            covered.update(range(k, k + MIN_BLOCK_WORDS))
+    return sum(lens[k] for k in covered)
+
+
+def _dense(a: Cleaned, b: Cleaned, pairs, words: int, la, lb, total_a: int, total_b: int, cov: float, score: float) -> bool:
+    """The short-text rule (see MIN_DENSE_SHARE)."""
+    if cov < MIN_DENSE_SHARE or max(total_a, total_b) > MAX_DENSE_TEXT or score < MIN_DENSE_SCORE:
+        return False
+    if any(_EMBED.search(a.units[i]) for i in pairs):
+        return False
+    # A sentence printed twice (a photo caption above and below the story) counts
+    # once, and stock disclaimers not at all: two different stories share little else.
     evidence = {i: v for i, v in pairs.items() if not _STOCK.search(a.units[i])}
     once_a = sum(la[i] for i in {a.skeletons[i]: i for i in evidence}.values()) + words
     once_b = sum(lb[j] for j in {b.skeletons[j]: j for j, _ in evidence.values()}.values()) + words
-    dense = (min(once_a / total_a, once_b / total_b) >= MIN_DENSE_SHARE and max(total_a, total_b) <= MAX_DENSE_TEXT
-             and score >= MIN_DENSE_SCORE and _unquoted_both(a, b, evidence, la) + words >= MIN_DENSE_CHARS
-             and not any(_EMBED.search(a.units[i]) for i in pairs))
-    ok = (
-        (dense or (sentences and (max(cov_a, cov_b) >= MIN_COVERAGE
-                                  or (min(cov_a, cov_b) >= MIN_BOTH and _longest_run(pairs, la) >= MIN_RUN))))
-        and min(matched_a, matched_b) >= MIN_CHARS
-        and unquoted >= MIN_UNQUOTED * matched_a
-    )
-    return (score, cov_a, cov_b, matched_a, blocks), ok
+    return (min(once_a / total_a, once_b / total_b) >= MIN_DENSE_SHARE
+            and _unquoted_both(a, b, evidence, la) + words >= MIN_DENSE_CHARS)
 
 
 def _word_blocks(a: Cleaned, b: Cleaned, pairs: dict[int, tuple[int, int]]) -> list[tuple]:
     """Runs of at least MIN_BLOCK_WORDS words shared, in order, by the sentences left unpaired.
 
     One LCS over the two word sequences (rapidfuzz's ``Indel.opcodes``, bit-parallel:
-    well under a millisecond for texts this short). Quotations and embedded posts
-    take no part. Each block: (a unit, a start, a unit, a end, b unit, b start,
-    b unit, b end, letters/digits), the starts and ends being offsets in the units.
+    well under a millisecond for texts this short). Quotations, embedded posts and
+    disclaimers take no part. Each block: (a unit, a start, a unit, a end, b unit,
+    b start, b unit, b end, letters/digits), the starts and ends being offsets in the units.
     """
     used_b = {j for j, _ in pairs.values()}
 
-    def words(c: Cleaned, skip) -> list[tuple[str, int, int, int]]:
-        return [(m.group(), i, m.start(), m.end())
-                for i, u in enumerate(c.units)
-                if i not in skip and not c.quoted[i] and not _EMBED.search(u) and not _STOCK.search(u)
-                for m in _WORD.finditer(u)]
+    def words(c: Cleaned, skip) -> tuple[list[str], list[tuple[int, int]]]:
+        flat, where = [], []
+        for i, ws in enumerate(_words(c)[0]):
+            if ws and i not in skip:
+                flat.extend(ws)
+                where.extend((i, k) for k in range(len(ws)))
+        return flat, where
 
-    wa, wb = words(a, pairs), words(b, used_b)
+    (wa, pa), (wb, pb) = words(a, pairs), words(b, used_b)
     if len(wa) < MIN_BLOCK_WORDS or len(wb) < MIN_BLOCK_WORDS:
         return []
     out = []
-    for blk in Indel.opcodes([w[0] for w in wa], [w[0] for w in wb]).as_matching_blocks():
+    for blk in Indel.opcodes(wa, wb).as_matching_blocks():
         if blk.size >= MIN_BLOCK_WORDS:
-            first_a, last_a = wa[blk.a], wa[blk.a + blk.size - 1]
-            first_b, last_b = wb[blk.b], wb[blk.b + blk.size - 1]
-            chars = sum(len(w[0]) for w in wa[blk.a : blk.a + blk.size])
-            out.append((first_a[1], first_a[2], last_a[1], last_a[3], first_b[1], first_b[2], last_b[1], last_b[3], chars))
+            first_a, last_a = pa[blk.a], pa[blk.a + blk.size - 1]
+            first_b, last_b = pb[blk.b], pb[blk.b + blk.size - 1]
+            chars = sum(len(w) for w in wa[blk.a : blk.a + blk.size])
+            out.append((first_a[0], _at(a, first_a)[0], last_a[0], _at(a, last_a)[1],
+                        first_b[0], _at(b, first_b)[0], last_b[0], _at(b, last_b)[1], chars))
     return out
+
+
+def _at(c: Cleaned, where: tuple[int, int]) -> tuple[int, int]:
+    """Start and end, in its unit, of the k-th word of unit i."""
+    i, k = where
+    for n, m in enumerate(_WORD.finditer(c.units[i])):
+        if n == k:
+            return m.start(), m.end()
+    return 0, len(c.units[i])
 
 
 def _block_span(a: Cleaned, b: Cleaned, blk: tuple) -> list[int]:
