@@ -104,7 +104,7 @@ def render_report(result, db_arg: str) -> str:
     first = result.clusters[0]["id"] if result.clusters else 1
     suggestions = [
         (("clusters",), f"{prefix} clusters", "the clusters, largest first"),
-        (("show",), f"{prefix} show {first}", f"the largest cluster: origin, copies, what each copied, added, cut"),
+        (("show",), f"{prefix} show {first}", "the largest cluster: origin, copies, what each copied, added, cut"),
         (("outlets", "report"), f"{prefix} outlets report", "who republishes which state media, how fast, how often uncredited"),
         (("serve",), f"{prefix} serve", "browse and query everything in Datasette"),
         (("run",), "syndtrack run --outlets my-outlets.toml", "crawl your own outlets (docs/operations.md)"),

@@ -38,7 +38,6 @@ import re
 import sqlite3
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Callable, Iterable
 
 import numpy as np
@@ -49,6 +48,7 @@ from dedupe.align import align
 from dedupe.assemble import Edge, Node, assemble
 from dedupe.credit import credits_origin, host_of, origin_names, state_media_group
 from dedupe.normalize import Scan, is_cjk, scan, units
+from syndtrack.db import parse_timestamp, utcnow
 
 # A short line found on this many of an outlet's articles is that outlet's boilerplate.
 BOILERPLATE_MIN = 4
@@ -112,15 +112,8 @@ def _unblob(data: bytes | None, dtype) -> np.ndarray:
 
 
 def _timestamp(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith("Z") else value)
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.timestamp()
+    parsed = parse_timestamp(value)
+    return parsed.timestamp() if parsed else None
 
 
 def _site(url: str | None) -> str | None:
@@ -580,7 +573,7 @@ class _Run:
 
     def _write_all(self, matches: dict) -> int:
         conn = self.conn
-        now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+        now = utcnow()
         gone = set(self.dirty) | set(self.removed)
         seeds: set[int] = set(gone)
         if self.full:

@@ -43,3 +43,14 @@ def open_db(path: str | os.PathLike | None = None, *, migrate: bool = True) -> D
 def utcnow() -> str:
     """Now, as the ISO 8601 UTC string used in every timestamp column."""
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def parse_timestamp(value: str | None) -> datetime | None:
+    """A stored ISO 8601 string as an aware datetime (naive values taken as UTC); None if unreadable."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)

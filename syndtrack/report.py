@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from syndtrack import __version__, queries
+from syndtrack.db import parse_timestamp
 
 # Lag buckets, in hours: how fast a story travels matters at these scales.
 LAG_BUCKETS = [(0, 1, "< 1 h"), (1, 6, "1-6 h"), (6, 24, "6-24 h"), (24, 72, "1-3 d"), (72, 168, "3-7 d"),
@@ -158,16 +159,6 @@ def _empty(ax, message="no republications in this selection"):
     ax.set_axis_off()
 
 
-def _parse(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
 def _bin(dates: list[datetime]):
     """Day, week or month bins, whichever gives a readable number of bars."""
     span = (max(dates) - min(dates)).days
@@ -193,7 +184,7 @@ def _all_bins(first: datetime, last: datetime, key) -> list[str]:
 
 def _over_time(data, top):
     fig, ax = _figure()
-    rows = [(source, _parse(day), n) for source, day, n in data["over_time"]]
+    rows = [(source, parse_timestamp(day), n) for source, day, n in data["over_time"]]
     rows = [(source, d, n) for source, d, n in rows if d]
     if not rows:
         _empty(ax, "no dated copies of state-media stories in this selection")

@@ -39,6 +39,7 @@ from crawler.feeds import BadSource, Link, feeds_from_html, older_than, parse_fe
 from crawler.recorder import CrawlRecorder
 from crawler.registry import in_domains, load_registry
 from syndtrack import __version__
+from syndtrack.db import parse_timestamp, utcnow
 from syndtrack.urls import BadURL, canonical_url
 
 from crawler.extraction import extract
@@ -179,12 +180,12 @@ class OutletsSpider(SitemapSpider):
         return headers
 
     def recheck_due(self, state: dict[str, Any], lastmod: str | None) -> bool:
-        checked = _parse_iso(state.get("last_checked"))
+        checked = parse_timestamp(state.get("last_checked"))
         if checked is None:
             return True
-        if lastmod and (when := _parse_iso(lastmod)) and when > checked:
+        if lastmod and (when := parse_timestamp(lastmod)) and when > checked:
             return True  # the feed or sitemap says it changed since
-        first_seen = _parse_iso(state.get("first_seen")) or checked
+        first_seen = parse_timestamp(state.get("first_seen")) or checked
         if self.now - first_seen > self.recheck_within:
             return False
         return self.now - checked >= self.recheck_after
@@ -320,7 +321,7 @@ class OutletsSpider(SitemapSpider):
             self.recorder.remember(**state)
             return
         record = {k: v for k, v in found.items() if k not in ("canonical_url",)}
-        record.update(url=response.url, outlet=slug, fetched=_now())
+        record.update(url=response.url, outlet=slug, fetched=utcnow())
         if not record.get("published") and meta.get("lastmod"):
             record["published"] = meta["lastmod"]
         yield {
@@ -404,18 +405,6 @@ def _header(response, name: str) -> str | None:
     return value.decode("latin-1") if value else None
 
 
-def _parse_iso(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
 
 
 def _detect_encoding(body: bytes) -> str | None:
