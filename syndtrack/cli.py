@@ -98,7 +98,7 @@ def migrate(ctx: click.Context) -> None:
 @cli.command(name="import")
 @click.argument("file", type=click.File("r", encoding="utf-8", lazy=False))
 @click.option("--strict", is_flag=True, help="Treat any bad line as an error and import nothing.")
-@click.option("--batch-size", default=1000, show_default=True, help="Lines stored per transaction.")
+@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(min=1), help="Lines stored per transaction.")
 @click.pass_context
 def import_(ctx: click.Context, file, strict: bool, batch_size: int) -> None:
     """Import articles from a JSONL FILE (or - for stdin).
