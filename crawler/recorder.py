@@ -17,9 +17,12 @@ from scrapy import signals
 
 from syndtrack.articles import ArticleStore, StoreCounts
 from syndtrack.db import open_db, utcnow
+from syndtrack.urls import BadURL, canonical_url
 
 logger = logging.getLogger(__name__)
 
+# Answers that say an article was taken down, not that the fetch failed.
+GONE_STATUSES = (404, 410)
 STATE_COLUMNS = ("url", "outlet", "kind", "status", "etag", "last_modified", "links", "first_seen", "last_checked", "last_changed")
 
 
@@ -48,6 +51,9 @@ class CrawlRecorder:
         self._evidence: dict[str, dict[str, Any]] = {}
         self._states: dict[str, dict[str, Any]] = {}
         self._error_rows: list[dict[str, Any]] = []
+        # Stored articles whose URL answered 404/410 (gone) or answered again (back).
+        self._gone: set[str] = set()
+        self._back: set[str] = set()
         self.known: dict[str, dict[str, Any]] = {}
         crawler.signals.connect(self.close, signal=signals.spider_closed)
 
@@ -144,6 +150,7 @@ class CrawlRecorder:
     def not_modified(self, url: str, outlet: str, kind: str, status: int = 304) -> None:
         self.remember(url, outlet, kind, status=status, changed=False)
         if kind == "article":
+            self._mark_back(url)
             self.counts.unchanged += 1
             self.stats.inc_value("syndtrack/articles/not_modified")
 
@@ -156,6 +163,8 @@ class CrawlRecorder:
         self._error_rows.append(
             {"run_id": self.run_id, "url": url, "outlet": outlet, "status": status, "reason": reason, "at": utcnow()}
         )
+        if status in GONE_STATUSES:
+            self._gone.add(url)
         if len(self._error_rows) >= self.batch_size:
             self.flush()
 
@@ -163,6 +172,7 @@ class CrawlRecorder:
         evidence = {**evidence, "run_id": self.run_id}
         self._articles.append(row)
         self._evidence[row["url"]] = evidence
+        self._mark_back(row["url"])
         self.remember(**state)
         if len(self._articles) >= self.batch_size:
             self.flush()
@@ -178,6 +188,8 @@ class CrawlRecorder:
             for name in ("new", "updated", "unchanged"):
                 self.stats.inc_value(f"syndtrack/articles/{name}", getattr(counts, name))
             self._articles, self._evidence = [], {}
+        if self._gone or self._back:
+            self._flush_gone()
         if self._states or self._error_rows:
             with self.db.atomic():
                 if self._states:
@@ -192,7 +204,33 @@ class CrawlRecorder:
             f"{self.errors} errors"
         )
 
+    def _mark_back(self, url: str) -> None:
+        self._back.add(url)
+        self._gone.discard(url)
+
+    def _flush_gone(self) -> None:
+        """Stamp stored articles whose URL is gone; clear the stamp of those that answered again."""
+        gone = {_canonical(u) for u in self._gone} - {None}
+        back = {_canonical(u) for u in self._back} - {None}
+        now = utcnow()
+        with self.db.atomic():
+            for url in gone:
+                cursor = self.db.execute("update articles set gone = ? where url = ? and gone is null", [now, url])
+                if cursor.rowcount:
+                    self.stats.inc_value("syndtrack/articles/gone")
+                    logger.warning("stored article is gone: %s", url)
+            for url in back - gone:
+                self.db.execute("update articles set gone = null where url = ? and gone is not null", [url])
+        self._gone, self._back = set(), set()
+
     def _say(self, line: str) -> None:
         logger.info(line)
         if self.progress:
             print(f"crawl: {line}", file=sys.stderr, flush=True)
+
+
+def _canonical(url: str) -> str | None:
+    try:
+        return canonical_url(url)
+    except BadURL:
+        return None

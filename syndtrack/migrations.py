@@ -261,3 +261,11 @@ def m007_analyst_outlet_lookup(db: Database) -> None:
     from syndtrack.queries import create_views
 
     create_views(db)
+
+
+@migrations()
+def m008_crawler_article_gone(db: Database) -> None:
+    # State media delete pieces, and that is news: when a stored article's URL
+    # answers 404/410 on a re-check, the crawler stamps `gone` (the text stays);
+    # a later successful fetch clears it.
+    db["articles"].add_column("gone", str)

@@ -193,6 +193,36 @@ def test_changed_article_is_updated_and_its_previous_version_kept(tmp_path, db_p
     db.close()
 
 
+def test_taken_down_article_is_stamped_gone_and_kept(tmp_path, db_path):
+    root = tmp_path / "sites"
+    shutil.copytree(SITES / "republisher", root / "republisher")
+    (root / "statemedia").mkdir()
+    proc, served = start_site_server(root)
+    page = root / "republisher" / SEED_COPY.strip("/") / "index.html"
+    try:
+        registry = tmp_path / "outlets.toml"
+        registry.write_text(f'[outlets.republisher]\nname = "R"\nurl = "{served.bases["republisher"]}/"\n'
+                            f'feeds = ["{served.bases["republisher"]}/feed.rss"]\n')
+        assert run(db_path, registry, None).articles_new == 3
+        html = page.read_text(encoding="utf-8")
+        page.unlink()
+        run(db_path, registry, None, SYNDTRACK_RECHECK_AFTER_HOURS=0)
+        db = open_db(db_path)
+        gone = list(db.query("select url, gone, text from articles where gone is not null"))
+        assert [r["url"].endswith(SEED_COPY) for r in gone] == [True]
+        assert "Courtesy-China Media Group" in gone[0]["text"]  # the evidence stays
+        db.close()
+        page.write_text(html, encoding="utf-8")  # put back up: the stamp is cleared
+        run(db_path, registry, None, SYNDTRACK_RECHECK_AFTER_HOURS=0)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    db = open_db(db_path)
+    assert db.execute("select count(*) from articles where gone is not null").fetchone()[0] == 0
+    assert db["articles"].count == 3
+    db.close()
+
+
 def test_discovery_from_home_page_robots_and_feed_links(sites, tmp_path, db_path):
     registry = write_registry(tmp_path, sites.bases, discovery=True)
     result = run(db_path, registry, ["statemedia", "autoblog"])
