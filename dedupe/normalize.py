@@ -105,6 +105,19 @@ _CAPTION = re.compile(
 )
 # A sentence ends at . ! ? followed by a space, or at a CJK full stop/mark.
 _SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*\s+|[\u3002\uff01\uff1f]+[\"'\u201d\u300d]*\s*")
+# A full stop after a title, an initial or a short form ("Mr. Trump", "Donald J. Trump",
+# "the U.S. Department", "Jan. 5", "No. 10") ends no sentence. Splitting there cut
+# "As Mr. Trump prepares to meet with Mr. Putin in Finland, ..." into fragments that
+# no longer matched a copy that drops the "Mr." (a real NYT excerpt on Hot Air was
+# missed). A list, not a trained splitter (punkt needs its model downloaded, pysbd is
+# slow): news prose needs only these, and both sides of a pair are split alike.
+_NOT_AN_END = re.compile(
+    r"(?:\b(?:mr|mrs|ms|mx|dr|prof|gen|sen|rep|gov|lt|col|sgt|capt|cmdr|adm|maj|rev|hon|st|mt|ft|jr|sr|vs"
+    r"|jan|feb|aug|sept|sep|oct|nov|dec|approx|dept|est|fig|no|nos|vol|pp?)|(?:\b[a-z]\.)+[a-z])$",
+    re.I,
+)
+# A middle initial follows a capitalised name ("Donald J."); "events A and B." ends a sentence.
+_INITIAL = re.compile(r"\b[A-Z][a-z]+ [A-Z]$")
 _CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 # Units shorter than this (in skeleton characters) carry no evidence of copying on their own.
 MIN_UNIT = 12
@@ -197,12 +210,26 @@ def _sentences(raw: str):
     start = 0
     for m in _SENTENCE_END.finditer(raw):
         end = m.end()
+        if raw[m.start()] == "." and _continues(raw, m):
+            continue
         # Raw length as a cheap stand-in for the letters/digits count ("Mr.", "U.S.").
         if end - start >= MIN_UNIT + 4:
             yield start, end
             start = end
     if start < len(raw):
         yield start, len(raw)
+
+
+def _continues(raw: str, m: re.Match) -> bool:
+    """Whether the full stop matched by ``m`` is inside a sentence: after a short form, or
+    followed by a lower-case word or a number ("the U.S. economy", "No. 10")."""
+    if raw[m.start() : m.end()].rstrip()[1:2] in (".", "!", "?"):
+        return False  # "..." or ".!": a real stop
+    after = raw[m.end() : m.end() + 1]
+    if after[:1].islower():
+        return True
+    before = raw[max(0, m.start() - 16) : m.start()]
+    return after not in ("\"", "(") and bool(_NOT_AN_END.search(before) or _INITIAL.search(before))
 
 
 def _strip_title(norm: str, title_norm: str) -> bool:

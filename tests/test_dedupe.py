@@ -326,3 +326,24 @@ def test_photo_captions_are_not_compared():
         "The summit itself was the story of the day, and this sentence is the body."
     )
     assert units(text, scan(text)).units == ["the summit itself was the story of the day, and this sentence is the body."]
+
+
+def test_titles_and_initials_do_not_end_sentences():
+    units = clean("As Mr. Trump prepares to meet with Mr. Putin in Finland, diplomats said so. "
+                  "President Donald J. Trump met the U.S. attorney on Jan. 5 at No. 10 Downing Street. "
+                  "It is the probability of events A and B. Intuitively, it is.").units
+    assert units == ["as mr. trump prepares to meet with mr. putin in finland, diplomats said so.",
+                     "president donald j. trump met the u.s. attorney on jan. 5 at no. 10 downing street.",
+                     "it is the probability of events a and b.", "intuitively, it is."]
+
+
+def test_align_excerpt_that_drops_the_honorifics():
+    # Hot Air quotes two paragraphs of a New York Times story, printing "Mr. Trump" where
+    # the Boston Globe's copy of the same story says "Trump": with sentences split at
+    # "Mr." the fragments did not match and the excerpt was missed.
+    h = helsinki()
+    hotair, globe = (
+        "\n\n".join(p.strip() for p in h[i]["text"].split(" ### ") if p.strip()) for i in (13049, 13819)
+    )
+    m = align(clean(hotair), clean(globe))
+    assert m is not None and m.coverage_a > 0.8 and m.coverage_b < 0.3 and m.score > 95
