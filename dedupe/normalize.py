@@ -59,8 +59,18 @@ def skeleton(norm: str) -> str:
 
 
 def line_key(norm: str) -> int:
-    """Stable 32-bit key of a normalised line, for outlet boilerplate counts."""
-    return zlib.crc32(skeleton(norm).encode("utf-8"))
+    """Stable 32-bit key of a normalised line, for outlet boilerplate counts
+    (the top bit set marks a long line: see :data:`LONG_LINE`)."""
+    return _key(skeleton(norm))
+
+
+def _key(skel: str) -> int:
+    crc = zlib.crc32(skel.encode("utf-8"))
+    return (crc | LONG_LINE) if len(skel) > MAX_BOILERPLATE_SKELETON else (crc & ~LONG_LINE)
+
+
+def is_long_key(key: int) -> bool:
+    return bool(key & LONG_LINE)
 
 
 # -- lines we keep out of the comparison --------------------------------------------
@@ -123,9 +133,19 @@ _CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]"
 MIN_UNIT = 12
 # Lines longer than this (raw characters) are never boilerplate, however often they recur.
 MAX_BOILERPLATE_LINE = 250
-# Only lines up to this many letters/digits can become outlet boilerplate by recurring:
-# menus, share prompts and plugs are short, while a re-run story's paragraphs must survive.
+# Lines up to this many letters/digits become outlet boilerplate by recurring on a few
+# of the outlet's articles: menus, share prompts and plugs are short, while a re-run
+# story's paragraphs must survive.
 MAX_BOILERPLATE_SKELETON = 120
+# Longer lines (disclaimers: "This story has not been edited by <outlet> staff and is
+# auto-generated from a syndicated feed. The views and opinions ...", rights notices)
+# can be boilerplate too, but only at the top or bottom of the body, where an outlet
+# puts its chrome, and only when they recur on many more of its articles (the clustering
+# sets the count). Their keys carry the top bit. Keying only the edges keeps the
+# per-outlet line counts small: a key for every paragraph would multiply them.
+MAX_LONG_BOILERPLATE_SKELETON = 600
+EDGE_LINES = 3  # lines at each end of the body that can be long boilerplate
+LONG_LINE = 1 << 31
 
 
 @dataclass
@@ -137,7 +157,8 @@ class Scan:
     credits: list[str] = field(default_factory=list)  # credit lines as they appear
     wrapper: bool = False  # an autoblog wrapper was found
     removed: int = 0  # lines kept out as title/wrapper/credit/boilerplate
-    # Short kept lines, the ones outlet boilerplate is made of: (line index, skeleton start, skeleton end, line_key).
+    # Kept lines outlet boilerplate can be made of (short ones anywhere, long ones at the
+    # edges): (line index, skeleton start, skeleton end, line_key), by line index.
     short: list[tuple[int, int, int, int]] = field(default_factory=list)
 
     def keys(self) -> set[int]:
@@ -290,15 +311,30 @@ def scan(text: str, *, title: str | None = None, boilerplate: frozenset[int] | s
                 continue
             skel = skeleton(norm)
             if skel and len(skel) <= MAX_BOILERPLATE_SKELETON:
-                out.short.append((len(out.lines), size, size + len(skel), zlib.crc32(skel.encode("utf-8"))))
+                out.short.append((len(out.lines), size, size + len(skel), _key(skel)))
         else:
             skel = skeleton(norm)
         if skel:
             out.lines.append((start, end))
             skeletons.append(skel)
             size += len(skel)
+    _edge_keys(out, skeletons)
     out.skeleton = "".join(skeletons)
     return out.without(boilerplate) if boilerplate else out
+
+
+def _edge_keys(out: Scan, skeletons: list[str]) -> None:
+    """Key the long lines among the first and last EDGE_LINES kept lines (see LONG_LINE)."""
+    n = len(skeletons)
+    edges = sorted(set(range(min(EDGE_LINES, n))) | set(range(max(0, n - EDGE_LINES), n)))
+    long_ones = [i for i in edges if MAX_BOILERPLATE_SKELETON < len(skeletons[i]) <= MAX_LONG_BOILERPLATE_SKELETON]
+    if not long_ones:
+        return
+    starts = [0] * (n + 1)
+    for i, skel in enumerate(skeletons):
+        starts[i + 1] = starts[i] + len(skel)
+    out.short.extend((i, starts[i], starts[i + 1], _key(skeletons[i])) for i in long_ones)
+    out.short.sort()
 
 
 def _blocks(text: str, lines: list[tuple[int, int]]) -> list[tuple[int, int]]:

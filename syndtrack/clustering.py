@@ -7,7 +7,8 @@ touches SQLite). One run:
    differs from the one fingerprinted) and, when an outlet's boilerplate
    changed, that outlet's articles carrying the lines concerned;
 2. scans them (:func:`dedupe.normalize.scan`), updates the outlet line counts
-   (``dedupe_outlet_lines``) and drops each outlet's recurring short lines;
+   (``dedupe_outlet_lines``) and drops each outlet's recurring lines (short ones
+   anywhere, long ones at the top or bottom of the body);
 3. fingerprints them and looks the fingerprints up in the persisted index
    (``dedupe_fingerprints``: one row per fingerprint and article), so only the
    dirty articles are compared, against everything already there;
@@ -47,11 +48,17 @@ from dedupe import fingerprint as fp
 from dedupe.align import align
 from dedupe.assemble import Edge, Node, assemble
 from dedupe.credit import credits_origin, host_of, origin_names, state_media_group
-from dedupe.normalize import Scan, is_cjk, scan, units
+from dedupe.normalize import LONG_LINE, Scan, is_cjk, is_long_key, scan, units
 from syndtrack.db import parse_timestamp, utcnow
 
 # A short line found on this many of an outlet's articles is that outlet's boilerplate.
 BOILERPLATE_MIN = 4
+# A long line (dedupe.normalize.LONG_LINE: at the top or bottom of the body) needs this many:
+# a disclaimer or rights notice recurs on most of an outlet's articles, a re-run story's
+# paragraph on a few.
+BOILERPLATE_LONG_MIN = 10
+_BOILERPLATE_SQL = "select key from dedupe_outlet_lines where outlet = ? and n >= (case when key >= ? then ? else ? end)"
+_BOILERPLATE_ARGS = (LONG_LINE, BOILERPLATE_LONG_MIN, BOILERPLATE_MIN)
 # A candidate pair is aligned only when the fingerprints it shares are at least this
 # share of the smaller article's: copies share most of theirs, articles that merely
 # quote the same sentence share a handful. Edited copies (a word in twenty changed)
@@ -63,8 +70,9 @@ SCAN_TASK = 100  # articles scanned and fingerprinted per worker task
 VERIFY_WINDOW = 2000  # candidate pairs whose sentence units are held in memory at once
 # Anything that changes which fingerprints or matches are computed: a stored index
 # built with other values is rebuilt.
-PARAMS = {"version": 3, "k": fp.K, "w": fp.W, "max_links": fp.MAX_LINKS, "stop": fp.STOP,
-          "min_shared": fp.MIN_SHARED, "boilerplate_min": BOILERPLATE_MIN, "min_shared_share": MIN_SHARED_SHARE}
+PARAMS = {"version": 4, "k": fp.K, "w": fp.W, "max_links": fp.MAX_LINKS, "stop": fp.STOP,
+          "min_shared": fp.MIN_SHARED, "boilerplate_min": BOILERPLATE_MIN, "boilerplate_long_min": BOILERPLATE_LONG_MIN,
+          "min_shared_share": MIN_SHARED_SHARE}
 
 Progress = Callable[..., None]
 
@@ -101,6 +109,10 @@ def cluster(db: Database, *, full: bool = False, progress: Progress | None = Non
 
 
 # ---------------------------------------------------------------------------------------------
+
+
+def _boilerplate_min(key: int) -> int:
+    return BOILERPLATE_LONG_MIN if is_long_key(key) else BOILERPLATE_MIN
 
 
 def _blob(values: np.ndarray, dtype) -> bytes:
@@ -377,14 +389,15 @@ class _Run:
         for outlet, d in delta.items():
             current = {} if self.full else self._line_counts(outlet, list(d))
             bp = set() if self.full else {
-                r[0] for r in self._q("select key from dedupe_outlet_lines where outlet = ? and n >= ?", (outlet, BOILERPLATE_MIN))
+                r[0] for r in self._q(_BOILERPLATE_SQL, (outlet, *_BOILERPLATE_ARGS))
             }
             for k, change in d.items():
                 before = current.get(k, 0)
                 after = before + change
-                if (before >= BOILERPLATE_MIN) != (after >= BOILERPLATE_MIN):
+                need = _boilerplate_min(k)
+                if (before >= need) != (after >= need):
                     changed.setdefault(outlet, set()).add(k)
-                    if after >= BOILERPLATE_MIN:
+                    if after >= need:
                         bp.add(k)
                     else:
                         bp.discard(k)
@@ -503,7 +516,7 @@ class _Run:
     def _outlet_boilerplate(self, outlet: str) -> set[int]:
         if outlet not in self.boilerplate:
             self.boilerplate[outlet] = {
-                r[0] for r in self._q("select key from dedupe_outlet_lines where outlet = ? and n >= ?", (outlet, BOILERPLATE_MIN))
+                r[0] for r in self._q(_BOILERPLATE_SQL, (outlet, *_BOILERPLATE_ARGS))
             }
         return self.boilerplate[outlet]
 

@@ -200,6 +200,55 @@ def test_articles_of_one_outlet_sharing_only_boilerplate_stay_apart(clustered):
     assert align(clean(texts[1]), clean(texts[2])) is not None
 
 
+# A syndication disclaimer like the ones Indian and US aggregators print under every
+# wire story: too long for the short-line rule, so it is learned at the body's edges.
+DISCLAIMER = ("Disclaimer: This story has not been edited by Wire Digest staff and is auto-generated from a "
+              "syndicated feed. The views and opinions expressed in this article are those of the original "
+              "author and do not reflect the policy or position of Wire Digest.")
+
+
+def disclaimer_records(n: int = 12) -> list[dict]:
+    """``n`` different short stories (distinct paragraphs of a real Reuters article) on one
+    outlet, each framed by a menu line on top and the long disclaimer below."""
+    paras = [p for p in helsinki()[6]["text"].split(" ### ") if len(p) > 150][:n]
+    return [{"url": f"https://wire-digest.example/story/{k}", "outlet": "wire-digest.example", "title": f"Brief {k}",
+             "text": "\n\n".join(["Home | World | Business | Sports", p, DISCLAIMER]),
+             "published": f"2018-07-16T{k:02d}:00:00Z", "label": f"disclaimer:{k}"} for k, p in enumerate(paras)]
+
+
+def test_long_disclaimer_is_learned_as_boilerplate_incrementally_and_in_full(tmp_path):
+    from dedupe.normalize import is_long_key
+    from syndtrack.clustering import BOILERPLATE_LONG_MIN
+    from syndtrack.db import open_db
+
+    records = disclaimer_records()
+    assert len(records) > BOILERPLATE_LONG_MIN
+    texts = [r["text"] for r in records]
+    # The test bites: two of these briefs match on the disclaimer alone.
+    assert align(clean(texts[0]), clean(texts[1])) is not None
+    copy = {"url": "https://other.example/copied-brief", "outlet": "other.example", "title": "Copied brief",
+            "text": records[3]["text"].split("\n\n")[1], "published": "2018-07-17T00:00:00Z", "label": "disclaimer:copy"}
+    db = open_db(tmp_path / "disclaimer.db")
+    # Incremental: the disclaimer crosses the long-line threshold in the second batch.
+    half = BOILERPLATE_LONG_MIN // 2
+    for batch in (records[:half], records[half:] + [copy]):
+        import_records(db, batch)
+        cluster(db)
+    key = line_key(normalize_text(DISCLAIMER))
+    assert is_long_key(key)
+    n = db.execute("select n from dedupe_outlet_lines where outlet = 'wire-digest.example' and key = ?", [key]).fetchone()
+    assert n is not None and n[0] == len(records)
+    ids = ids_by_label(db, records + [copy])
+    m = members(db)
+    briefs = [ids[r["label"]] for r in records]
+    # No two briefs of the outlet together; the real copy still found.
+    assert len({m[i]["cluster_id"] for i in briefs if i in m}) == sum(i in m for i in briefs)
+    assert m[ids["disclaimer:copy"]]["origin_id"] == ids["disclaimer:3"]
+    incremental = snapshot(db)
+    cluster(db, full=True)
+    assert snapshot(db) == incremental
+
+
 def test_incremental_equals_full(tmp_path):
     from syndtrack.db import open_db
 
