@@ -21,12 +21,17 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Indel
 
-from dedupe.normalize import MIN_UNIT, Cleaned
+from dedupe.normalize import MIN_UNIT, Cleaned, is_cjk
 
 MIN_RATIO = 80  # fuzz.ratio for two sentences to count as one edited sentence
 FUZZY_MIN = 30  # sentences shorter than this (skeleton chars) must match exactly
 MIN_COVERAGE = 0.5  # the reused text is at least this share of one side
 MIN_CHARS = 150  # ... and at least this many letters/digits
+# Chinese and Japanese text says in one character what takes two to three Latin letters,
+# so between two CJK texts the letter counts (MIN_CHARS, MIN_RUN) are halved: 75
+# characters of Chinese is still two or three full sentences. Counted as Latin letters,
+# the short excerpts Chinese outlets take from Xinhua and People's Daily were missed.
+CJK_SCALE = 0.5
 # An excerpt wrapped in a new intro and outro reuses a third of each side: accepted
 # when it is one run of consecutive sentences, in order, of some length. Articles
 # that share quotations share scattered sentences, not a run.
@@ -133,11 +138,20 @@ def _judge(a: Cleaned, b: Cleaned, pairs, blocks, la, lb, total_a: int, total_b:
     weighted = sum(la[i] * sim for i, (_, sim) in pairs.items()) + 100 * words
     cov_a, cov_b = matched_a / total_a, matched_b / total_b
     score = weighted / matched_a
-    ok = (min(matched_a, matched_b) >= MIN_CHARS and unquoted >= MIN_UNQUOTED * matched_a
+    scale = CJK_SCALE if _cjk(a) and _cjk(b) else 1
+    ok = (min(matched_a, matched_b) >= MIN_CHARS * scale and unquoted >= MIN_UNQUOTED * matched_a
           and ((sentences and (max(cov_a, cov_b) >= MIN_COVERAGE
-                               or (min(cov_a, cov_b) >= MIN_BOTH and _longest_run(pairs, la) >= MIN_RUN)))
+                               or (min(cov_a, cov_b) >= MIN_BOTH and _longest_run(pairs, la) >= MIN_RUN * scale)))
                or _dense(a, b, pairs, words, la, lb, total_a, total_b, min(cov_a, cov_b), score)))
     return (score, cov_a, cov_b, matched_a, blocks), ok
+
+
+def _cjk(c: Cleaned) -> bool:
+    """Whether ``c`` is Chinese/Japanese/Korean text (kept on the object: an article is in many pairs)."""
+    cached = getattr(c, "_align_cjk", None)
+    if cached is None:
+        cached = c._align_cjk = is_cjk("".join(c.skeletons[:40])[:500])
+    return cached
 
 
 def _words(c: Cleaned) -> tuple[list[list[str] | None], dict[int, list[int]], list[int]]:

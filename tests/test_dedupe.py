@@ -347,3 +347,30 @@ def test_align_excerpt_that_drops_the_honorifics():
     )
     m = align(clean(hotair), clean(globe))
     assert m is not None and m.coverage_a > 0.8 and m.coverage_b < 0.3 and m.score > 95
+
+
+def test_short_chinese_excerpt_in_new_text_is_found_and_aligned():
+    # Chinese outlets carry two or three sentences of a Xinhua story inside their own
+    # text: ~90 characters, under the 151 that the Latin-script window guarantees.
+    xinhua, other = json.loads((FIXTURES / "culturax_zh.json").read_text(encoding="utf-8"))
+    sentences = [s + "。" for s in xinhua.split("。") if s]
+    excerpt = "".join(sentences[14:17])  # a badminton coach's story, in narration
+    assert 70 < len(excerpt) < 150
+    carrier = "本报综合报道，各地干部群众热议表彰大会。" + excerpt + "记者将继续关注相关进展，更多内容请见后续报道。"
+    a, b = clean(xinhua), clean(carrier)
+    prints = fingerprint_batch([a.text(), b.text()])
+    assert len(np.intersect1d(prints[0], prints[1])) >= 1
+    m = align(a, b)
+    assert m is not None and m.score == 100 and m.coverage_b > 0.5
+    # Two different Xinhua stories share neither fingerprints nor a verdict.
+    c = clean(other)
+    assert len(np.intersect1d(prints[0], fingerprint_batch([c.text()])[0])) == 0
+    assert align(a, c) is None
+
+
+def test_latin_script_fingerprints_keep_the_wide_window():
+    from dedupe.fingerprint import W, W_CJK, _winnow
+
+    text = clean(helsinki()[35]["text"]).text()
+    assert (fingerprint_batch([text])[0] == _winnow([text], W)[0]).all()
+    assert len(_winnow([text], W_CJK)[0]) > len(fingerprint_batch([text])[0])
