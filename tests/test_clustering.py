@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -22,7 +21,7 @@ from syndtrack.cli import cli
 from syndtrack.clustering import BOILERPLATE_MIN, cluster
 from syndtrack.importer import import_jsonl
 
-from test_dedupe import FIXTURES, SEED, helsinki, paragraphs, seed_original
+from test_dedupe import SEED, helsinki, paragraphs, seed_original
 
 CGTN_URL = "https://news.cgtn.com/news/2023-01-20/What-is-the-purpose-of-Japan-s-dangerous-actions.html"
 # Real boilerplate lines of an Advance Local page (helsinki_articles.csv), as one outlet's template.
