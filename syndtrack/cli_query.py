@@ -13,7 +13,7 @@ import click
 from syndtrack import queries
 from syndtrack.cli import CLIError, cli, get_db
 from syndtrack.cli_crawl import outlets  # the crawler's group; `report` joins `list` and `check`
-from syndtrack.output import format_option, render
+from syndtrack.output import format_option, render, shorten
 
 
 def filter_options(f=None, *, whose="origin outlet"):
@@ -53,32 +53,33 @@ def _run(fn, *args, **kwargs):
 
 @cli.command()
 @click.option("--sort", type=click.Choice(sorted(queries.CLUSTER_SORTS)), default="size", show_default=True,
-              help="size: most copies first; recent: latest republication first.")
+              help="size: most copies first; recent: latest republication first; gone: latest deleted origin first.")
+@click.option("--gone", is_flag=True,
+              help="Only clusters whose origin is gone: its URL answered 404/410 on a re-check (the text is kept).")
 @limit_option(20)
 @filter_options
 @format_option
 @click.pass_context
-def clusters(ctx, sort, limit, outlet, since, until, state_media, fmt):
+def clusters(ctx, sort, gone, limit, outlet, since, until, state_media, fmt):
     """List clusters: each story with the copies found of it.
 
     One row per cluster: its id (for `syndtrack show`), the origin's title,
     outlet and date, how many copies, on how many outlets, which outlets, and
     the share of copies that credited the source. Dates filter on the origin's
     publication date; --outlet keeps clusters the outlet started or carried.
+    origin_gone is when the crawler found the origin deleted (404/410 on a
+    re-check); the table shows it when a listed origin is gone.
 
     Example:
 
-        syndtrack clusters --sort recent --state-media --since 2024-01-01
+        syndtrack clusters --gone --state-media --sort gone
     """
-    rows = _run(queries.clusters, get_db(ctx), sort=sort, limit=limit, filters=_filters(outlet, since, until, state_media))
-    click.echo(
-        render(
-            rows,
-            fmt,
-            columns=["id", "origin_title", "origin_outlet", "origin_published", "copies", "outlets", "copy_outlets", "credited_share"],
-            widths={"origin_title": 48, "copy_outlets": 40},
-        )
-    )
+    rows = _run(queries.clusters, get_db(ctx), sort=sort, limit=limit, filters=_filters(outlet, since, until, state_media),
+                gone=True if gone else None)
+    columns = ["id", "origin_title", "origin_outlet", "origin_published", "copies", "outlets", "copy_outlets", "credited_share"]
+    if any(r.get("origin_gone") for r in rows):
+        columns.append("origin_gone")
+    click.echo(render(rows, fmt, columns=columns, widths={"origin_title": 48, "copy_outlets": 40}))
 
 
 @cli.command()
@@ -95,7 +96,9 @@ def show(ctx, cluster_id, limit, context, fmt):
     excerpt, edited), coverage (share of the origin reused), whether it
     credited the source, and the aligned passages from the stored match:
     what was copied, what the copy added, and what it cut from the origin.
-    JSON carries the character offsets into articles.text as well.
+    JSON carries the character offsets into articles.text as well. An origin
+    or copy whose URL answered 404/410 on a re-check is marked GONE, with
+    the date the crawler found it so (its text is kept).
 
     Example:
 
@@ -117,12 +120,17 @@ def _show_text(result: dict) -> str:
     o = result["origin"]
     c = result["cluster"]
     state = " (state media)" if o.get("state_media") else ""
+    gone = [("origin GONE" if o.get("gone") else ""),
+            (f"{c['copies_gone']} {'copy' if c['copies_gone'] == 1 else 'copies'} GONE" if c.get("copies_gone") else "")]
     lines = [
-        f"cluster {c['id']}: {c['copies']} copies on {c['outlets']} outlets, {_pct(c['credited_share'])} credited",
+        f"cluster {c['id']}: {c['copies']} copies on {c['outlets']} outlets, {_pct(c['credited_share'])} credited"
+        + "".join(f", {g}" for g in gone if g),
         f"origin  #{o['id']} {o['outlet']}{state}  {o['published'] or 'date unknown'}",
         f"        {o['title'] or '(no title)'}",
         f"        {o['url']}",
     ]
+    if o.get("gone"):
+        lines.append(f"        {_gone(o['gone'])}")
     for cp in result["copies"]:
         lines += [
             "",
@@ -133,6 +141,8 @@ def _show_text(result: dict) -> str:
             f"        {cp['copy_title'] or '(no title)'}",
             f"        {cp['copy_url']}",
         ]
+        if cp.get("copy_gone"):
+            lines.append(f"        {_gone(cp['copy_gone'])}")
         if cp["passages"] is None:
             lines.append("        (no stored match with the origin: it joined the cluster through another copy)")
             continue
@@ -140,6 +150,11 @@ def _show_text(result: dict) -> str:
             for part in cp[key]:
                 lines.append(f"   {label} | {' ¶ '.join(' '.join(p.split()) for p in part['text'].split(chr(10) * 2))}")
     return "\n".join(lines)
+
+
+def _gone(stamp: str) -> str:
+    """The mark of a deleted article: since when (the crawler's first 404/410), and that the text stays."""
+    return f"GONE since {shorten(stamp, 16)} (404/410 on re-check; text kept)"
 
 
 def _pct(value) -> str:
@@ -247,6 +262,8 @@ def _trace_text(result) -> str:
             f"        {origin['title'] or '(no title)'}",
             f"        {origin['url']}",
         ]
+        if origin.get("gone"):
+            lines.append(f"        {_gone(origin['gone'])}")
     lines.append("")
     lines.append(render(d["matches"], "table", columns=["id", "outlet", "published", "score", "coverage", "cluster_id", "relation", "title"],
                         widths={"title": 50}))

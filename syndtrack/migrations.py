@@ -269,3 +269,12 @@ def m008_crawler_article_gone(db: Database) -> None:
     # answers 404/410 on a re-check, the crawler stamps `gone` (the text stays);
     # a later successful fetch clears it.
     db["articles"].add_column("gone", str)
+
+
+@migrations()
+def m009_analyst_gone_columns(db: Database) -> None:
+    # The views show deleted articles: republications gets origin_gone and
+    # copy_gone, cluster_summary origin_gone and copies_gone (articles.gone, m008).
+    from syndtrack.queries import create_views
+
+    create_views(db)

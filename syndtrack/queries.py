@@ -50,6 +50,9 @@ FROM hosts h JOIN names n ON n.name = h.suffix
 GROUP BY h.outlet
 """
 
+# ``origin_gone`` / ``copy_gone`` are ``articles.gone``: when the crawler found
+# the article's URL answering 404/410 on a re-check (the text and the evidence
+# pages are kept); NULL while it answers, or when it was never re-checked.
 REPUBLICATIONS_SQL = """
 CREATE VIEW republications AS
 SELECT
@@ -76,7 +79,9 @@ SELECT
   cm.coverage,
   cm.credited,
   cm.same_outlet,
-  a.credit AS copy_credit
+  a.credit AS copy_credit,
+  o.gone AS origin_gone,
+  a.gone AS copy_gone
 FROM cluster_members cm
 JOIN clusters c ON c.id = cm.cluster_id
 JOIN articles o ON o.id = c.origin_id
@@ -111,7 +116,9 @@ SELECT
   (SELECT ROUND(MIN(COALESCE(m.lag_seconds, (julianday(a.published) - julianday(o.published)) * 86400)) / 3600.0, 1)
    {_MEMBERS}) AS first_copy_lag_hours,
   (SELECT MAX(a.published) {_MEMBERS}) AS last_copy_published,
-  c.updated
+  c.updated,
+  o.gone AS origin_gone,
+  (SELECT COUNT(a.gone) {_MEMBERS}) AS copies_gone
 FROM clusters c
 JOIN articles o ON o.id = c.origin_id
 LEFT JOIN outlet_lookup oo ON oo.name = o.outlet
@@ -237,15 +244,19 @@ CLUSTER_SORTS = {
     # clusters.size (members, origin included) is indexed: the largest come first without a full sort.
     "size": "size DESC, id",
     "recent": "COALESCE(last_copy_published, origin_published) DESC, copies DESC, id",
+    # Most recently found gone first; clusters whose origin still answers come last.
+    "gone": "origin_gone IS NULL, origin_gone DESC, size DESC, id",
 }
 
 
-def clusters(db: Database, *, sort: str = "size", limit: int | None = 20, filters: Filters | None = None) -> list[dict]:
-    """The largest (``sort="size"``) or most recently active clusters.
+def clusters(db: Database, *, sort: str = "size", limit: int | None = 20, filters: Filters | None = None,
+             gone: bool | None = None) -> list[dict]:
+    """The largest (``sort="size"``), most recently active or most recently deleted clusters.
 
     ``filters.outlet`` keeps clusters the outlet originated or carried; the
     dates apply to the origin's publication date; ``state_media`` to the
-    origin's outlet.
+    origin's outlet. ``gone=True`` keeps clusters whose origin is gone (its
+    URL answered 404/410 on a re-check), ``gone=False`` those whose origin is not.
     """
     if sort not in CLUSTER_SORTS:
         raise QueryError(f"unknown sort {sort!r}: use one of {', '.join(CLUSTER_SORTS)}")
@@ -254,6 +265,8 @@ def clusters(db: Database, *, sort: str = "size", limit: int | None = 20, filter
         date_col="origin_published",
         outlet_sql="(origin_outlet = :outlet OR id IN (SELECT cluster_id FROM republications WHERE copy_outlet = :outlet))",
     )
+    if gone is not None:
+        clauses.append("origin_gone IS NOT NULL" if gone else "origin_gone IS NULL")
     return _select(db, "SELECT * FROM cluster_summary", clauses, params, CLUSTER_SORTS[sort], limit)
 
 
@@ -299,7 +312,9 @@ def show_cluster(db: Database, cluster_id: int, *, context: int | None = None) -
     origin (``matches.passages``): ``copied`` are the copy's spans that align
     with the origin, ``added`` the copy's text outside them, ``cut`` the
     origin's text the copy left out. ``context`` (characters) truncates long
-    spans in the middle, for display.
+    spans in the middle, for display. ``origin["gone"]`` and each copy's
+    ``copy_gone`` say since when the article's URL answers 404/410 (None
+    while it answers).
     """
     summary = next(iter(db.query("SELECT * FROM cluster_summary WHERE id = ?", [cluster_id])), None)
     if summary is None:
@@ -319,7 +334,7 @@ def show_cluster(db: Database, cluster_id: int, *, context: int | None = None) -
         text = m.pop("copy_text") or ""
         diff = passages_between(db, origin["id"], m["copy_id"], origin["text"] or "", text, context=context)
         copies.append({**m, **diff})
-    origin_row = {k: origin.get(k) for k in ("id", "url", "outlet", "title", "published", "credit")}
+    origin_row = {k: origin.get(k) for k in ("id", "url", "outlet", "title", "published", "credit", "gone")}
     origin_row["state_media"] = summary["state_media"]
     return {"cluster": summary, "origin": origin_row, "copies": copies}
 

@@ -189,7 +189,7 @@ class TraceResult:
         return out
 
 
-_ROW = ("id", "url", "outlet", "title", "published", "score", "coverage", "cluster_id", "relation", "credited")
+_ROW = ("id", "url", "outlet", "title", "published", "score", "coverage", "cluster_id", "relation", "credited", "gone")
 
 
 def trace(db: Database, doc: Document, *, limit: int | None = 10, min_score: float | None = None) -> TraceResult:
@@ -228,6 +228,8 @@ def trace(db: Database, doc: Document, *, limit: int | None = 10, min_score: flo
                 "coverage": round(m.coverage_a, 3), "reverse_coverage": round(m.coverage_b, 3),
                 "cluster_id": art["cluster_id"], "relation": art["relation"], "credited": art["credited"],
                 "state_media": art["state_media"],
+                # when its URL was found answering 404/410 (articles.gone), else None
+                "gone": art["gone"],
             }
         )
     matches.sort(key=lambda m: (-m["score"], m["published"] or "9999", m["id"]))
@@ -239,7 +241,8 @@ def trace(db: Database, doc: Document, *, limit: int | None = 10, min_score: flo
 
 
 _ARTICLE_SQL = """
-SELECT a.id, a.url, a.outlet, a.title, a.published, a.text, cm.cluster_id, cm.relation, cm.credited, ol.state_media
+SELECT a.id, a.url, a.outlet, a.title, a.published, a.text, cm.cluster_id, cm.relation, cm.credited, ol.state_media,
+  a.gone
 FROM articles a
 LEFT JOIN cluster_members cm ON cm.article_id = a.id
 LEFT JOIN outlet_lookup ol ON ol.name = a.outlet

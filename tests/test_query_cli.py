@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from syndtrack.cli import cli
-from test_query_fixture import ARTICLES, CMG, CREDIT, build_fixture_db
+from test_query_fixture import ARTICLES, CMG, CREDIT, build_fixture_db, set_gone
 
 
 @pytest.fixture(scope="module")
@@ -197,3 +197,63 @@ def test_python_dash_m_runs_the_query_commands(fixture):
     out = subprocess.run([sys.executable, "-m", "syndtrack", "--db", str(path), "clusters", "--format", "json"],
                          capture_output=True, text=True, check=True).stdout
     assert ids["cluster:cmg"] in {r["id"] for r in json.loads(out)}
+
+
+def test_deleted_origin_and_copy_are_marked_in_show_and_clusters_gone(tmp_path):
+    path = tmp_path / "gone.db"
+    ids = build_fixture_db(path)
+    # Nothing gone yet: no mark, no rows, and the table has no origin_gone column.
+    assert "GONE" not in run(path, "show", str(ids["cluster:cmg"])).output
+    assert run(path, "clusters", "--gone").output.strip() == "(no rows)"
+    assert "origin_gone" not in run(path, "clusters").output.splitlines()[0]
+
+    set_gone(path, "cmg", "2026-11-20T08:15:00+00:00")  # CGTN took its commentary down
+    set_gone(path, "monitor", "2026-11-22T10:00:00+00:00")
+    out = run(path, "show", str(ids["cluster:cmg"]), "--context", "0").output
+    assert out.splitlines()[0].endswith("50% credited, origin GONE, 1 copy GONE")
+    lines = out.splitlines()
+    at = lines.index(f"        {ARTICLES['cmg']['url']}")
+    assert lines[at + 1] == "        GONE since 2026-11-20 08:15 (404/410 on re-check; text kept)"
+    at = lines.index(f"        {ARTICLES['monitor']['url']}")
+    assert lines[at + 1] == "        GONE since 2026-11-22 10:00 (404/410 on re-check; text kept)"
+    assert out.count("GONE since") == 2  # the Dainik Savera Times copy still answers
+    assert f"copied | {CMG[0]}" in out  # the text is kept, so the passages still show
+    data = json.loads(run(path, "show", str(ids["cluster:cmg"]), "--format", "json").output)
+    assert data["origin"]["gone"] == "2026-11-20T08:15:00+00:00"
+    assert {c["copy_id"]: c["copy_gone"] for c in data["copies"]} == {
+        ids["dainik"]: None, ids["monitor"]: "2026-11-22T10:00:00+00:00"}
+    rows = list(csv.DictReader(io.StringIO(run(path, "show", str(ids["cluster:cmg"]), "--format", "csv").output)))
+    assert {r["copy_gone"] for r in rows} == {"", "2026-11-22T10:00:00+00:00"}
+
+    rows = json.loads(run(path, "clusters", "--gone", "--format", "json").output)
+    assert [(r["id"], r["origin_gone"], r["copies_gone"]) for r in rows] == [
+        (ids["cluster:cmg"], "2026-11-20T08:15:00+00:00", 1)]
+    rows = list(csv.DictReader(io.StringIO(run(path, "clusters", "--format", "csv").output)))
+    assert {int(r["id"]): r["origin_gone"] for r in rows} == {
+        ids["cluster:cmg"]: "2026-11-20T08:15:00+00:00", ids["cluster:xinhua"]: "", ids["cluster:reuters"]: ""}
+    table = run(path, "clusters", "--gone", "--state-media").output
+    assert "origin_gone" in table.splitlines()[0] and "2026-11-20 08:15" in table and "Louis Vuitton" not in table
+    assert run(path, "clusters", "--gone", "--not-state-media").output.strip() == "(no rows)"
+    rows = json.loads(run(path, "clusters", "--sort", "gone", "--format", "json").output)
+    assert rows[0]["id"] == ids["cluster:cmg"] and len(rows) == 3
+
+    set_gone(path, "cmg", None)  # it answered again: the crawler cleared the stamp
+    assert run(path, "clusters", "--gone").output.strip() == "(no rows)"
+    out = run(path, "show", str(ids["cluster:cmg"])).output
+    assert "origin GONE" not in out and out.count("GONE since") == 1  # the copy is still gone
+
+
+def test_trace_says_when_the_origin_is_gone(tmp_path):
+    path = tmp_path / "gone.db"
+    ids = build_fixture_db(path)
+    text = "\n\n".join([CMG[2], CMG[3], CMG[4]])
+    assert "GONE" not in run(path, "trace", "-", input=text).output
+    set_gone(path, "cmg", "2026-11-20T08:15:00+00:00")
+    out = run(path, "trace", "-", input=text).output.splitlines()
+    at = out.index(f"origin: #{ids['cmg']} cgtn (state media)  {ARTICLES['cmg']['published']}")
+    assert out[at + 3] == "        GONE since 2026-11-20 08:15 (404/410 on re-check; text kept)"
+    data = json.loads(run(path, "trace", "-", "--format", "json", input=text).output)
+    assert data["origin"]["gone"] == "2026-11-20T08:15:00+00:00"
+    assert {m["id"]: m["gone"] for m in data["matches"]}[ids["dainik"]] is None
+    rows = list(csv.DictReader(io.StringIO(run(path, "trace", "-", "--format", "csv", input=text).output)))
+    assert next(r for r in rows if r["role"] == "origin")["gone"] == "2026-11-20T08:15:00+00:00"

@@ -202,3 +202,12 @@ def test_fixture_follows_the_schema(tmp_path):
         for a0, a1, b0, b1 in json.loads(m["passages"]):
             assert m["at"][a0:a1] == m["bt"][b0:b1]
     assert ids["dainik"] != ids["cmg"]
+
+
+def set_gone(path, key: str, when: str | None) -> None:
+    """Stamp (or, with None, clear) ``articles.gone`` of one fixture article, as the crawler's
+    re-check does when its URL answers 404/410 (or answers again)."""
+    db = open_db(path)
+    with db.atomic():
+        db.execute("update articles set gone = ? where url = ?", [when, ARTICLES[key]["url"]])
+    db.close()

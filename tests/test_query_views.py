@@ -10,7 +10,7 @@ import pytest
 from syndtrack import queries
 from syndtrack.articles import store_articles
 from syndtrack.db import open_db
-from test_query_fixture import ARTICLES, CMG, build_fixture_db
+from test_query_fixture import ARTICLES, CMG, build_fixture_db, set_gone
 
 
 @pytest.fixture(scope="module")
@@ -189,4 +189,95 @@ def test_outlet_lookup_by_slug_domain_and_parent_domain(tmp_path):
         "portal.news.cn": "cn-portal", "a.portal.news.cn": "cn-portal",
         "127.0.0.1": "local", "broken": "broken",
     }
+    db.close()
+
+
+# The columns other tools rely on, in their order, before the gone columns (m009) were appended.
+REPUBLICATIONS_COLUMNS = [
+    "cluster_id", "origin_id", "origin_outlet", "origin_outlet_name", "origin_owner", "state_media", "origin_title",
+    "origin_url", "origin_published", "copy_id", "copy_outlet", "copy_outlet_name", "copy_state_media", "copy_title",
+    "copy_url", "copy_published", "lag_seconds", "lag_hours", "relation", "score", "coverage", "credited",
+    "same_outlet", "copy_credit",
+]
+CLUSTER_SUMMARY_COLUMNS = [
+    "id", "origin_id", "origin_title", "origin_outlet", "origin_published", "origin_url", "state_media", "size",
+    "copies", "outlets", "copy_outlets", "credited_share", "avg_coverage", "first_copy_lag_hours",
+    "last_copy_published", "updated",
+]
+
+
+def test_views_keep_their_columns_and_append_the_gone_ones(fixture):
+    db, _, _ = fixture
+    assert [c.name for c in db["republications"].columns] == REPUBLICATIONS_COLUMNS + ["origin_gone", "copy_gone"]
+    assert [c.name for c in db["cluster_summary"].columns] == CLUSTER_SUMMARY_COLUMNS + ["origin_gone", "copies_gone"]
+    # Nothing is gone in the fixture: the new columns are empty and nothing else moved.
+    assert {r["origin_gone"] for r in db.query("select origin_gone from republications")} == {None}
+    assert [r["copies_gone"] for r in db.query("select copies_gone from cluster_summary")] == [0, 0, 0]
+
+
+def test_gone_origin_and_copy_show_in_the_views_and_clear(tmp_path):
+    path = tmp_path / "g.db"
+    ids = build_fixture_db(path)
+    set_gone(path, "cmg", "2026-11-20T08:15:00+00:00")
+    set_gone(path, "monitor", "2026-11-22T10:00:00+00:00")
+    db = open_db(path)
+    reps = {r["copy_id"]: r for r in db.query("select * from republications")}
+    assert reps[ids["dainik"]]["origin_gone"] == "2026-11-20T08:15:00+00:00" and reps[ids["dainik"]]["copy_gone"] is None
+    assert reps[ids["monitor"]]["origin_gone"] == "2026-11-20T08:15:00+00:00"
+    assert reps[ids["monitor"]]["copy_gone"] == "2026-11-22T10:00:00+00:00"
+    assert reps[ids["people"]]["origin_gone"] is None and reps[ids["people"]]["copy_gone"] is None
+    summary = {r["id"]: r for r in db.query("select * from cluster_summary")}
+    cmg = summary[ids["cluster:cmg"]]
+    assert cmg["origin_gone"] == "2026-11-20T08:15:00+00:00" and cmg["copies_gone"] == 1
+    assert cmg["copies"] == 2 and cmg["credited_share"] == 0.5  # the other figures do not change
+    assert summary[ids["cluster:xinhua"]]["origin_gone"] is None
+
+    assert [r["id"] for r in queries.clusters(db, gone=True)] == [ids["cluster:cmg"]]
+    assert {r["id"] for r in queries.clusters(db, gone=False)} == {ids["cluster:xinhua"], ids["cluster:reuters"]}
+    assert len(queries.clusters(db)) == 3
+    assert queries.clusters(db, sort="gone")[0]["id"] == ids["cluster:cmg"]
+    result = queries.show_cluster(db, ids["cluster:cmg"])
+    assert result["origin"]["gone"] == "2026-11-20T08:15:00+00:00"
+    assert {c["copy_id"]: c["copy_gone"] for c in result["copies"]} == {
+        ids["dainik"]: None, ids["monitor"]: "2026-11-22T10:00:00+00:00"}
+    db.close()
+
+    # The page answered again: the crawler clears the stamp, and the views follow.
+    set_gone(path, "cmg", None)
+    db = open_db(path)
+    assert queries.clusters(db, gone=True) == []
+    assert queries.show_cluster(db, ids["cluster:cmg"])["origin"]["gone"] is None
+    assert {r["origin_gone"] for r in db.query("select origin_gone from republications")} == {None}
+    db.close()
+
+
+def test_gone_columns_add_no_scan_to_a_cluster_lookup(fixture):
+    """The views are read on 100k-article databases: one cluster must stay index lookups."""
+    db, ids, _ = fixture
+    import re
+
+    for sql in ("select * from cluster_summary where id = ?", "select * from republications where cluster_id = ?"):
+        plan = [r[3] for r in db.execute("explain query plan " + sql, [ids["cluster:cmg"]]).fetchall()]
+        # The origin (o) is found by its primary key, as before; no table of the view itself is scanned
+        # (outlet_lookup's own small scans of the registry and the outlet index are as they were).
+        assert "SEARCH o USING INTEGER PRIMARY KEY (rowid=?)" in plan, plan
+        assert not [p for p in plan if re.match(r"SCAN (a|c|cm|m|articles|clusters|cluster_members)\b", p)], plan
+
+
+def test_migration_m009_adds_the_gone_columns_to_an_older_database(tmp_path):
+    from sqlite_utils import Database
+
+    from syndtrack.migrations import migrations
+
+    db = Database(tmp_path / "old.db")
+    migrations.apply(db, stop_before="m009_analyst_gone_columns")
+    # As a database migrated before m009 had them: views without the gone columns.
+    for name in ("outlet_report", "cluster_summary", "republications"):
+        db.execute(f"drop view {name}")
+    db.execute("create view republications as select cluster_id, article_id as copy_id from cluster_members")
+    db.close()
+    db = open_db(tmp_path / "old.db")
+    assert {"origin_gone", "copy_gone"} <= {c.name for c in db["republications"].columns}
+    assert "origin_gone" in {c.name for c in db["cluster_summary"].columns}
+    assert "outlet_report" in db.view_names()
     db.close()

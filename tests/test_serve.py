@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from syndtrack.serve import make_datasette, metadata_for
-from test_query_fixture import ARTICLES, CMG, XINHUA, build_fixture_db
+from test_query_fixture import ARTICLES, CMG, XINHUA, build_fixture_db, set_gone
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -221,3 +221,40 @@ def test_internal_tables_are_hidden_and_texts_truncated(fixture):
     assert tables["_sqlite_migrations"]["hidden"] and not tables["articles"]["hidden"]
     page = get(ds, "/news/articles").text
     assert ARTICLES["cmg"]["text"][:200] in page and ARTICLES["cmg"]["text"][-200:] not in page
+
+
+def test_metadata_describes_every_column_of_the_views(fixture):
+    path, _ = fixture
+    tables = metadata_for(path)["databases"]["news"]["tables"]
+    conn = sqlite3.connect(path)
+    for view in ("republications", "cluster_summary", "outlet_report"):
+        columns = [r[1] for r in conn.execute(f"select * from pragma_table_info('{view}')")]
+        assert set(columns) == set(tables[view]["columns"]), view
+    conn.close()
+    assert "404/410" in tables["articles"]["columns"]["gone"]
+
+
+def test_deleted_originals_lists_state_media_origins_gone_with_their_copies(tmp_path):
+    path = tmp_path / "gone.db"
+    ids = build_fixture_db(path)
+    ds = make_datasette(path)
+    assert get(ds, "/gone/deleted_originals.json?_shape=array").json() == []
+    set_gone(path, "cmg", "2026-11-20T08:15:00+00:00")
+    set_gone(path, "monitor", "2026-11-22T10:00:00+00:00")
+    set_gone(path, "reuters", "2026-11-21T00:00:00+00:00")  # gone too, but Reuters is not state media
+    rows = get(ds, "/gone/deleted_originals.json?_shape=array").json()
+    assert rows == [{
+        "cluster_id": ids["cluster:cmg"], "origin_outlet": "cgtn", "origin_title": ARTICLES["cmg"]["title"],
+        "origin_url": ARTICLES["cmg"]["url"], "origin_published": ARTICLES["cmg"]["published"],
+        "gone": "2026-11-20T08:15:00+00:00", "copies": 2, "copies_not_gone": 1, "outlets": 2,
+        "copy_outlets": rows[0]["copy_outlets"],
+    }]
+    assert set(rows[0]["copy_outlets"].split(",")) == {"dainiksaveratimes.com", "southasia-monitor.example"}
+    page = get(ds, "/gone/deleted_originals").text
+    assert "deleted at the source" in page
+    assert f'<a href="/gone/cluster_copies?cluster_id={ids["cluster:cmg"]}"' in page
+    copies = get(ds, f"/gone/cluster_copies.json?_shape=array&cluster_id={ids['cluster:cmg']}").json()
+    assert [(r["copy_id"], r["copy_gone"], r["origin_gone"]) for r in copies] == [
+        (ids["dainik"], None, "2026-11-20T08:15:00+00:00"), (ids["monitor"], "2026-11-22T10:00:00+00:00", "2026-11-20T08:15:00+00:00")]
+    set_gone(path, "cmg", None)  # back up: it leaves the list
+    assert get(ds, "/gone/deleted_originals.json?_shape=array").json() == []
