@@ -242,13 +242,11 @@ def _sentences(raw: str):
 
 
 def _continues(raw: str, m: re.Match) -> bool:
-    """Whether the full stop matched by ``m`` is inside a sentence: after a short form, or
-    followed by a lower-case word or a number ("the U.S. economy", "No. 10")."""
+    """Whether the full stop matched by ``m`` is inside a sentence: after a title, an
+    initial or a short form ("Mr. Trump", "Donald J. Trump", "the U.S. economy", "No. 10")."""
     if raw[m.start() : m.end()].rstrip()[1:2] in (".", "!", "?"):
         return False  # "..." or ".!": a real stop
     after = raw[m.end() : m.end() + 1]
-    if after[:1].islower():
-        return True
     before = raw[max(0, m.start() - 16) : m.start()]
     return after not in ("\"", "(") and bool(_NOT_AN_END.search(before) or _INITIAL.search(before))
 
