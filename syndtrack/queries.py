@@ -176,7 +176,13 @@ def create_views(db: Database) -> None:
     """(Re)create the analyst views and the indexes they rely on; called by migrations, safe to call again."""
     for name in reversed(list(VIEWS)):
         db.execute(f"DROP VIEW IF EXISTS [{name}]")
+    # The migrations before m008 create the views too, before articles has its `gone`
+    # column: there the views say NULL, so no SQLite version sees a view naming a
+    # column that does not exist yet (m009 creates them again with the column).
+    has_gone = "gone" in db["articles"].columns_dict
     for sql in VIEWS.values():
+        if not has_gone:
+            sql = sql.replace("o.gone AS", "NULL AS").replace("a.gone AS", "NULL AS").replace("COUNT(a.gone)", "0")
         db.execute(sql)
     db.execute("CREATE INDEX IF NOT EXISTS idx_clusters_size ON clusters(size)")
 
