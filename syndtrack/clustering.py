@@ -93,9 +93,13 @@ class ClusterResult:
     full: bool = False
     seconds: float = 0.0
     timings: dict = field(default_factory=dict, repr=False)
+    # Why a run that was not asked to be full rebuilt everything (None otherwise).
+    rebuilt_because: str | None = None
 
     def summary(self) -> str:
         mode = "full rebuild" if self.full else "incremental"
+        if self.rebuilt_because:
+            mode = f"{mode}: {self.rebuilt_because}"
         return (
             f"{self.articles_processed} articles processed ({mode}), {self.candidates} candidate pairs, "
             f"{self.matches} matches, {self.clusters_rebuilt} clusters rebuilt; "
@@ -272,7 +276,12 @@ class _Run:
     def run(self) -> ClusterResult:
         meta = dict(self._q("select key, value from dedupe_meta"))
         stored_params = json.loads(meta.get("params") or "null")
+        self.rebuilt_because = None
         if stored_params != PARAMS:
+            if stored_params is not None and not self.full:
+                # Once after an upgrade that changed what is fingerprinted or matched: say
+                # so, since this run takes as long as the first one did.
+                self.rebuilt_because = "the index was built by another version of syndtrack's matching, rebuilt once"
             self.full = True  # an index built with other parameters cannot be extended
         self.generation = int(meta.get("generation") or 0)
         self.outlets = self._outlets()
@@ -303,6 +312,7 @@ class _Run:
             full=self.full,
             seconds=round(time.perf_counter() - self.t0, 3),
             timings=self.timings,
+            rebuilt_because=self.rebuilt_because,
         )
 
     def _outlets(self) -> dict[str, dict]:

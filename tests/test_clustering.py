@@ -293,6 +293,14 @@ def test_cli_cluster_prints_a_summary(tmp_path):
     assert result.stdout.startswith("0 articles processed (incremental)")
     result = runner.invoke(cli, ["--db", str(path), "cluster", "--full"])
     assert result.exit_code == 0 and "2 articles processed (full rebuild)" in result.stdout
+    # An index built by an older version of the matching is rebuilt once, and the user told why.
+    db = open_db(path)
+    db.execute("update dedupe_meta set value = json_set(value, '$.version', 0) where key = 'params'")
+    db.conn.commit()
+    db.close()
+    result = runner.invoke(cli, ["--db", str(path), "cluster"])
+    assert result.exit_code == 0 and "(full rebuild: the index was built by another version" in result.stdout
+    assert runner.invoke(cli, ["--db", str(path), "cluster"]).stdout.startswith("0 articles processed (incremental)")
 
 
 def test_worker_processes_give_the_same_result(tmp_path, monkeypatch):
