@@ -276,8 +276,9 @@ def _trace_text(result) -> str:
 
 
 @outlets.command(name="report")
-@click.option("--sort", type=click.Choice(["republications", "uncredited", "lag"]), default="republications",
-              show_default=True, help="Most republications, highest uncredited share, or fastest first.")
+@click.option("--sort", type=click.Choice(["republications", "uncredited", "lag", "gone"]), default="republications",
+              show_default=True,
+              help="Most republications, highest uncredited share, fastest, or most stories deleted at the source first.")
 @limit_option(50)
 @filter_options
 @format_option
@@ -290,6 +291,9 @@ def outlets_report(ctx, sort, limit, outlet, since, until, state_media, fmt):
     lag behind the source, and the mean coverage. An outlet re-running its
     own pieces is not counted. --outlet matches either side; dates filter
     on the copy's publication date; --state-media keeps state-media sources.
+    origins_gone: stories the source has deleted since (its URL answered
+    404/410 on a re-check) while the copy is kept; copies_gone: the outlet's
+    own copies gone the same way. The table shows both when any is gone.
 
     Example:
 
@@ -297,12 +301,9 @@ def outlets_report(ctx, sort, limit, outlet, since, until, state_media, fmt):
     """
     rows = _run(queries.outlet_report, get_db(ctx), limit=limit, sort=sort,
                 filters=_filters(outlet, since, until, state_media))
-    click.echo(
-        render(
-            rows,
-            fmt,
-            columns=["outlet", "source", "state_media", "republications", "stories", "uncredited",
-                     "uncredited_share", "median_lag_hours", "avg_coverage"],
-        )
-    )
+    columns = ["outlet", "source", "state_media", "republications", "stories", "uncredited",
+               "uncredited_share", "median_lag_hours", "avg_coverage"]
+    if any(r.get("origins_gone") or r.get("copies_gone") for r in rows):
+        columns += ["origins_gone", "copies_gone"]
+    click.echo(render(rows, fmt, columns=columns))
 

@@ -278,3 +278,12 @@ def m009_analyst_gone_columns(db: Database) -> None:
     from syndtrack.queries import create_views
 
     create_views(db)
+
+
+@migrations()
+def m010_analyst_outlet_gone(db: Database) -> None:
+    # outlet_report counts deletions per (republisher, source): origins_gone (stories
+    # whose origin the source has deleted since) and copies_gone, appended at the end.
+    from syndtrack.queries import create_views
+
+    create_views(db)

@@ -126,7 +126,10 @@ LEFT JOIN outlet_lookup oo ON oo.name = o.outlet
 
 # SQLite has no median(): rank the lags inside each (outlet, source) pair and
 # average the one or two middle rows. ``{where}`` lets outlet_report() run the
-# same body over a date window.
+# same body over a date window. ``origins_gone`` counts the pair's stories whose
+# origin the source has since deleted (``origin_gone`` set: its URL answered
+# 404/410 on a re-check) while this outlet's copy is still stored; ``copies_gone``
+# the pair's copies whose own URL is gone (m010 appended both at the end).
 OUTLET_REPORT_BODY = """
 WITH r AS (
   SELECT * FROM republications WHERE COALESCE(same_outlet, 0) = 0{where}
@@ -156,7 +159,9 @@ SELECT
   ROUND(m.median_lag_seconds / 3600.0, 1) AS median_lag_hours,
   ROUND(AVG(r.coverage), 3) AS avg_coverage,
   MIN(r.copy_published) AS first_published,
-  MAX(r.copy_published) AS last_published
+  MAX(r.copy_published) AS last_published,
+  COUNT(DISTINCT CASE WHEN r.origin_gone IS NOT NULL THEN r.cluster_id END) AS origins_gone,
+  COUNT(r.copy_gone) AS copies_gone
 FROM r
 LEFT JOIN medians m ON m.copy_outlet IS r.copy_outlet AND m.origin_outlet IS r.origin_outlet
 GROUP BY r.copy_outlet, r.origin_outlet
@@ -277,7 +282,9 @@ def clusters(db: Database, *, sort: str = "size", limit: int | None = 20, filter
 
 
 def outlet_report(db: Database, *, limit: int | None = None, filters: Filters | None = None, sort: str = "republications") -> list[dict]:
-    """Which outlets republish which sources: how often, how fast, how often uncredited.
+    """Which outlets republish which sources: how often, how fast, how often uncredited,
+    and how many of the stories carried the source has deleted since (``origins_gone``;
+    ``sort="gone"``: most first).
 
     Without date filters this reads the ``outlet_report`` view; with them the
     same query runs over the republications published in the window.
@@ -287,9 +294,10 @@ def outlet_report(db: Database, *, limit: int | None = None, filters: Filters | 
         "republications": "republications DESC, outlet, source",
         "uncredited": "uncredited_share DESC, republications DESC, outlet",
         "lag": "median_lag_seconds IS NULL, median_lag_seconds, outlet",
+        "gone": "origins_gone DESC, republications DESC, outlet, source",
     }.get(sort)
     if order is None:
-        raise QueryError(f"unknown sort {sort!r}: use republications, uncredited or lag")
+        raise QueryError(f"unknown sort {sort!r}: use republications, uncredited, lag or gone")
     clauses, params = Filters(outlet=filters.outlet, state_media=filters.state_media).where(
         date_col="", outlet_cols=["outlet", "source"]
     )

@@ -44,6 +44,7 @@ class ReportResult:
     charts: list[Chart] = field(default_factory=list)
     republications: int = 0
     clusters: int = 0
+    deleted: int = 0  # republished state-media stories now gone at the source
 
     @property
     def pngs(self) -> list[Path]:
@@ -84,13 +85,15 @@ def build_report(db: Database, out: str | Path, *, png_dir: str | Path | None = 
             chart.png = png_dir / f"{chart.slug}.png"
             fig.savefig(chart.png, dpi=150, bbox_inches="tight")
 
-    doc = _html(charts, clusters, outlets, data["uncredited"], data["totals"], filters)
+    deleted = _deleted(db, filters)
+    doc = _html(charts, clusters, outlets, data["uncredited"], data["totals"], filters, deleted, top)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_text(doc, encoding="utf-8")
     tmp.replace(out)
     totals = data["totals"]
-    return ReportResult(out=out, charts=charts, republications=totals["republications"], clusters=totals["clusters"])
+    return ReportResult(out=out, charts=charts, republications=totals["republications"], clusters=totals["clusters"],
+                        deleted=len(deleted))
 
 
 def _gather(db: Database, filters: queries.Filters, top: int) -> dict:
@@ -137,6 +140,17 @@ def _gather(db: Database, filters: queries.Filters, top: int) -> dict:
             "uncredited_share": (uncredited / state) if state else None,
         },
     }
+
+
+def _deleted(db: Database, filters: queries.Filters) -> list[dict]:
+    """Republished state-media stories whose origin is now gone (404/410 on the crawler's
+    re-check), latest found first; the filters apply as to the clusters table (the
+    origin's date, an outlet that started or carried the story). A few hundred rows
+    at most in practice: each is a cluster_summary row, computed only for gone origins."""
+    if filters.state_media is False:
+        return []
+    state = queries.Filters(outlet=filters.outlet, since=filters.since, until=filters.until, state_media=True)
+    return [c for c in queries.clusters(db, sort="gone", limit=None, filters=state, gone=True) if c["copies"]]
 
 
 # -- charts ---------------------------------------------------------------------------------
@@ -333,7 +347,49 @@ def _table(headers: list[str], rows: list[list[str]], numeric: set[int] = frozen
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _html(charts, clusters, outlets, uncredited, totals, filters) -> str:
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _deleted_section(deleted: list[dict], top: int) -> list[str]:
+    """'Deleted by the source': one line per source, then the latest stories found gone."""
+    parts = ['<h2 id="deleted">Deleted by the source</h2>']
+    if not deleted:
+        parts.append("<p class=meta>No republished state-media story has been found deleted at the source "
+                     "in this selection.</p>")
+        return parts
+    parts.append("<p class=meta>State-media stories that were republished and whose page at the source now answers "
+                 "404/410 (the crawler's re-check). Their texts and the copies are kept here; the date is when the "
+                 "deletion was found, not when it happened.</p>")
+    per_source: dict[str, dict] = {}
+    for c in deleted:
+        s = per_source.setdefault(c["origin_outlet"] or "?", {"stories": 0, "copies": 0, "gone": 0, "outlets": set()})
+        s["stories"] += 1
+        s["copies"] += c["copies"] or 0
+        s["gone"] += c["copies_gone"] or 0
+        s["outlets"].update(o for o in (c["copy_outlets"] or "").split(",") if o)
+    lines = []
+    for source, s in sorted(per_source.items(), key=lambda kv: (-kv[1]["stories"], kv[0])):
+        line = (f"<b>{_e(source)}</b>: {_plural(s['stories'], 'republished story', 'republished stories')} deleted, "
+                f"{_plural(s['copies'], 'copy', 'copies')} on {_plural(len(s['outlets']), 'outlet', 'outlets')} kept here")
+        if s["gone"]:
+            line += f" ({s['gone']} of them gone at the republisher too)"
+        lines.append(f"<li>{line}</li>")
+    parts.append("<ul class=deleted-totals>" + "".join(lines) + "</ul>")
+    shown = deleted[: top * 3]
+    parts.append(_table(
+        ["source", "origin", "gone since", "copies", "carried by", "cluster"],
+        [[_e(c["origin_outlet"]), _link(c["origin_url"], c["origin_title"] or c["origin_url"]), _date(c["origin_gone"]),
+          _e(c["copies"]), _e((c["copy_outlets"] or "").replace(",", ", ")), _e(c["id"])] for c in shown],
+        numeric={3, 5},
+    ))
+    if len(shown) < len(deleted):
+        parts.append(f"<p class=meta>The {len(shown)} found most recently of {len(deleted)}; "
+                     "<code>syndtrack clusters --gone --state-media --sort gone --limit 0</code> lists them all.</p>")
+    return parts
+
+
+def _html(charts, clusters, outlets, uncredited, totals, filters, deleted=(), top=15) -> str:
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     selection = ", ".join(
         f"{k} {v}" for k, v in (("outlet", filters.outlet), ("since", filters.since), ("until", filters.until),
@@ -382,5 +438,6 @@ def _html(charts, clusters, outlets, uncredited, totals, filters) -> str:
          for r in uncredited],
         numeric={4, 5, 6},
     ))
+    parts.extend(_deleted_section(list(deleted), top))
     parts.append("</body></html>\n")
     return "\n".join(parts)

@@ -257,3 +257,29 @@ def test_trace_says_when_the_origin_is_gone(tmp_path):
     assert {m["id"]: m["gone"] for m in data["matches"]}[ids["dainik"]] is None
     rows = list(csv.DictReader(io.StringIO(run(path, "trace", "-", "--format", "csv", input=text).output)))
     assert next(r for r in rows if r["role"] == "origin")["gone"] == "2026-11-20T08:15:00+00:00"
+
+
+def test_outlets_report_counts_what_the_source_deleted(tmp_path):
+    path = tmp_path / "gone.db"
+    build_fixture_db(path)
+    # Nothing gone: the table is as it was; JSON and CSV carry the counts, at 0.
+    assert "origins_gone" not in run(path, "outlets", "report").output.splitlines()[0]
+    rows = json.loads(run(path, "outlets", "report", "--format", "json").output)
+    assert {(r["origins_gone"], r["copies_gone"]) for r in rows} == {(0, 0)}
+    assert list(rows[0])[-2:] == ["origins_gone", "copies_gone"]
+
+    set_gone(path, "cmg", "2026-11-20T08:15:00+00:00")  # CGTN took its commentary down
+    set_gone(path, "monitor", "2026-11-22T10:00:00+00:00")
+    lines = run(path, "outlets", "report", "--state-media", "--sort", "gone").output.splitlines()
+    assert lines[0].split()[-2:] == ["origins_gone", "copies_gone"]
+    assert lines[2].split()[:2] == ["dainiksaveratimes.com", "cgtn"] and lines[2].split()[-2:] == ["1", "0"]
+    assert lines[3].split()[:2] == ["southasia-monitor.example", "cgtn"] and lines[3].split()[-2:] == ["1", "1"]
+    assert [line.split()[-2:] for line in lines[4:]] == [["0", "0"], ["0", "0"]]
+    rows = list(csv.DictReader(io.StringIO(run(path, "outlets", "report", "--format", "csv").output)))
+    assert {(r["outlet"], r["origins_gone"], r["copies_gone"]) for r in rows if r["source"] == "cgtn"} == {
+        ("dainiksaveratimes.com", "1", "0"), ("southasia-monitor.example", "1", "1")}
+
+    set_gone(path, "cmg", None)  # it answered again
+    rows = json.loads(run(path, "outlets", "report", "--outlet", "cgtn", "--format", "json").output)
+    assert {(r["outlet"], r["origins_gone"], r["copies_gone"]) for r in rows} == {
+        ("dainiksaveratimes.com", 0, 0), ("southasia-monitor.example", 0, 1)}

@@ -281,3 +281,115 @@ def test_migration_m009_adds_the_gone_columns_to_an_older_database(tmp_path):
     assert "origin_gone" in {c.name for c in db["cluster_summary"].columns}
     assert "outlet_report" in db.view_names()
     db.close()
+
+
+# outlet_report's columns other tools rely on, in their order, before m010 appended the gone counts.
+OUTLET_REPORT_COLUMNS = [
+    "outlet", "outlet_name", "source", "source_name", "state_media", "republications", "stories", "uncredited",
+    "uncredited_share", "median_lag_seconds", "median_lag_hours", "avg_coverage", "first_published", "last_published",
+]
+
+
+def test_outlet_report_keeps_its_columns_and_appends_the_gone_counts(fixture):
+    db, _, _ = fixture
+    assert [c.name for c in db["outlet_report"].columns] == OUTLET_REPORT_COLUMNS + ["origins_gone", "copies_gone"]
+    rows = list(db.query("select * from outlet_report"))
+    assert len(rows) == 5 and {(r["origins_gone"], r["copies_gone"]) for r in rows} == {(0, 0)}
+    assert list(rows[0])[: len(OUTLET_REPORT_COLUMNS)] == OUTLET_REPORT_COLUMNS
+
+
+def test_outlet_report_counts_deletions_per_outlet_and_source(tmp_path):
+    path = tmp_path / "g.db"
+    ids = build_fixture_db(path)
+    db = open_db(path)
+    before = {(r["outlet"], r["source"]): r for r in db.query("select * from outlet_report")}
+    # A second Dainik Savera Times copy of the CGTN piece: still one story deleted at the source.
+    rec = {**ARTICLES["dainik"], "url": "https://dainiksaveratimes.com/world/again/"}
+    aid = store_articles(db, [rec]).ids[0]
+    db["cluster_members"].insert({"cluster_id": ids["cluster:cmg"], "article_id": aid, "relation": "copy", "score": 99,
+                                  "coverage": 1.0, "credited": 1, "lag_seconds": 3600.0, "same_outlet": 0})
+    db.close()
+    set_gone(path, "cmg", "2026-11-20T08:15:00+00:00")  # CGTN deleted its commentary
+    set_gone(path, "monitor", "2026-11-22T10:00:00+00:00")  # and the monitor site its excerpt of it
+    set_gone(path, "reuters", "2026-11-21T00:00:00+00:00")  # not state media: counted all the same
+    set_gone(path, "reuters_rerun", "2026-11-21T00:00:00+00:00")  # Reuters' own re-run: not in the report
+    db = open_db(path)
+    rows = {(r["outlet"], r["source"]): r for r in db.query("select * from outlet_report")}
+    counts = {pair: (r["origins_gone"], r["copies_gone"]) for pair, r in rows.items()}
+    assert counts == {
+        ("dainiksaveratimes.com", "cgtn"): (1, 0),
+        ("southasia-monitor.example", "cgtn"): (1, 1),
+        ("peoplesdaily", "xinhua"): (0, 0),
+        ("news.portal.example", "xinhua"): (0, 0),
+        ("whenitson.com", "reuters"): (1, 0),
+    }
+    assert rows[("dainiksaveratimes.com", "cgtn")]["republications"] == 2
+    assert rows[("dainiksaveratimes.com", "cgtn")]["stories"] == 1
+    # The other columns do not move.
+    for pair, row in rows.items():
+        if pair != ("dainiksaveratimes.com", "cgtn"):
+            assert {k: row[k] for k in OUTLET_REPORT_COLUMNS} == {k: before[pair][k] for k in OUTLET_REPORT_COLUMNS}
+    # The API: the view, the recomputed date window, the state-media filter and sort="gone".
+    api = queries.outlet_report(db, filters=queries.Filters(state_media=True), sort="gone")
+    assert [(r["outlet"], r["origins_gone"]) for r in api][:2] == [
+        ("dainiksaveratimes.com", 1), ("southasia-monitor.example", 1)]
+    assert {r["origins_gone"] for r in api[2:]} == {0}
+    window = queries.outlet_report(db, filters=queries.Filters(since="2023-01-01", until="2023-12-31"))
+    assert {(r["outlet"], r["origins_gone"], r["copies_gone"]) for r in window} == {
+        ("dainiksaveratimes.com", 1, 0), ("southasia-monitor.example", 1, 1)}
+    with pytest.raises(queries.QueryError, match="gone"):
+        queries.outlet_report(db, sort="deleted")
+    db.close()
+
+    # CGTN's page answers again: the crawler clears the stamp and the count goes; the gone copy stays counted.
+    set_gone(path, "cmg", None)
+    db = open_db(path)
+    counts = {(r["outlet"], r["source"]): (r["origins_gone"], r["copies_gone"]) for r in db.query("select * from outlet_report")}
+    assert counts[("dainiksaveratimes.com", "cgtn")] == (0, 0)
+    assert counts[("southasia-monitor.example", "cgtn")] == (0, 1)
+    assert counts[("whenitson.com", "reuters")] == (1, 0)
+    db.close()
+
+
+def test_migration_m010_appends_the_gone_counts_to_an_older_database(tmp_path):
+    from sqlite_utils import Database
+
+    from syndtrack.migrations import migrations
+
+    db = Database(tmp_path / "old.db")
+    migrations.apply(db, stop_before="m010_analyst_outlet_gone")
+    # As a database migrated before m010 had it: outlet_report without the gone counts.
+    db.execute("drop view outlet_report")
+    db.execute("create view outlet_report as select 'x' as outlet")
+    db.close()
+    db = open_db(tmp_path / "old.db")
+    assert [c.name for c in db["outlet_report"].columns] == OUTLET_REPORT_COLUMNS + ["origins_gone", "copies_gone"]
+    db.close()
+
+
+def test_views_created_before_articles_has_gone_count_nothing_gone(tmp_path):
+    """The migrations before m008 create the views too, before articles has its gone column."""
+    from sqlite_utils import Database
+
+    from syndtrack.migrations import migrations
+
+    db = Database(tmp_path / "early.db")
+    migrations.apply(db, stop_before="m008_crawler_article_gone")  # m002, m005, m007 call create_views
+    assert "gone" not in db["articles"].columns_dict
+    assert [c.name for c in db["outlet_report"].columns][-2:] == ["origins_gone", "copies_gone"]
+    assert list(db.query("select * from outlet_report")) == []
+    db.close()
+
+    # With data: the counts say 0, in the view and in the body recomputed for a date window.
+    path = tmp_path / "old.db"
+    build_fixture_db(path)
+    db = Database(path)
+    for name in ("outlet_report", "cluster_summary", "republications"):
+        db.execute(f"drop view {name}")
+    db.execute("alter table articles drop column gone")
+    queries.create_views(db)
+    rows = list(db.query("select * from outlet_report"))
+    assert len(rows) == 5 and {(r["origins_gone"], r["copies_gone"]) for r in rows} == {(0, 0)}
+    rows = queries.outlet_report(db, filters=queries.Filters(since="2023-01-01"))
+    assert rows and {(r["origins_gone"], r["copies_gone"]) for r in rows} == {(0, 0)}
+    db.close()

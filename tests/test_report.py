@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from syndtrack.cli import cli
 from syndtrack.db import open_db
-from test_query_fixture import ARTICLES, build_fixture_db
+from test_query_fixture import ARTICLES, build_fixture_db, set_gone
 
 CHARTS = ["republications_over_time", "top_republishers", "lag_distribution", "credited_vs_uncredited"]
 
@@ -131,3 +131,80 @@ def test_report_on_an_empty_database(tmp_path):
     html = out.read_text("utf-8")
     assert html.count("<svg") == 4 and "no republications in this selection" in html
     assert "Nothing in this selection." in html
+
+
+NOTHING_DELETED = "No republished state-media story has been found deleted at the source in this selection."
+
+
+def _section(html: str, slug: str) -> str:
+    """The HTML from the section's heading to the next heading (or the end)."""
+    start = html.index(f'<h2 id="{slug}">')
+    end = html.find("<h2", start + 1)
+    return html[start:end if end >= 0 else len(html)]
+
+
+def _report(path, out, *args):
+    result = CliRunner().invoke(cli, ["--db", str(path), "report", "--out", str(out), *args])
+    assert result.exit_code == 0, result.output
+    return out.read_text("utf-8")
+
+
+def test_report_says_in_one_line_when_nothing_was_deleted(made):
+    _, _, _, html, _ = made
+    section = _section(html, "deleted")
+    assert ">Deleted by the source</h2>" in section and NOTHING_DELETED in section
+    assert "<table" not in section
+
+
+def test_report_lists_what_the_source_deleted(tmp_path):
+    path = tmp_path / "f.db"
+    ids = build_fixture_db(path)
+    set_gone(path, "cmg", "2026-11-20T08:15:00+00:00")  # CGTN took its commentary down
+    set_gone(path, "monitor", "2026-11-22T10:00:00+00:00")  # a copy is gone too
+    set_gone(path, "reuters", "2026-11-21T00:00:00+00:00")  # gone, but Reuters is not state media
+    html = _report(path, tmp_path / "r.html")
+    section = _section(html, "deleted")
+    assert NOTHING_DELETED not in section
+    # One line per source.
+    assert re.findall(r"<li>(.*?)</li>", section) == [
+        "<b>cgtn</b>: 1 republished story deleted, 2 copies on 2 outlets kept here "
+        "(1 of them gone at the republisher too)"]
+    # The table: source, title linking to the stored URL, gone date, copies, copy outlets, cluster.
+    rows = re.findall(r"<tr>(<td.*?)</tr>", section)
+    assert len(rows) == 1
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", rows[0])
+    assert cells[0] == "cgtn"
+    assert cells[1] == (f'<a href="{ARTICLES["cmg"]["url"]}" rel="noreferrer noopener">'
+                        "What is the purpose of Japan&#x27;s series of dangerous actions?</a>")
+    assert cells[2:4] == ["2026-11-20 08:15", "2"]
+    assert set(cells[4].split(", ")) == {"dainiksaveratimes.com", "southasia-monitor.example"}
+    assert cells[5] == str(ids["cluster:cmg"])
+    assert "Louis Vuitton" not in section and "reuters" not in section
+    # Still self-contained: the only URLs are the evidence.
+    page = Resources()
+    page.feed(html)
+    assert page.loads == []
+    urls = {r[0] for r in open_db(path).execute("select url from articles")}
+    assert set(re.findall(r"https?://[^\s\"'<>]+", html)) <= urls
+
+    # The selection applies: a window before the story, or only non-state-media sources, lists nothing.
+    assert NOTHING_DELETED in _section(_report(path, tmp_path / "w.html", "--until", "2023-01-01"), "deleted")
+    assert NOTHING_DELETED in _section(_report(path, tmp_path / "n.html", "--not-state-media"), "deleted")
+    assert "<li><b>cgtn</b>" in _section(_report(path, tmp_path / "o.html", "--outlet", "dainiksaveratimes.com"), "deleted")
+
+    # CGTN's page answers again: the crawler clears the stamp, and the story leaves the section.
+    set_gone(path, "cmg", None)
+    assert NOTHING_DELETED in _section(_report(path, tmp_path / "r2.html"), "deleted")
+
+
+def test_report_deleted_one_line_per_source_latest_first(tmp_path):
+    path = tmp_path / "f.db"
+    build_fixture_db(path)
+    set_gone(path, "cmg", "2026-11-20T08:15:00+00:00")
+    set_gone(path, "xinhua", "2026-11-23T00:00:00+00:00")
+    section = _section(_report(path, tmp_path / "r.html"), "deleted")
+    assert re.findall(r"<li><b>(\w+)</b>: (.*?) deleted", section) == [
+        ("cgtn", "1 republished story"), ("xinhua", "1 republished story")]
+    rows = re.findall(r"<tr>(<td.*?)</tr>", section)
+    assert len(rows) == 2 and "<td>xinhua</td>" in rows[0] and "<td>cgtn</td>" in rows[1]  # latest found first
+    assert "2026-11-23 00:00" in rows[0]

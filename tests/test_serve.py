@@ -258,3 +258,21 @@ def test_deleted_originals_lists_state_media_origins_gone_with_their_copies(tmp_
         (ids["dainik"], None, "2026-11-20T08:15:00+00:00"), (ids["monitor"], "2026-11-22T10:00:00+00:00", "2026-11-20T08:15:00+00:00")]
     set_gone(path, "cmg", None)  # back up: it leaves the list
     assert get(ds, "/gone/deleted_originals.json?_shape=array").json() == []
+
+
+def test_outlet_report_and_republishers_of_state_media_count_deleted_origins(tmp_path):
+    path = tmp_path / "gone.db"
+    build_fixture_db(path)
+    ds = make_datasette(path)
+    rows = get(ds, "/gone/republishers_of_state_media.json?_shape=array").json()
+    assert {r["origins_gone"] for r in rows} == {0}
+    set_gone(path, "cmg", "2026-11-20T08:15:00+00:00")
+    set_gone(path, "monitor", "2026-11-22T10:00:00+00:00")
+    rows = get(ds, "/gone/republishers_of_state_media.json?_shape=array").json()
+    assert {(r["outlet"], r["source"]): r["origins_gone"] for r in rows} == {
+        ("dainiksaveratimes.com", "cgtn"): 1, ("southasia-monitor.example", "cgtn"): 1,
+        ("peoplesdaily", "xinhua"): 0, ("news.portal.example", "xinhua"): 0}
+    rows = get(ds, "/gone/outlet_report.json?_shape=array&copies_gone__gt=0").json()
+    assert [(r["outlet"], r["origins_gone"], r["copies_gone"]) for r in rows] == [("southasia-monitor.example", 1, 1)]
+    page = get(ds, "/gone/outlet_report").text
+    assert "How many of these stories the source has deleted since" in page
