@@ -23,9 +23,11 @@ def report(ctx, out, png_dir, top, outlet, since, until, state_media):
     Charts: republications over time by state-media source, top
     republishing outlets, how fast copies appear, credited vs uncredited.
     Tables: the largest clusters, outlets and their sources, the latest
-    uncredited copies, each linking to the article pages. One file, no
-    network needed to open it (charts are inline SVG). Dates filter on the
-    copy's publication date (for the clusters table, on the origin's).
+    uncredited copies, state-media stories the source has since deleted
+    (their copies still stored), each linking to the article pages. One
+    file, no network needed to open it (charts are inline SVG). Dates
+    filter on the copy's publication date (for the clusters and deleted
+    tables, on the origin's).
 
     Example:
 
