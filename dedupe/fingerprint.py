@@ -24,9 +24,9 @@ articles links nothing more: it is boilerplate or a stock phrase.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
+
+from dedupe.normalize import is_cjk
 
 K = 32  # shingle length, in skeleton characters (about 6 English words, 16-20 Chinese characters)
 W = 120  # winnowing window, in shingles: density about 2 / (W + 1), one fingerprint per ~60 characters
@@ -39,7 +39,6 @@ MAX_LINKS = 40
 STOP = 400
 MIN_SHARED = 1  # with winnowing one shared fingerprint is already a guaranteed 150-character overlap
 
-_CJK_CHAR = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _BASE = np.uint64(0x100000001B3)
 _INVALID = np.iinfo(np.int64).max
 
@@ -76,7 +75,7 @@ def _sliding(values: np.ndarray, w: int, op: np.ufunc, pad) -> np.ndarray:
 def fingerprint_batch(skeletons: list[str]) -> list[np.ndarray]:
     """The sorted, distinct fingerprints (int64) of each skeleton string (window W, or
     W_CJK for Chinese/Japanese/Korean text: both texts of a pair get the same one)."""
-    cjk = [i for i, s in enumerate(skeletons) if s and _cjk(s)]
+    cjk = [i for i, s in enumerate(skeletons) if is_cjk(s)]
     if not cjk:
         return _winnow(skeletons, W)
     wide = set(cjk)
@@ -84,11 +83,6 @@ def fingerprint_batch(skeletons: list[str]) -> list[np.ndarray]:
     for i, values in zip(cjk, _winnow([skeletons[i] for i in cjk], W_CJK)):
         out[i] = values
     return out
-
-
-def _cjk(skeleton: str) -> bool:
-    sample = skeleton[:200]
-    return not sample.isascii() and len(_CJK_CHAR.findall(sample)) > 0.3 * len(sample)
 
 
 def _winnow(skeletons: list[str], W: int) -> list[np.ndarray]:

@@ -390,5 +390,7 @@ def clean(text: str, *, title: str | None = None, boilerplate: frozenset[int] | 
 
 
 def is_cjk(text: str) -> bool:
+    """Chinese/Japanese/Korean text: a third of its first 500 characters are CJK."""
     sample = text[:500]
-    return len(_CJK_CHAR.findall(sample)) > len(sample) * 0.3
+    # ASCII has no CJK character; the check runs on every skeleton fingerprinted.
+    return not sample.isascii() and len(_CJK_CHAR.findall(sample)) > len(sample) * 0.3

@@ -57,8 +57,6 @@ BOILERPLATE_MIN = 4
 # a disclaimer or rights notice recurs on most of an outlet's articles, a re-run story's
 # paragraph on a few.
 BOILERPLATE_LONG_MIN = 10
-_BOILERPLATE_SQL = "select key from dedupe_outlet_lines where outlet = ? and n >= (case when key >= ? then ? else ? end)"
-_BOILERPLATE_ARGS = (LONG_LINE, BOILERPLATE_LONG_MIN, BOILERPLATE_MIN)
 # A candidate pair is aligned only when the fingerprints it shares are at least this
 # share of the smaller article's: copies share most of theirs, articles that merely
 # quote the same sentence share a handful. Edited copies (a word in twenty changed)
@@ -398,9 +396,7 @@ class _Run:
         changed: dict[str, set[int]] = {}
         for outlet, d in delta.items():
             current = {} if self.full else self._line_counts(outlet, list(d))
-            bp = set() if self.full else {
-                r[0] for r in self._q(_BOILERPLATE_SQL, (outlet, *_BOILERPLATE_ARGS))
-            }
+            bp = set() if self.full else self._learned_boilerplate(outlet)
             for k, change in d.items():
                 before = current.get(k, 0)
                 after = before + change
@@ -525,10 +521,13 @@ class _Run:
 
     def _outlet_boilerplate(self, outlet: str) -> set[int]:
         if outlet not in self.boilerplate:
-            self.boilerplate[outlet] = {
-                r[0] for r in self._q(_BOILERPLATE_SQL, (outlet, *_BOILERPLATE_ARGS))
-            }
+            self.boilerplate[outlet] = self._learned_boilerplate(outlet)
         return self.boilerplate[outlet]
+
+    def _learned_boilerplate(self, outlet: str) -> set[int]:
+        """The line keys the stored counts make the outlet's boilerplate (the SQL twin of _boilerplate_min)."""
+        sql = "select key from dedupe_outlet_lines where outlet = ? and n >= (case when key >= ? then ? else ? end)"
+        return {r[0] for r in self._q(sql, (outlet, LONG_LINE, BOILERPLATE_LONG_MIN, BOILERPLATE_MIN))}
 
     def _verify(self, pairs: list[tuple[int, int, int]]) -> dict[tuple[int, int], object]:
         matches = {}
