@@ -38,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from w3lib.encoding import html_to_unicode  # noqa: E402
 
 from crawler.extraction import extract  # noqa: E402
+from rss import own_peak_rss_mb  # noqa: E402  (benchmarks/, the script's folder)
 from syndtrack.crawl import crawl  # noqa: E402
 from syndtrack.db import open_db  # noqa: E402
 from syndtrack.siteserver import SiteServer  # noqa: E402
@@ -89,7 +90,7 @@ def extraction_alone(site: Path, base: str) -> int:
 def main() -> None:
     if sys.argv[1:2] == ["--alone-worker"]:
         found = extraction_alone(Path(sys.argv[2]), sys.argv[3])
-        print(json.dumps({"found": found, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+        print(json.dumps({"found": found, "peak_rss_mb": own_peak_rss_mb()}))
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)

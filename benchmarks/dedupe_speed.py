@@ -47,6 +47,9 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+
+from rss import own_peak_rss_mb  # noqa: E402
+
 CACHE = Path(os.environ.get("DEDUPE_BENCH_DIR", "/tmp/dedupe_bench"))
 COPY_SHARE = 0.2
 RESAMPLE = 0.7  # share of an origin's words replaced, so two origins from one base text share nothing
@@ -268,24 +271,6 @@ def check_fast_build(n: int, seed: int = 0) -> bool:
     return not problems
 
 
-def _own_peak_rss_kib() -> int:
-    """This process's peak RSS since it started (KiB).
-
-    Not ``ru_maxrss``: on Linux a process keeps the ``ru_maxrss`` of the process it
-    was forked from across ``exec``, so a small measurement reported the benchmark
-    parent's RSS (the generator's state, ~0.46 GB at 100k and 1M; 2 GB after a fast
-    build). ``VmHWM`` is the high-water mark of this process's own memory.
-    """
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-
-
 def measure(db_path: str, mode: str) -> dict:
     """Runs in a subprocess: one clustering (or baseline) run, timed, with its peak RSS."""
     from syndtrack.db import open_db
@@ -312,7 +297,7 @@ def measure(db_path: str, mode: str) -> dict:
     # with other runs the wall time mostly measures the load; this measures the work.
     own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     out["cpu_seconds"] = round(own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime - cpu0, 2)
-    out["peak_rss_mb"] = round(_own_peak_rss_kib() / 1024, 1)
+    out["peak_rss_mb"] = round(own_peak_rss_mb(), 1)
     # The worker processes clustering forks (copy-on-write children of this one): the largest.
     out["peak_rss_worker_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
     return out
