@@ -13,7 +13,7 @@ import click
 from syndtrack import queries
 from syndtrack.cli import CLIError, cli, get_db
 from syndtrack.cli_crawl import outlets  # the crawler's group; `report` joins `list` and `check`
-from syndtrack.output import format_option, render, shorten
+from syndtrack.output import format_option, plural, render, shorten
 
 
 def filter_options(f=None, *, whose="origin outlet"):
@@ -121,7 +121,7 @@ def _show_text(result: dict) -> str:
     c = result["cluster"]
     state = " (state media)" if o.get("state_media") else ""
     gone = [("origin GONE" if o.get("gone") else ""),
-            (f"{c['copies_gone']} {'copy' if c['copies_gone'] == 1 else 'copies'} GONE" if c.get("copies_gone") else "")]
+            (f"{plural(c['copies_gone'], 'copy', 'copies')} GONE" if c.get("copies_gone") else "")]
     lines = [
         f"cluster {c['id']}: {c['copies']} copies on {c['outlets']} outlets, {_pct(c['credited_share'])} credited"
         + "".join(f", {g}" for g in gone if g),

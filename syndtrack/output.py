@@ -29,6 +29,11 @@ def format_option(f):
 _TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d")
 
 
+def plural(n: int, one: str, many: str) -> str:
+    """``"1 copy"``, ``"3 copies"``."""
+    return f"{n} {one if n == 1 else many}"
+
+
 def shorten(value: Any, width: int) -> Any:
     if isinstance(value, str) and _TIMESTAMP.match(value):
         # Minutes are precise enough on screen; json and csv keep the whole value.

@@ -21,6 +21,7 @@ from sqlite_utils import Database
 
 from syndtrack import __version__, queries
 from syndtrack.db import parse_timestamp
+from syndtrack.output import plural
 
 # Lag buckets, in hours: how fast a story travels matters at these scales.
 LAG_BUCKETS = [(0, 1, "< 1 h"), (1, 6, "1-6 h"), (6, 24, "6-24 h"), (24, 72, "1-3 d"), (72, 168, "3-7 d"),
@@ -347,10 +348,6 @@ def _table(headers: list[str], rows: list[list[str]], numeric: set[int] = frozen
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _plural(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
-
-
 def _deleted_section(deleted: list[dict], top: int) -> list[str]:
     """'Deleted by the source': one line per source, then the latest stories found gone."""
     parts = ['<h2 id="deleted">Deleted by the source</h2>']
@@ -370,8 +367,8 @@ def _deleted_section(deleted: list[dict], top: int) -> list[str]:
         s["outlets"].update(o for o in (c["copy_outlets"] or "").split(",") if o)
     lines = []
     for source, s in sorted(per_source.items(), key=lambda kv: (-kv[1]["stories"], kv[0])):
-        line = (f"<b>{_e(source)}</b>: {_plural(s['stories'], 'republished story', 'republished stories')} deleted, "
-                f"{_plural(s['copies'], 'copy', 'copies')} on {_plural(len(s['outlets']), 'outlet', 'outlets')} kept here")
+        line = (f"<b>{_e(source)}</b>: {plural(s['stories'], 'republished story', 'republished stories')} deleted, "
+                f"{plural(s['copies'], 'copy', 'copies')} on {plural(len(s['outlets']), 'outlet', 'outlets')} kept here")
         if s["gone"]:
             line += f" ({s['gone']} of them gone at the republisher too)"
         lines.append(f"<li>{line}</li>")
