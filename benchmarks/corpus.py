@@ -91,9 +91,8 @@ def _html_paragraphs(html: str) -> list[str]:
     return [p for p in paras if p]
 
 
-def load_autoblog(data_dir: Path) -> list[Source]:
-    """The articles the whenitson.com autoblog copied, without its wrapper."""
-    out = []
+def autoblog_posts(data_dir: Path):
+    """``(index row, paragraphs)`` of every post the whenitson.com autoblog saved, its wrapper removed."""
     index = {}
     with open(data_dir / "autoblog-whenitson-2016" / "index.csv", newline="", encoding="utf-8") as f:
         for row in csv.DictReader(f):
@@ -107,14 +106,20 @@ def load_autoblog(data_dir: Path) -> list[Source]:
             if "[ad_1]" in body:
                 body = body.split("[ad_1]", 1)[1]
             body = body.split("[ad_2]", 1)[0]
-            paras = _html_paragraphs(body)
-            row = index[member.name]
-            domain = row["source_domain"].replace("feeds.", "www.")
-            out.append(
-                Source(f"autoblog:{member.name}", _unescape(row["original_title"] or row["post_title"]),
-                       paras, "en", "autoblog", domain=domain)
-            )
-    return out
+            yield index[member.name], _html_paragraphs(body)
+
+
+def autoblog_title(row: dict) -> str:
+    return _unescape(row["original_title"] or row["post_title"])
+
+
+def load_autoblog(data_dir: Path) -> list[Source]:
+    """The articles the whenitson.com autoblog copied, without its wrapper."""
+    return [
+        Source(f"autoblog:{row['file']}", autoblog_title(row), paras, "en", "autoblog",
+               domain=row["source_domain"].replace("feeds.", "www."))
+        for row, paras in autoblog_posts(data_dir)
+    ]
 
 
 def _unescape(s: str) -> str:

@@ -14,6 +14,9 @@ Corpora:
   corpus    the labelled republication corpus of benchmarks/corpus.py (--size);
   helsinki  612 real articles of one news day; clusters are listed to a file
             for reading (no labels exist).
+  autoblog  4,340 real 2016 articles (Reuters, Wired, AP papers...) that an autoblog
+            copied, with the source URL and title it recorded for each: clusters
+            joining posts recorded as different stories are listed for reading.
 
 Usage::
 
@@ -39,7 +42,7 @@ from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/ helpers
 
-from corpus import DATA_DIR, generate  # noqa: E402
+from corpus import DATA_DIR, autoblog_posts, autoblog_title, generate  # noqa: E402
 
 from syndtrack.articles import ArticleStore, BadArticle, validate_article  # noqa: E402
 from syndtrack.db import open_db  # noqa: E402
@@ -483,6 +486,61 @@ def list_helsinki(arts, run, out: Path) -> dict:
             "size_histogram": dict(sorted(sizes.items())), "listing": str(out), "weak_members": weak}
 
 
+def autoblog_articles() -> tuple[list[dict], list[dict]]:
+    """The posts the whenitson.com autoblog copied (2016: Reuters, Wired, AP papers...), each
+    as an article of the outlet it came from. The plugin recorded each post's source URL and
+    title: posts with different ones are different stories, unless one page was saved twice."""
+    arts = []
+    for row, paras in autoblog_posts(DATA_DIR):
+        if paras:
+            arts.append({"url": row["permalink"], "outlet": row["source_domain"].replace("feeds.", "www."),
+                         "title": autoblog_title(row), "text": "\n\n".join(paras), "published": row["post_date"],
+                         "language": "en", "label": {"source_url": row["source_url"]}})
+    return arts, []
+
+
+def _story_title(title: str) -> str:
+    """A recorded title without the outlet's suffix ("... - Reuters", "... | Fox News")."""
+    return re.split(r"\s+[-|]\s+(?=[^-|]+$)", title.strip())[0].lower()
+
+
+def list_autoblog(arts, run, out: Path) -> dict:
+    """Every cluster that joins posts recorded as different stories, for reading.
+
+    Two such posts with identical text are the autoblog's own doing (it saved one page
+    under several titles: Wired's and Reuters' feeds gave it the wrong body); the others
+    are where a false merge would show. Written to ``out``; counts returned.
+    """
+    from rapidfuzz import fuzz
+
+    pred, origins, rows, ids = run["pred"], run["origins"], run["rows"], run["ids"]
+    by_id = {ids[a["url"]]: a for a in arts if a["url"] in ids}
+    by_cluster = defaultdict(list)
+    for i, m in pred.items():
+        by_cluster[m.cluster].append(i)
+    counts = Counter()
+    with open(out, "w", encoding="utf-8") as f:
+        for c, members in sorted(by_cluster.items(), key=lambda kv: -len(kv[1])):
+            origin = origins.get(c)
+            o = by_id[origin]
+            others = [i for i in members if i != origin]
+            different = [i for i in others if by_id[i]["label"]["source_url"] != o["label"]["source_url"]
+                         and fuzz.token_set_ratio(_story_title(by_id[i]["title"]), _story_title(o["title"])) < 70]
+            if not different:
+                continue
+            same_text = all(" ".join(by_id[i]["text"].split()) == " ".join(o["text"].split()) for i in different)
+            same_outlet = all(rows[i]["outlet"] == rows[origin]["outlet"] for i in different)
+            kind = "identical text" if same_text else "same outlet" if same_outlet else "cross-outlet"
+            counts[kind] += 1
+            f.write(f"== cluster {c}: {len(members)} articles, origin {origin} [{kind}]\n")
+            for i in [origin] + others:
+                m = pred[i]
+                f.write(f"  [{i}] {m.relation or '-':8} cov={_fmt(m.coverage)} score={_fmt(m.score)} "
+                        f"{rows[i]['outlet']:24} {by_id[i]['title'][:90]!r}\n")
+    return {"clusters": len(by_cluster), "clustered_articles": sum(len(m) for m in by_cluster.values()),
+            "clusters_joining_recorded_stories": dict(counts), "listing": str(out)}
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -504,16 +562,16 @@ def main(argv=None) -> int:
     ap.add_argument("--size", type=int, action="append", help="corpus size (repeatable; default 2000)")
     ap.add_argument("--seed", type=int, default=0, help="corpus generator seed")
     ap.add_argument("--system", choices=["both", *SYSTEMS], default="both")
-    ap.add_argument("--only", action="append", choices=["seed", "clough", "corpus", "helsinki"])
+    ap.add_argument("--only", action="append", choices=["seed", "clough", "corpus", "helsinki", "autoblog"])
     ap.add_argument("--json", help="write the full results (with failure lists) here")
-    ap.add_argument("--listing-dir", default=".", help="where the Helsinki cluster listings go")
+    ap.add_argument("--listing-dir", default=".", help="where the Helsinki and autoblog cluster listings go")
     ap.add_argument("--keep-db", help="keep the databases in this directory")
     ap.add_argument("--batches", type=int, default=1,
                     help="corpus only: store it in N publish-ordered batches, clustering after each "
                          "(syndtrack's incremental mode; the baseline always runs once)")
     args = ap.parse_args(argv)
     systems = list(SYSTEMS) if args.system == "both" else [args.system]
-    only = args.only or ["seed", "clough", "corpus", "helsinki"]
+    only = args.only or ["seed", "clough", "corpus", "helsinki", "autoblog"]
     keep = Path(args.keep_db) if args.keep_db else None
     results: dict = {}
 
@@ -567,10 +625,14 @@ def main(argv=None) -> int:
                 print(label, json.dumps({**summarize(sc), "load_s": run["load_s"], "cluster_s": run["cluster_s"]}),
                       flush=True)
 
-    if "helsinki" in only:
-        arts, outlets = helsinki_articles()
-        for name, label, run in go("helsinki", arts, outlets):
-            res = list_helsinki(arts, run, Path(args.listing_dir) / f"helsinki_clusters_{name}.txt")
+    # The unlabelled real corpora: clusters listed to a file for reading, counts printed.
+    for corpus_name, articles, lister in (("helsinki", helsinki_articles, list_helsinki),
+                                          ("autoblog", autoblog_articles, list_autoblog)):
+        if corpus_name not in only:
+            continue
+        arts, outlets = articles()
+        for name, label, run in go(corpus_name, arts, outlets):
+            res = lister(arts, run, Path(args.listing_dir) / f"{corpus_name}_clusters_{name}.txt")
             res["cluster_s"] = run["cluster_s"]
             results[label] = res
             print(label, json.dumps(res), flush=True)

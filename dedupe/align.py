@@ -54,11 +54,21 @@ _WORD = re.compile(r"[^\W_]+")
 # Embedded social posts ("— Donald J. Trump (@realDonaldTrump) July 15, 2018") are
 # quoted without quotation marks; different stories embed the same posts.
 _EMBED = re.compile(r"\(@\w{1,30}\)|\bt\.co/|pic\.twitter\.com|a post shared by")
-# Syndication disclaimers and rights lines recur across outlets with the outlet's name
-# swapped in ("This story has not been edited by <outlet> staff and is auto-generated
-# from a syndicated feed"): no evidence of a shared story for the short-text rule.
+# Stock text: syndication disclaimers and rights lines that recur across outlets with
+# the outlet's name swapped in ("This story has not been edited by <outlet> staff and is
+# auto-generated from a syndicated feed"), and the paywall and account prompts that a
+# newspaper CMS prints into every story (TownNews' "An online service is needed to view
+# this article in its entirety", "Thank you for reading 7 free articles on our site",
+# "Posted: Sunday, June 19, 2016 1:52 am | Updated: ..."). Two different stories of small
+# outlets share exactly these lines; an outlet's own boilerplate is learned once it has
+# enough articles (syndtrack.clustering), but the first ones come before that. Stock
+# sentences count toward coverage but are never evidence that two texts are one story.
 _STOCK = re.compile(r"syndicated feed|has not been edited by|all rights reserved|may not be (re)?published"
-                    r"|views and opinions expressed|do not (necessarily )?reflect the")
+                    r"|views and opinions expressed|do not (necessarily )?reflect the"
+                    r"|in its entirety|free articles|thank you for reading|click here|need an account|create one now"
+                    r"|purchase a subscription|already a subscriber|need further information"
+                    r"|^(posted|updated|last updated)( in [^.]{1,40})?( on)?:? (mon|tue|wed|thu|fri|sat|sun|jan|feb|mar"
+                    r"|apr|may|jun|jul|aug|sep|oct|nov|dec|\d)")
 MAX_FUZZY_CELLS = 250_000  # bound on one cdist matrix (long articles are rare)
 
 
@@ -134,16 +144,33 @@ def _judge(a: Cleaned, b: Cleaned, pairs, blocks, la, lb, total_a: int, total_b:
     matched_b = sum(lb[j] for j, _ in pairs.values()) + words
     if not matched_a:
         return None
-    unquoted = sum(la[i] for i in pairs if not a.quoted[i]) + words
     weighted = sum(la[i] * sim for i, (_, sim) in pairs.items()) + 100 * words
     cov_a, cov_b = matched_a / total_a, matched_b / total_b
     score = weighted / matched_a
+    # The verdict weighs only the sentences that are evidence: stock text on either side
+    # is left out, of what is shared and of each side's total.
+    stock_a, stock_b = _stock(a), _stock(b)
+    pairs = {i: v for i, v in pairs.items() if not stock_a[i] and not stock_b[v[0]]}
+    ev_a = sum(la[i] for i in pairs) + words
+    ev_b = sum(lb[j] for j, _ in pairs.values()) + words
+    ev_total_a = total_a - sum(n for n, st in zip(la, stock_a) if st)
+    ev_total_b = total_b - sum(n for n, st in zip(lb, stock_b) if st)
+    ev_cov_a, ev_cov_b = ev_a / max(ev_total_a, 1), ev_b / max(ev_total_b, 1)
+    unquoted = sum(la[i] for i in pairs if not a.quoted[i]) + words
     scale = CJK_SCALE if _cjk(a) and _cjk(b) else 1
-    ok = (min(matched_a, matched_b) >= MIN_CHARS * scale and unquoted >= MIN_UNQUOTED * matched_a
-          and ((sentences and (max(cov_a, cov_b) >= MIN_COVERAGE
-                               or (min(cov_a, cov_b) >= MIN_BOTH and _longest_run(pairs, la) >= MIN_RUN * scale)))
-               or _dense(a, b, pairs, words, la, lb, total_a, total_b, min(cov_a, cov_b), score)))
+    ok = (min(ev_a, ev_b) >= MIN_CHARS * scale and unquoted >= MIN_UNQUOTED * ev_a
+          and ((sentences and (max(ev_cov_a, ev_cov_b) >= MIN_COVERAGE
+                               or (min(ev_cov_a, ev_cov_b) >= MIN_BOTH and _longest_run(pairs, la) >= MIN_RUN * scale)))
+               or _dense(a, b, pairs, words, la, lb, ev_total_a, ev_total_b, min(ev_cov_a, ev_cov_b), score)))
     return (score, cov_a, cov_b, matched_a, blocks), ok
+
+
+def _stock(c: Cleaned) -> list[bool]:
+    """Per unit: is it stock text (see _STOCK). Kept on the object: an article is in many pairs."""
+    cached = getattr(c, "_align_stock", None)
+    if cached is None:
+        cached = c._align_stock = [bool(_STOCK.search(u)) for u in c.units]
+    return cached
 
 
 def _cjk(c: Cleaned) -> bool:
@@ -161,7 +188,8 @@ def _words(c: Cleaned) -> tuple[list[list[str] | None], dict[int, list[int]], li
     is in many pairs."""
     cached = getattr(c, "_align_words", None)
     if cached is None:
-        per_unit = [None if c.quoted[i] or _EMBED.search(u) or _STOCK.search(u) else _WORD.findall(u)
+        stock = _stock(c)
+        per_unit = [None if c.quoted[i] or stock[i] or _EMBED.search(u) else _WORD.findall(u)
                     for i, u in enumerate(c.units)]
         flat = [w for ws in per_unit if ws for w in ws]
         grams: dict[int, list[int]] = {}
@@ -193,12 +221,11 @@ def _dense(a: Cleaned, b: Cleaned, pairs, words: int, la, lb, total_a: int, tota
     if any(_EMBED.search(a.units[i]) for i in pairs):
         return False
     # A sentence printed twice (a photo caption above and below the story) counts
-    # once, and stock disclaimers not at all: two different stories share little else.
-    evidence = {i: v for i, v in pairs.items() if not _STOCK.search(a.units[i])}
-    once_a = sum(la[i] for i in {a.skeletons[i]: i for i in evidence}.values()) + words
-    once_b = sum(lb[j] for j in {b.skeletons[j]: j for j, _ in evidence.values()}.values()) + words
+    # once (stock text is already left out by the caller): two different stories share little else.
+    once_a = sum(la[i] for i in {a.skeletons[i]: i for i in pairs}.values()) + words
+    once_b = sum(lb[j] for j in {b.skeletons[j]: j for j, _ in pairs.values()}.values()) + words
     return (min(once_a / total_a, once_b / total_b) >= MIN_DENSE_SHARE
-            and _unquoted_both(a, b, evidence, la) + words >= MIN_DENSE_CHARS)
+            and _unquoted_both(a, b, pairs, la) + words >= MIN_DENSE_CHARS)
 
 
 def _word_blocks(a: Cleaned, b: Cleaned, pairs: dict[int, tuple[int, int]]) -> list[tuple]:

@@ -68,7 +68,7 @@ SCAN_TASK = 100  # articles scanned and fingerprinted per worker task
 VERIFY_WINDOW = 2000  # candidate pairs whose sentence units are held in memory at once
 # Anything that changes which fingerprints or matches are computed: a stored index
 # built with other values is rebuilt.
-PARAMS = {"version": 4, "k": fp.K, "w": fp.W, "w_cjk": fp.W_CJK, "max_links": fp.MAX_LINKS, "stop": fp.STOP,
+PARAMS = {"version": 5, "k": fp.K, "w": fp.W, "w_cjk": fp.W_CJK, "max_links": fp.MAX_LINKS, "stop": fp.STOP,
           "min_shared": fp.MIN_SHARED, "boilerplate_min": BOILERPLATE_MIN, "boilerplate_long_min": BOILERPLATE_LONG_MIN,
           "min_shared_share": MIN_SHARED_SHARE}
 
