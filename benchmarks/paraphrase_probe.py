@@ -43,7 +43,7 @@ from rapidfuzz.distance import Indel
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from dedupe.align import _EMBED, _STOCK, align  # noqa: E402
+from dedupe.align import _EMBED, align, is_stock  # noqa: E402
 from dedupe.normalize import Cleaned, clean  # noqa: E402
 
 STOP = set(
@@ -60,7 +60,7 @@ CHAIN_MIN, GAP = 4, 1
 def _left_out(c: Cleaned) -> set[int]:
     out = set()
     for i, u in enumerate(c.units):
-        if c.quoted[i] or _STOCK.search(u):
+        if c.quoted[i] or is_stock(u):
             out.add(i)
         if _EMBED.search(u):
             # The post's own text sits just before its attribution line.
