@@ -21,10 +21,16 @@ heavy ones), with the figures, and (2) every pair of short Helsinki articles
 candidate rule (``--coverage``, ``--words``, ``--spread``) would accept — read those
 to see whether they are one story or two.
 
+Part (3), ``--only feasibility``, asks whether any method could pass the issue's
+Clough & Stevenson criterion (every cut/light answer matched, no non answer): it lists
+the cut/light answers that score no higher than some non answers of the same task on
+both 5-gram reuse and TF-IDF cosine to the source.
+
 Usage::
 
-    python benchmarks/paraphrase_probe.py                 # both parts, the default rule
+    python benchmarks/paraphrase_probe.py                 # all parts, the default rule
     python benchmarks/paraphrase_probe.py --only clough
+    python benchmarks/paraphrase_probe.py --only feasibility
     python benchmarks/paraphrase_probe.py --coverage 0.25 --spread 0.5
 
 The Helsinki part compares ~68k pairs and takes about a minute here.
@@ -35,8 +41,10 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import math
 import re
 import sys
+from collections import Counter
 from pathlib import Path
 
 from rapidfuzz.distance import Indel
@@ -133,6 +141,48 @@ def clough(args) -> None:
           f"accepted by the rule {sum(accepted(f, args) for f in non)} / {len(non)}")
 
 
+def feasibility(args) -> None:
+    """Could *any* method that scores an answer by its similarity to its source match every
+    cut/light answer and no non answer? For each cut/light answer, on two measures (the
+    share of its word 5-grams found in the source, and TF-IDF cosine to the source, the
+    usual topic-similarity signal), count the non answers of the same task that score at
+    least as high: if both counts are above zero, no threshold on either measure can accept
+    the answer without accepting those non answers too."""
+    from dedupe_quality import clough_articles, containment
+
+    arts, _ = clough_articles()
+    words = [Counter(w.lower() for w in WORD.findall(a["text"])) for a in arts]
+    df = Counter(w for c in words for w in c)
+    n = len(arts)
+
+    def tfidf(c: Counter) -> dict[str, float]:
+        v = {w: k * math.log(n / df[w]) for w, k in c.items()}
+        norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
+        return {w: x / norm for w, x in v.items()}
+
+    vecs = [tfidf(c) for c in words]
+    src = {a["label"]["task"]: i for i, a in enumerate(arts) if a["label"]["category"] == "orig"}
+    scores = {}
+    for i, a in enumerate(arts):
+        if a["label"]["category"] != "orig":
+            s = vecs[src[a["label"]["task"]]]
+            scores[i] = (containment(a["text"], arts[src[a["label"]["task"]]]["text"]),
+                         sum(x * s.get(w, 0.0) for w, x in vecs[i].items()))
+    print("\nClough & Stevenson: cut/light answers that no similarity threshold can separate from the non answers")
+    print(f"  {'category':8} {'answer':16} {'5-gram reuse':>12} {'non >=':>6} {'tf-idf cos':>10} {'non >=':>6}")
+    for i, (reuse, cos) in scores.items():
+        a = arts[i]
+        if a["label"]["category"] not in ("cut", "light"):
+            continue
+        non = [scores[j] for j in scores if arts[j]["label"]["task"] == a["label"]["task"]
+               and arts[j]["label"]["category"] == "non"]
+        above_reuse = sum(r >= reuse for r, _ in non)
+        above_cos = sum(c >= cos for _, c in non)
+        if above_reuse and above_cos:
+            print(f"  {a['label']['category']:8} {a['title']:16} {reuse:12.3f} {above_reuse:6} {cos:10.3f} {above_cos:6}"
+                  f"   (of {len(non)} non answers)")
+
+
 def helsinki(args) -> None:
     from dedupe_quality import helsinki_articles
 
@@ -154,13 +204,15 @@ def helsinki(args) -> None:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--only", choices=["clough", "helsinki"])
+    ap.add_argument("--only", choices=["clough", "feasibility", "helsinki"])
     ap.add_argument("--coverage", type=float, default=0.25, help="least share of the shorter text's content words in chains")
     ap.add_argument("--words", type=int, default=24, help="least content words in chains")
     ap.add_argument("--spread", type=float, default=0.4, help="least share of the shorter text's sentences holding a chain")
     args = ap.parse_args(argv)
     if args.only in (None, "clough"):
         clough(args)
+    if args.only in (None, "feasibility"):
+        feasibility(args)
     if args.only in (None, "helsinki"):
         helsinki(args)
     return 0
