@@ -131,6 +131,7 @@ class ArticleStore:
         for row in rows:
             by_url[row["url"]] = row
         now = utcnow()
+        pages: list[dict[str, Any]] = []
         with self.db.atomic():
             existing = self._existing(list(by_url))
             for url, row in by_url.items():
@@ -153,7 +154,11 @@ class ArticleStore:
                 counts.ids.append(article_id)
                 page = (evidence or {}).get(url)
                 if page and page.get("html") and (old is None or old["content_hash"] != row["content_hash"]):
-                    self._keep_page(article_id, url, page, now)
+                    pages.append(self._page_row(article_id, url, page, now))
+            if pages:
+                # One statement for the batch's evidence instead of one insert
+                # (and one savepoint) per page.
+                self.db["pages"].insert_all(pages)
         return counts
 
     def _existing(self, urls: list[str]) -> dict[str, dict[str, Any]]:
@@ -180,23 +185,26 @@ class ArticleStore:
             }
         )
 
-    def _keep_page(self, article_id: int, url: str, page: Mapping[str, Any], now: str) -> None:
+    @staticmethod
+    def _page_row(article_id: int, url: str, page: Mapping[str, Any], now: str) -> dict[str, Any]:
         html = page["html"]
         if isinstance(html, str):
             html = html.encode("utf-8")
-        self.db["pages"].insert(
-            {
-                "url": page.get("url", url),
-                "article_id": article_id,
-                "run_id": page.get("run_id"),
-                "fetched": page.get("fetched", now),
-                "status": page.get("status"),
-                "etag": page.get("etag"),
-                "last_modified": page.get("last_modified"),
-                "content_type": page.get("content_type"),
-                "html_gz": gzip.compress(html, compresslevel=6),
-            }
-        )
+        return {
+            "url": page.get("url", url),
+            "article_id": article_id,
+            "run_id": page.get("run_id"),
+            "fetched": page.get("fetched", now),
+            "status": page.get("status"),
+            "etag": page.get("etag"),
+            "last_modified": page.get("last_modified"),
+            "content_type": page.get("content_type"),
+            # Level 1, not 6: the crawl's largest cost of its own was level 6
+            # at 6 ms a page (the 439 benchmark pages); level 1 takes 2 ms and
+            # stores 19 % more (26.4 MB instead of 22.1 MB for 116 MB of HTML).
+            # Any level reads back the same with gzip.decompress.
+            "html_gz": gzip.compress(html, compresslevel=1),
+        }
 
 
 def store_articles(db: Database, records: Iterable[Mapping[str, Any]], *, origin: str = "import") -> StoreCounts:
