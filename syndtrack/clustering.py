@@ -326,6 +326,9 @@ class _Run:
     # -- 1. what changed ---------------------------------------------------------------------
 
     def _find_dirty(self) -> list[int]:
+        # What the triggers of migration m011 queued so far; the write removes exactly
+        # these entries, so whatever is written during this run waits for the next.
+        self.queue_seq = self._q("select coalesce(max(seq), 0) from dedupe_queue")[0][0]
         if self.full:
             self.known: dict[int, tuple] = {}
             self.removed: list[int] = []
@@ -334,18 +337,20 @@ class _Run:
             rows = self._q("select id, coalesce(outlet, '') from articles order by coalesce(outlet, ''), id")
             self.outlet_ends = [n for n in range(1, len(rows) + 1) if n == len(rows) or rows[n][1] != rows[n - 1][1]]
             return [r[0] for r in rows]
-        # The covering index (migration m006) spares reading every article's text.
-        rows = sorted(self._q(
-            "select a.id from articles a indexed by idx_articles_content_hash "
-            "left join dedupe_articles d on d.article_id = a.id "
-            "where d.article_id is null or d.content_hash is not a.content_hash"
-        ))
-        self.removed = [
-            r[0] for r in self._q(
-                "select d.article_id from dedupe_articles d left join articles a on a.id = d.article_id where a.id is null"
+        queued = [r[0] for r in self._q("select distinct article_id from dedupe_queue where seq <= ?", (self.queue_seq,))]
+        rows, self.removed = [], []
+        for chunk in _chunks(queued, 500):
+            marks = ",".join("?" * len(chunk))
+            # Written and then written back, or already indexed: not dirty.
+            rows += self._q(
+                f"select a.id from articles a left join dedupe_articles d on d.article_id = a.id "
+                f"where a.id in ({marks}) and (d.article_id is null or d.content_hash is not a.content_hash)", chunk
             )
-        ]
-        return [r[0] for r in rows]
+            self.removed += [r[0] for r in self._q(
+                f"select d.article_id from dedupe_articles d left join articles a on a.id = d.article_id "
+                f"where d.article_id in ({marks}) and a.id is null", chunk
+            )]
+        return sorted(r[0] for r in rows)
 
     # -- 2. scan and boilerplate ---------------------------------------------------------------
 
@@ -628,6 +633,7 @@ class _Run:
             if int(meta.get("generation") or 0) != self.generation:
                 raise ClusterError("another cluster run finished while this one was computing; run it again")
             rebuilt = self._write_all(matches)
+            conn.execute("delete from dedupe_queue where seq <= ?", (self.queue_seq,))
             conn.execute("insert or replace into dedupe_meta (key, value) values ('params', ?)", (json.dumps(PARAMS),))
             conn.execute("insert or replace into dedupe_meta (key, value) values ('generation', ?)", (str(self.generation + 1),))
             conn.execute("COMMIT")

@@ -287,3 +287,25 @@ def m010_analyst_outlet_gone(db: Database) -> None:
     from syndtrack.queries import create_views
 
     create_views(db)
+
+
+@migrations()
+def m011_dedupe_queue(db: Database) -> None:
+    # `syndtrack cluster` found new, changed and deleted articles by joining every
+    # article with dedupe_articles: 4 of the 8 seconds of adding 1k articles to 1M.
+    # Triggers now queue them as they are written (one row per write, so an article
+    # changed again during a cluster run stays queued for the next); the queue starts
+    # with what that join finds today.
+    db.execute("CREATE TABLE IF NOT EXISTS dedupe_queue (seq INTEGER PRIMARY KEY, article_id INTEGER NOT NULL)")
+    db.execute("CREATE TRIGGER IF NOT EXISTS dedupe_queue_insert AFTER INSERT ON articles "
+               "BEGIN INSERT INTO dedupe_queue (article_id) VALUES (new.id); END")
+    db.execute("CREATE TRIGGER IF NOT EXISTS dedupe_queue_update AFTER UPDATE OF content_hash ON articles "
+               "WHEN old.content_hash IS NOT new.content_hash "
+               "BEGIN INSERT INTO dedupe_queue (article_id) VALUES (new.id); END")
+    db.execute("CREATE TRIGGER IF NOT EXISTS dedupe_queue_delete AFTER DELETE ON articles "
+               "BEGIN INSERT INTO dedupe_queue (article_id) VALUES (old.id); END")
+    db.execute("INSERT INTO dedupe_queue (article_id) SELECT a.id FROM articles a "
+               "LEFT JOIN dedupe_articles d ON d.article_id = a.id "
+               "WHERE d.article_id IS NULL OR d.content_hash IS NOT a.content_hash")
+    db.execute("INSERT INTO dedupe_queue (article_id) SELECT d.article_id FROM dedupe_articles d "
+               "LEFT JOIN articles a ON a.id = d.article_id WHERE a.id IS NULL")

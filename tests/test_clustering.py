@@ -277,6 +277,43 @@ def test_incremental_equals_full(tmp_path):
     assert members(db)[ids["seed:copy"]]["origin_id"] == ids["seed:origin"]
 
 
+def test_articles_written_during_a_run_wait_for_the_next_and_deletions_are_queued(tmp_path):
+    # Scheduled crawls keep writing while `cluster` runs: the triggers of migration m011
+    # queue every write, and a run takes out only what it saw, so an article stored or
+    # changed while it computes is processed by the next run, not lost.
+    from syndtrack.db import open_db
+
+    db = open_db(tmp_path / "queue.db")
+    seed, hel = seed_records(), helsinki_records()
+    first = seed[:2] + hel[:6]
+    import_records(db, first)
+    late = [seed[2], dict(hel[0], text=helsinki()[125]["text"])]  # a new article and a rewrite
+
+    def write_meanwhile(done, total, stage):
+        if late:
+            import_records(db, [late.pop()])
+
+    assert cluster(db, progress=write_meanwhile).articles_processed == len(first)
+    assert not late
+    assert cluster(db).articles_processed == 2
+    assert cluster(db).articles_processed == 0
+    # A deleted article (one in no cluster: others are held by foreign keys) leaves the index.
+    gone = db.execute(
+        "select id from articles where id not in (select article_id from cluster_members) "
+        "and id not in (select a_id from matches union select b_id from matches) order by id limit 1"
+    ).fetchone()[0]
+    db.execute("delete from article_revisions where article_id = ?", [gone])
+    db.execute("delete from articles where id = ?", [gone])
+    db.conn.commit()
+    r = cluster(db)
+    assert r.removed == 1 and r.articles_processed == 0
+    assert db.execute("select count(*) from dedupe_articles where article_id = ?", [gone]).fetchone()[0] == 0
+    assert db.execute("select count(*) from dedupe_queue").fetchone()[0] == 0
+    incremental = snapshot(db)
+    cluster(db, full=True)
+    assert snapshot(db) == incremental
+
+
 def test_cli_cluster_prints_a_summary(tmp_path):
     from syndtrack.db import open_db
 
