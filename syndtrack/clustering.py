@@ -574,7 +574,10 @@ class _Run:
 
     def _learned_boilerplate(self, outlet: str) -> set[int]:
         """The line keys the stored counts make the outlet's boilerplate (the SQL twin of _boilerplate_min)."""
-        sql = "select key from dedupe_outlet_lines where outlet = ? and n >= (case when key >= ? then ? else ? end)"
+        # `n >= 4` is the partial index's own condition (migration m012): BOILERPLATE_MIN
+        # and BOILERPLATE_LONG_MIN are at least that (tested).
+        sql = ("select key from dedupe_outlet_lines indexed by idx_dedupe_outlet_lines_boilerplate "
+               "where outlet = ? and n >= 4 and n >= (case when key >= ? then ? else ? end)")
         return {r[0] for r in self._q(sql, (outlet, LONG_LINE, BOILERPLATE_LONG_MIN, BOILERPLATE_MIN))}
 
     def _verify(self, pairs: list[tuple[int, int, int]]) -> dict[tuple[int, int], object]:

@@ -309,3 +309,12 @@ def m011_dedupe_queue(db: Database) -> None:
                "WHERE d.article_id IS NULL OR d.content_hash IS NOT a.content_hash")
     db.execute("INSERT INTO dedupe_queue (article_id) SELECT d.article_id FROM dedupe_articles d "
                "LEFT JOIN articles a ON a.id = d.article_id WHERE a.id IS NULL")
+
+
+@migrations()
+def m012_dedupe_outlet_lines_boilerplate(db: Database) -> None:
+    # An incremental `cluster` reads the boilerplate of every outlet it touches: the
+    # few lines carried by 4+ of the outlet's articles (clustering.BOILERPLATE_MIN) among
+    # the ~26k lines an outlet of a 1M-article database has counted (0.6 s for 800 outlets
+    # by the primary key, 0.01 s by this index).
+    db.execute("CREATE INDEX IF NOT EXISTS idx_dedupe_outlet_lines_boilerplate ON dedupe_outlet_lines(outlet, key) WHERE n >= 4")

@@ -217,6 +217,27 @@ def disclaimer_records(n: int = 12) -> list[dict]:
              "published": f"2018-07-16T{k:02d}:00:00Z", "label": f"disclaimer:{k}"} for k, p in enumerate(paras)]
 
 
+def test_learned_boilerplate_is_read_through_the_partial_index(tmp_path):
+    # Incremental runs read each touched outlet's boilerplate through the partial index of
+    # migration m012 (lines on 4+ articles): the thresholds must not fall below it.
+    from syndtrack.clustering import BOILERPLATE_LONG_MIN, _Run
+    from syndtrack.db import open_db
+
+    assert min(BOILERPLATE_MIN, BOILERPLATE_LONG_MIN) >= 4
+    db = open_db(tmp_path / "lines.db")
+    short, rare, long_key = 17, 18, (1 << 31) | 19
+    db["dedupe_outlet_lines"].insert_all([
+        {"outlet": "a.example", "key": short, "n": BOILERPLATE_MIN},
+        {"outlet": "a.example", "key": rare, "n": BOILERPLATE_MIN - 1},
+        {"outlet": "a.example", "key": long_key, "n": BOILERPLATE_LONG_MIN - 1},
+        {"outlet": "b.example", "key": rare, "n": 50},
+    ])
+    run = _Run(db, full=False, progress=None)
+    assert run._learned_boilerplate("a.example") == {short}
+    db["dedupe_outlet_lines"].update(("a.example", long_key), {"n": BOILERPLATE_LONG_MIN})
+    assert run._learned_boilerplate("a.example") == {short, long_key}
+
+
 def test_long_disclaimer_is_learned_as_boilerplate_incrementally_and_in_full(tmp_path):
     from dedupe.normalize import is_long_key
     from syndtrack.clustering import BOILERPLATE_LONG_MIN
