@@ -219,6 +219,9 @@ def test_internal_tables_are_hidden_and_texts_truncated(fixture):
     ds = make_datasette(path)
     tables = {t["name"]: t for t in get(ds, "/news.json").json()["tables"]}
     assert tables["_sqlite_migrations"]["hidden"] and not tables["articles"]["hidden"]
+    # Every internal table of dedupe's, whichever migration added it.
+    internal = [name for name in tables if name.startswith("dedupe_")]
+    assert "dedupe_queue" in internal and all(tables[name]["hidden"] for name in internal)
     page = get(ds, "/news/articles").text
     assert ARTICLES["cmg"]["text"][:200] in page and ARTICLES["cmg"]["text"][-200:] not in page
 
