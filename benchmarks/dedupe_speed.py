@@ -152,7 +152,8 @@ def build_db_fast(path: Path, gen: Generator, n: int, chunk: int = 50_000) -> fl
     ``fetched`` stamped with the time of its batch); nothing else is written for
     it (no ``pages`` rows: the benchmark passes no evidence). The rows are
     inserted with one ``executemany`` per ``chunk`` articles, with the FTS
-    triggers dropped and the FTS index rebuilt once at the end, then the
+    triggers dropped and the FTS index rebuilt once at the end (and the articles
+    queued for clustering as the dropped queue trigger would have), then the
     database is put back in WAL mode with its triggers, as ``open_db`` left it.
     Only for a new database: URLs must not be stored already.
     """
@@ -195,6 +196,8 @@ def build_db_fast(path: Path, gen: Generator, n: int, chunk: int = 50_000) -> fl
         for _, sql in triggers:
             conn.execute(sql)
         conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
+        # What the dropped dedupe_queue insert trigger (migration m011) would have queued.
+        conn.execute("INSERT INTO dedupe_queue (article_id) SELECT id FROM articles ORDER BY id")
     print(f"  FTS rebuilt, {time.perf_counter() - t0:.0f}s", file=sys.stderr)
     conn.execute("PRAGMA journal_mode = WAL")
     db.close()
