@@ -161,13 +161,21 @@ def candidate_pairs(
     empty = np.empty(0, dtype=np.int64)
     if len(hashes) == 0:
         return empty, empty, empty
+    # Memory: at 1M articles there are ~45M postings, so every array here is hundreds of
+    # MB. Copies are taken one at a time and positions are int32 where they fit.
     order = np.lexsort((ids, hashes))
-    h, a = hashes[order], ids[order]
+    h = hashes[order]
+    a = ids[order]
+    del order
     n = len(h)
     new_group = np.ones(n, dtype=bool)
     new_group[1:] = h[1:] != h[:-1]
-    group_start = np.maximum.accumulate(np.where(new_group, np.arange(n), 0))
-    rank = np.arange(n) - group_start
+    del h
+    pos = np.arange(n, dtype=np.int32 if n < 2**31 else np.int64)
+    group_start = np.maximum.accumulate(np.where(new_group, pos, 0).astype(pos.dtype, copy=False))
+    del new_group
+    rank = pos
+    rank -= group_start  # in place: pos is not needed any more
     live = np.flatnonzero((rank > 0) & (rank < stop))
     is_dirty = None
     if dirty is not None:

@@ -508,18 +508,21 @@ class _Run:
         dirty_ids = np.fromiter(self.dirty, dtype=np.int64, count=len(self.dirty))
         counts = {aid: len(d.fingerprints) for aid, d in self.dirty.items()}
         hashes = [d.fingerprints for d in self.dirty.values()]
-        owners = [np.repeat(dirty_ids, [len(h) for h in hashes])]
+        # Article ids as int32 (they fit): the owner of every posting, tens of millions at 1M.
+        owners = [np.repeat(dirty_ids.astype(np.int32), [len(h) for h in hashes])]
         if not self.full and len(dirty_ids):
             wanted = np.unique(np.concatenate(hashes)) if hashes else np.empty(0, dtype=np.int64)
             h, a = self._postings(wanted)
             keep = ~np.isin(a, dirty_ids) & ~np.isin(a, np.array(self.removed, dtype=np.int64))
             hashes.append(h[keep])
-            owners.append(a[keep])
+            owners.append(a[keep].astype(np.int32))
         if not hashes:
             return []
         H = np.concatenate(hashes)
         A = np.concatenate(owners)
+        del hashes, owners
         lo, hi, shared = fp.candidate_pairs(H, A, dirty=None if self.full else dirty_ids)
+        del H, A
         if len(lo) == 0:
             return []
         missing = sorted((set(lo.tolist()) | set(hi.tolist())) - set(counts))
@@ -693,9 +696,11 @@ class _Run:
         )
         if self.dirty:
             H = np.concatenate([d.fingerprints for d in self.dirty.values()])
-            A = np.concatenate([np.full(len(d.fingerprints), aid, dtype=np.int64) for aid, d in self.dirty.items()])
+            ids = np.fromiter(self.dirty, dtype=np.int32, count=len(self.dirty))
+            A = np.repeat(ids, [len(d.fingerprints) for d in self.dirty.values()])
             order = np.lexsort((A, H))  # inserting in key order keeps the B-tree appends cheap
-            H, A = H[order], A[order]
+            H = H[order]  # one copy at a time: each is hundreds of MB at 1M articles
+            A = A[order]
             del order
             # In slices: .tolist() of millions of postings at once costs ~70 bytes each
             # (300 MB at 100k articles), the peak of the whole run.
