@@ -86,8 +86,16 @@ class CrawlDelayMiddleware:
             self.crawler.stats.set_value(f"syndtrack/min_delay/{key}", float(wanted))
         floor = self.floors.get(key)
         slot = downloader.slots.get(key)
-        if floor and slot is not None and slot.delay < floor:
-            slot.delay = floor
+        if floor and slot is not None:
+            if slot.delay < floor:
+                slot.delay = floor
+            # RANDOMIZE_DOWNLOAD_DELAY draws each wait from 0.5-1.5x the slot's
+            # delay, which would break a Crawl-delay half of the time: a floor
+            # is a floor.
+            if hasattr(slot, "jitter"):  # Scrapy >= 2.19
+                slot.jitter = 0
+            else:
+                slot.randomize_delay = False
 
     def process_request(self, request):
         self._clamp(request)

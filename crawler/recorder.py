@@ -16,7 +16,7 @@ from typing import Any, Mapping
 from scrapy import signals
 
 from syndtrack.articles import ArticleStore, StoreCounts
-from syndtrack.db import open_db, utcnow
+from syndtrack.db import open_db, utcnow, write_transaction
 from syndtrack.urls import BadURL, canonical_url
 
 logger = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ class CrawlRecorder:
         self.db = open_db(self.db_path)
         self.store = ArticleStore(self.db)
         sync_outlets(self.db, registry)
-        with self.db.atomic():
+        with write_transaction(self.db):
             if self.run_id is None:
                 self.run_id = self.db["crawl_runs"].insert(
                     {"started": utcnow(), "outlets": json.dumps(slugs), "status": "running"}
@@ -114,7 +114,7 @@ class CrawlRecorder:
             "status": status,
             "stats": json.dumps(stats, default=str, sort_keys=True),
         }
-        with self.db.atomic():
+        with write_transaction(self.db):
             self.db["crawl_runs"].update(self.run_id, row)
         self._say(f"crawl run {self.run_id} {status} ({reason})")
         self.db.close()
@@ -191,7 +191,7 @@ class CrawlRecorder:
         if self._gone or self._back:
             self._flush_gone()
         if self._states or self._error_rows:
-            with self.db.atomic():
+            with write_transaction(self.db):
                 if self._states:
                     self.db["crawl_urls"].upsert_all(list(self._states.values()), pk="url")
                 if self._error_rows:
@@ -213,7 +213,7 @@ class CrawlRecorder:
         gone = {_canonical(u) for u in self._gone} - {None}
         back = {_canonical(u) for u in self._back} - {None}
         now = utcnow()
-        with self.db.atomic():
+        with write_transaction(self.db):
             for url in gone:
                 cursor = self.db.execute("update articles set gone = ? where url = ? and gone is null", [now, url])
                 if cursor.rowcount:

@@ -210,8 +210,8 @@ def outlet_row(outlet: Mapping[str, Any], updated: str) -> dict[str, Any]:
 
 def sync_outlets(db, registry: Mapping[str, Mapping[str, Any]]) -> None:
     """Upsert the registry into the ``outlets`` table (outlets no longer listed stay)."""
-    from syndtrack.db import utcnow
+    from syndtrack.db import utcnow, write_transaction
 
     now = utcnow()
-    with db.atomic():
+    with write_transaction(db):
         db["outlets"].upsert_all([outlet_row(o, now) for o in registry.values()], pk="slug")

@@ -17,7 +17,7 @@ from typing import Any, Iterable, Mapping
 
 from sqlite_utils import Database
 
-from syndtrack.db import utcnow
+from syndtrack.db import utcnow, write_transaction
 from syndtrack.urls import BadURL, canonical_url, url_host
 
 # Columns a record may set; anything else in a record is ignored.
@@ -132,7 +132,7 @@ class ArticleStore:
             by_url[row["url"]] = row
         now = utcnow()
         pages: list[dict[str, Any]] = []
-        with self.db.atomic():
+        with write_transaction(self.db):
             existing = self._existing(list(by_url))
             for url, row in by_url.items():
                 old = existing.get(url)

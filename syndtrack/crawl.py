@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from crawler.registry import RegistryError, load_registry as _load_registry, sync_outlets
-from syndtrack.db import open_db, utcnow
+from syndtrack.db import open_db, utcnow, write_transaction
 
 __all__ = ["CrawlResult", "CrawlError", "RegistryError", "crawl", "load_registry"]
 
@@ -92,7 +92,7 @@ def crawl(
     db = open_db(db_path)
     try:
         sync_outlets(db, registry)
-        with db.atomic():
+        with write_transaction(db):
             run_id = db["crawl_runs"].insert(
                 {"started": utcnow(), "outlets": json.dumps(slugs or list(registry)), "status": "running"}
             ).last_pk
@@ -140,7 +140,7 @@ def _finish(db_path: str, run_id: int, returncode: int) -> CrawlResult:
             # The child died before it could close the run: say so, keep what it stored.
             stats = json.loads(row["stats"] or "{}")
             stats["syndtrack/child_exit_code"] = returncode
-            with db.atomic():
+            with write_transaction(db):
                 db["crawl_runs"].update(run_id, {"status": "failed", "finished": utcnow(), "stats": json.dumps(stats)})
             row = db["crawl_runs"].get(run_id)
         return CrawlResult(

@@ -15,6 +15,7 @@ from typing import Callable, IO, Iterator
 from sqlite_utils import Database
 
 from syndtrack.articles import ArticleStore, BadArticle, StoreCounts, validate_article
+from syndtrack.db import write_transaction
 
 BATCH_SIZE = 1000
 
@@ -116,7 +117,7 @@ def import_jsonl(
         flush()
 
     if strict:
-        with db.atomic():
+        with write_transaction(db):
             run()
     else:
         run()
