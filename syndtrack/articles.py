@@ -61,20 +61,27 @@ def validate_article(record: Mapping[str, Any], *, origin: str = "import") -> di
     if not isinstance(record, Mapping):
         raise BadArticle(f"expected a JSON object, got {type(record).__name__}")
     url = record.get("url")
-    if not url:
+    if url is None or url == "":
         raise BadArticle("missing 'url'")
+    if not isinstance(url, str):
+        raise BadArticle(f"'url' must be a string, got {type(url).__name__}")
     try:
         url = canonical_url(url)
     except BadURL as exc:
         raise BadArticle(str(exc)) from None
     text = record.get("text")
-    if not isinstance(text, str) or not text.strip():
+    if text is not None and not isinstance(text, str):
+        raise BadArticle(f"'text' must be a string, got {type(text).__name__}")
+    text = _without_nul(text or "").strip()
+    if not text:
         raise BadArticle("missing or empty 'text'")
-    row: dict[str, Any] = {"url": url, "text": text.strip()}
+    row: dict[str, Any] = {"url": url, "text": text}
     for key in ARTICLE_COLUMNS:
         if key in ("url", "text") or record.get(key) in (None, ""):
             continue
         value = record[key]
+        if isinstance(value, str):
+            value = _without_nul(value)
         if key in ("published", "modified"):
             value = normalize_date(value, key)
         elif key == "attribution" and not isinstance(value, str):
@@ -88,6 +95,12 @@ def validate_article(record: Mapping[str, Any], *, origin: str = "import") -> di
     row.setdefault("origin", origin)
     row["content_hash"] = content_hash(row)
     return row
+
+
+def _without_nul(value: str) -> str:
+    # SQLite stores NUL fine, but the C string APIs behind FTS5, sqlite3's
+    # CLI and many readers stop at the first one: the text after it vanishes.
+    return value.replace("\x00", "") if "\x00" in value else value
 
 
 def content_hash(row: Mapping[str, Any]) -> str:

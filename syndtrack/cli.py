@@ -96,7 +96,8 @@ def migrate(ctx: click.Context) -> None:
 
 
 @cli.command(name="import")
-@click.argument("file", type=click.File("r", encoding="utf-8", lazy=False))
+# Binary: lines are decoded one by one, so invalid UTF-8 is one bad line, not a crash.
+@click.argument("file", type=click.File("rb", lazy=False))
 @click.option("--strict", is_flag=True, help="Treat any bad line as an error and import nothing.")
 @click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(min=1), help="Lines stored per transaction.")
 @click.pass_context
@@ -120,9 +121,10 @@ def import_(ctx: click.Context, file, strict: bool, batch_size: int) -> None:
 
     db = get_db(ctx)
     progress = _import_progress(file)
+    name = getattr(file, "name", None) or "<stdin>"
 
     def on_bad(bad) -> None:
-        click.echo(f"{file.name}: {bad}", err=True)
+        click.echo(f"{name}: {bad}", err=True)
 
     try:
         result = import_jsonl(db, file, strict=strict, batch_size=batch_size, on_bad=on_bad, on_progress=progress.update)
@@ -130,7 +132,7 @@ def import_(ctx: click.Context, file, strict: bool, batch_size: int) -> None:
         progress.close()
         raise CLIError(str(exc)) from None
     progress.close()
-    click.echo(f"{file.name}: {result.lines} lines: {result.summary()}")
+    click.echo(f"{name}: {result.lines} lines: {result.summary()}")
     if result.bad and not result.landed:
         sys.exit(1)
 
@@ -158,7 +160,7 @@ class _import_progress:
     def update(self, lines: int) -> None:
         if self.bar is not None:
             try:
-                pos = self.file.buffer.tell() if self.bar.length else lines
+                pos = self.file.tell() if self.bar.length else lines
             except (OSError, AttributeError, ValueError):
                 pos = lines
             self.bar.update(pos - self.bar.pos)

@@ -48,15 +48,34 @@ class StrictImportError(Exception):
     """Raised in strict mode on the first bad line; nothing was stored."""
 
 
-def parse_lines(fp: IO[str]) -> Iterator[tuple[int, dict | None, dict | None, BadLine | None]]:
-    """Yield ``(lineno, row, evidence, bad)`` for each non-blank line of ``fp``."""
-    for lineno, line in enumerate(fp, start=1):
+def parse_lines(fp: IO) -> Iterator[tuple[int, dict | None, dict | None, BadLine | None]]:
+    """Yield ``(lineno, row, evidence, bad)`` for each non-blank line of ``fp``.
+
+    ``fp`` may be a binary stream (what the CLI passes) or a text one. Bytes are
+    decoded line by line, so a line of invalid UTF-8 is one bad line with its
+    number instead of an exception that ends the import.
+    """
+    for lineno, raw in enumerate(fp, start=1):
+        if isinstance(raw, bytes):
+            try:
+                line = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                yield lineno, None, None, BadLine(lineno, f"invalid UTF-8 at byte {exc.start + 1}")
+                continue
+        else:
+            line = raw
         if not line.strip():
             continue
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
             yield lineno, None, None, BadLine(lineno, f"invalid JSON: {exc.msg} (column {exc.colno})")
+            continue
+        except RecursionError:
+            yield lineno, None, None, BadLine(lineno, "invalid JSON: nested too deeply")
+            continue
+        except ValueError as exc:  # e.g. an integer past Python's digit limit
+            yield lineno, None, None, BadLine(lineno, f"invalid JSON: {exc}")
             continue
         try:
             row = validate_article(record, origin="import")
