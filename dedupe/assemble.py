@@ -29,6 +29,7 @@ class Node:
     outlet: str | None = None
     published: float | None = None  # POSIX seconds, None when unknown
     state_media: bool = False
+    url: str = ""  # canonical URL: the last tie-breaker, so the origin never depends on insertion order
 
 
 @dataclass
@@ -56,13 +57,22 @@ class Cluster:
 
 
 def _before(x: Node, y: Node) -> int:
-    """Origin order: earlier first; on a tie or a missing time, state media first; then the older id."""
+    """Origin order, a total order that does not depend on when articles were stored.
+
+    1. the earlier published time;
+    2. on a tie or a missing time, state media first;
+    3. a known time before an unknown one;
+    4. the smaller canonical URL (a plain string comparison), and only for
+       articles without URLs (tests), the smaller id.
+    """
     if x.published is not None and y.published is not None and x.published != y.published:
         return -1 if x.published < y.published else 1
     if x.state_media != y.state_media:
         return -1 if x.state_media else 1
     if (x.published is None) != (y.published is None):
         return -1 if x.published is not None else 1
+    if x.url != y.url:
+        return -1 if x.url < y.url else 1
     return -1 if x.id < y.id else (1 if x.id > y.id else 0)
 
 

@@ -130,6 +130,11 @@ _DOTTED = re.compile(r"(?:[A-Za-z]\.)+[A-Za-z]")  # U.S, U.N, e.g
 _WORD_LEAD = "(\"'[\u201c\u2018\u2014-"
 _CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 # Units shorter than this (in skeleton characters) carry no evidence of copying on their own.
+# Only the first MAX_TEXT characters of an article are compared. The longest
+# real articles in ../shared/data are far shorter (see docs/dedupe.md "Limits");
+# past this a "page" is a dump, a feed or an attack, and comparing all of it
+# cost 2 GB for one 50 MB article. A prefix keeps every offset valid.
+MAX_TEXT = 200_000
 MIN_UNIT = 12
 # Lines longer than this (raw characters) are never boilerplate, however often they recur.
 MAX_BOILERPLATE_LINE = 250
@@ -304,7 +309,11 @@ def _quoted_share(norm: str) -> float:
 
 
 def scan(text: str, *, title: str | None = None, boilerplate: frozenset[int] | set[int] = frozenset()) -> Scan:
-    """Pick the lines of ``text`` to compare; ``boilerplate`` holds :func:`line_key` values of the outlet's recurring lines."""
+    """Pick the lines of ``text`` to compare; ``boilerplate`` holds :func:`line_key` values of the outlet's recurring lines.
+
+    Only the first :data:`MAX_TEXT` characters are read.
+    """
+    text = text[:MAX_TEXT]
     lines = list(_lines(text))
     out = Scan(_packed(), "")
     kept: list[int] = []  # flat start, end of the kept lines

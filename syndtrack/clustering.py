@@ -49,7 +49,7 @@ from dedupe import fingerprint as fp
 from dedupe.align import align
 from dedupe.assemble import Edge, Node, assemble
 from dedupe.credit import credits_origin, host_of, origin_names, state_media_group
-from dedupe.normalize import LONG_LINE, Scan, is_cjk, is_long_key, scan, units
+from dedupe.normalize import LONG_LINE, MAX_TEXT, Scan, is_cjk, is_long_key, scan, units
 from syndtrack.db import parse_timestamp, utcnow
 
 # A short line found on this many of an outlet's articles is that outlet's boilerplate.
@@ -355,6 +355,8 @@ class _Run:
     # -- 2. scan and boilerplate ---------------------------------------------------------------
 
     def _read_articles(self, ids: list[int], columns: str = "id, outlet, title, text, content_hash"):
+        # Only what scan() compares is read: one giant article cannot take the memory.
+        columns = columns.replace("text", f"substr(text, 1, {MAX_TEXT})")
         for chunk in _chunks(ids, 500):
             marks = ",".join("?" * len(chunk))
             yield from self._q(f"select {columns} from articles where id in ({marks})", chunk)
@@ -762,7 +764,7 @@ class _Run:
         if not edges:
             return 0
         info = self._node_info(sorted({x for e in edges for x in e}))
-        nodes = {aid: Node(aid, r["outlet"], r["ts"], r["state_media"]) for aid, r in info.items()}
+        nodes = {aid: Node(aid, r["outlet"], r["ts"], r["state_media"], r["url"]) for aid, r in info.items()}
         edges = {k: e for k, e in edges.items() if k[0] in nodes and k[1] in nodes}
         clusters = assemble(nodes, edges)
         clusters.sort(key=lambda c: c.origin_id)

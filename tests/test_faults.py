@@ -214,3 +214,54 @@ def test_numeric_url_is_not_a_string_and_nul_bytes_are_stripped(tmp_path, db_pat
     assert row["text"] == "Beforeafter the NUL byte." and row["title"] == "Title"
     hits = CliRunner().invoke(cli, ["--db", str(db_path), "search", "Beforeafter"])
     assert "[Beforeafter] the NUL byte." in hits.output
+
+
+# -- 9. the origin does not depend on insertion order ---------------------------------------------
+
+
+def _origin_after_imports(tmp_path: Path, name: str, files: list[Path]) -> tuple[str, dict[str, str]]:
+    db_path = tmp_path / f"{name}.db"
+    for f in files:
+        CliRunner().invoke(cli, ["--db", str(db_path), "import", str(f)], catch_exceptions=False)
+    CliRunner().invoke(cli, ["--db", str(db_path), "cluster"], catch_exceptions=False)
+    conn = sqlite3.connect(db_path)
+    origin = conn.execute("select a.url from clusters c join articles a on a.id = c.origin_id").fetchall()
+    relations = dict(conn.execute("select a.url, m.relation from cluster_members m join articles a on a.id = m.article_id"))
+    conn.close()
+    assert len(origin) == 1
+    return origin[0][0], relations
+
+
+def test_origin_of_a_tie_does_not_depend_on_import_order(tmp_path):
+    text = synthetic_corpus(1, seed=9)[0]["text"]
+    when = "2024-03-01T10:00:00+00:00"
+    a = write_jsonl(tmp_path / "a.jsonl", [{"url": "https://zeta.example/story", "text": text, "published": when}])
+    b = write_jsonl(tmp_path / "b.jsonl", [{"url": "https://alpha.example/story", "text": text + " Source link",
+                                            "published": when}])
+    first = _origin_after_imports(tmp_path, "ab", [a, b])
+    second = _origin_after_imports(tmp_path, "ba", [b, a])
+    assert first == second
+    # The documented rule: neither is state media, both have a time, so the smaller URL.
+    assert first[0] == "https://alpha.example/story"
+
+
+# -- 10. one huge article cannot take the machine ------------------------------------------------
+
+
+def test_huge_article_is_compared_by_its_first_characters_only(db_path):
+    from dedupe.normalize import MAX_TEXT, clean
+
+    lede = synthetic_corpus(1, seed=10)[0]["text"]
+    huge = lede + "\n" + ("spam " * 40 + "\n") * (3 * MAX_TEXT // 200)
+    cleaned = clean(huge)
+    assert max(end for _, end in cleaned.spans) <= MAX_TEXT
+    db = open_db(db_path)
+    from syndtrack.articles import store_articles
+
+    store_articles(db, [{"url": "https://huge.example/a", "text": huge, "published": "2024-01-01T00:00:00+00:00"},
+                        {"url": "https://copy.example/b", "text": lede, "published": "2024-01-02T00:00:00+00:00"}])
+    result = CliRunner().invoke(cli, ["--db", str(db_path), "cluster"])
+    assert result.exit_code == 0, result.output
+    rows = db.execute("select a.url, m.relation from cluster_members m join articles a on a.id = m.article_id "
+                      "order by a.url").fetchall()
+    assert rows == [("https://copy.example/b", "excerpt"), ("https://huge.example/a", "origin")]
