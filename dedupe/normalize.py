@@ -34,7 +34,15 @@ _ASCII_PUNCT = bytes(c for c in range(128) if not chr(c).isalnum())
 
 
 def normalize_text(text: str) -> str:
-    """NFKC, casefolded, one kind of quote/dash/space, HTML entities decoded."""
+    """NFKC, casefolded, one kind of quote/dash/space, HTML entities decoded; obfuscation undone.
+
+    What mirrors do to defeat matching is undone here, so it applies to every
+    unit and line key while each unit's span still points into the original
+    text: full-width Latin letters and digits (NFKC), zero-width characters and
+    soft hyphens, Traditional Chinese (to Simplified, with OpenCC), romanisation
+    injected after Chinese characters ("標(biāo)準(zhǔn)"), and Cyrillic or Greek
+    look-alike letters inside Latin words.
+    """
     # Plain regex substitutions and str.split beat str.translate with a dict
     # table several times over here, and this runs on every line of every article.
     if "&" in text and _ENTITY.search(text):
@@ -47,9 +55,102 @@ def normalize_text(text: str) -> str:
                 text = text.replace(old, new)
         if not text.isascii() and _RARE.search(text):
             text = _INVISIBLE.sub("", _DASH.sub("-", _DOUBLE.sub('"', _SINGLE.sub("'", text))))
+        if not text.isascii():
+            if _CJK_CHAR.search(text):
+                if "(" in text:
+                    text = _strip_romanisation(text)
+                text = _to_simplified(text)
+            if _GREEK_CYRILLIC.search(text) and _LATIN.search(text):
+                text = _fold_homoglyphs(text)
     elif "`" in text:
         text = text.replace("`", "'")
     return " ".join(text.casefold().split())
+
+
+# -- obfuscation -------------------------------------------------------------------------------
+
+# Romanisation in brackets right after a Chinese character: pinyin with tone
+# marks ("(biāo)"), pinyin with tone digits ("(biao1)") or zhuyin ("(ㄅㄧㄠ)").
+# Plain Latin in brackets ("新华社(Xinhua)", "(G20)") is a gloss or a name, kept.
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
+_ROMANISATION = re.compile(
+    "(?<=[\u3400-\u4dbf\u4e00-\u9fff])\(\s*(?:"
+    f"[a-zA-Zü{_TONED}]*[{_TONED}][a-zA-Zü{_TONED}]*"  # one toned syllable
+    f"(?:[\s'][a-zA-Zü{_TONED}]+)*"  # a word's further syllables
+    "|(?:[a-zA-Zü]{1,6}[1-5]\s*)+"  # tone digits
+    "|[\u3105-\u312f\u31a0-\u31bf\u02ca\u02c7\u02cb\u02d9\u0307\s]+"  # zhuyin (NFKC makes its neutral-tone dot a combining one)
+    ")\s*\)"
+)
+# In a line with injected romanisation, a lower-case syllable in brackets after a character.
+_TONELESS = re.compile("(?<=[\\u3400-\\u4dbf\\u4e00-\\u9fff])\\(\\s*[a-zü]{1,6}\\s*\\)")
+
+
+def _strip_romanisation(text: str) -> str:
+    """``text`` (NFKC) without romanisation injected after its Chinese characters."""
+    text, injected = _ROMANISATION.subn("", text)
+    if injected >= 2:
+        # Neutral-tone syllables ("們(men)", "的(de)") carry no tone mark.
+        text = _TONELESS.sub("", text)
+    return text
+
+
+_GREEK_CYRILLIC = re.compile("[\u0370-\u03ff\u0400-\u052f]")
+_LATIN = re.compile("[A-Za-z]")
+# Cyrillic and Greek letters drawn like Latin ones (Unicode's confusables for the
+# letters of news prose). Only applied to words that mix them with Latin letters,
+# or to lines whose every such letter is a look-alike: a Russian or Greek text stays as it is.
+_HOMOGLYPHS = str.maketrans(
+    "аеорсухіјѕԁԛԝһӏвкмнтАВЕКМНОРСТХІЈЅ" "οαρνικτυχΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
+    "aeopcyxijsdqwhlbkmhtABEKMHOPCTXIJS" "oapvikturABEZHIKMNOPTYX",
+)
+_MIXED_WORD = re.compile("\w*(?:[A-Za-z]\w*[\u0370-\u052f]|[\u0370-\u052f]\w*[A-Za-z])\w*")
+
+
+_CONFUSABLE = frozenset(chr(c) for c in _HOMOGLYPHS)
+
+
+def _fold_homoglyphs(text: str) -> str:
+    others = _GREEK_CYRILLIC.findall(text)
+    if sum(1 for c in others if c in _CONFUSABLE) >= 0.9 * len(others):
+        # Every Cyrillic or Greek letter of the line looks Latin: a disguise, not
+        # Russian or Greek prose (which has letters like д, ж, λ, π in every line).
+        return text.translate(_HOMOGLYPHS)
+    return _MIXED_WORD.sub(lambda m: m.group(0).translate(_HOMOGLYPHS), text)
+
+
+# A keyword-spam header: a line of many short search terms, no sentence in it.
+_KEYWORD_SEPARATORS = re.compile(r"\s*[,|#/;\u3001\uff0c\uff1b]\s*|\s{2,}")
+_SENTENCE_MARK = re.compile(r"[.!?\u3002\uff01\uff1f]")
+
+
+def _is_keyword_header(norm: str) -> bool:
+    """A line above the article made of keywords ("xi jinping, belt and road, bri, china news, ...").
+
+    Mirrors put one on top to be found by search engines; it is text the origin
+    never had. At least 6 terms, nearly all of at most 4 words (40 characters),
+    and no sentence punctuation: a lede that lists names has verbs between them
+    and ends with a full stop.
+    """
+    if len(norm) < 20 or _SENTENCE_MARK.search(norm.rstrip(".")):
+        return False
+    terms = [t for t in _KEYWORD_SEPARATORS.split(norm.strip("#|, ")) if t]
+    if len(terms) < 6:
+        return False
+    short = sum(1 for t in terms if len(t.split()) <= 4 and len(t) <= 40)
+    return short >= 0.9 * len(terms)
+
+
+_T2S = None
+
+
+def _to_simplified(text: str) -> str:
+    """Traditional Chinese to Simplified (OpenCC's t2s: characters and phrases)."""
+    global _T2S
+    if _T2S is None:
+        import opencc  # loaded on the first Chinese line only: most runs never need it
+
+        _T2S = opencc.OpenCC("t2s")
+    return _T2S.convert(text)
 
 
 def skeleton(norm: str) -> str:
@@ -115,7 +216,11 @@ _CAPTION = re.compile(
     r"|sputnik|tass|ap images|efe|anadolu)\b[^()]{0,40})\)|\.\.\.\s*more|\u2026\s*more)\s*(?:less|more)?\s*$"
 )
 # A sentence ends at . ! ? followed by a space, or at a CJK full stop/mark.
-_SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*\s+|[\u3002\uff01\uff1f]+[\"'\u201d\u300d]*\s*")
+# Zero-width characters and soft hyphens a mirror sprinkles around the stop still end it.
+_SENTENCE_END = re.compile(
+    "[.!?][.!?\u200b-\u200d\u2060\ufeff\u00ad]*[\"')\\]\u200b-\u200d\u2060\ufeff\u00ad]*\\s+"
+    "|[\u3002\uff01\uff1f]+[\"'\u201d\u300d\u200b-\u200d\u2060\ufeff\u00ad]*\\s*"
+)
 # A full stop after a title, an initial or a short form ("Mr. Trump", "Donald J. Trump",
 # "the U.S. Department", "Jan. 5", "No. 10") ends no sentence. Splitting there cut
 # "As Mr. Trump prepares to meet with Mr. Putin in Finland, ..." into fragments that
@@ -259,8 +364,12 @@ def _sentences(raw: str):
         end = m.end()
         if raw[m.start()] == "." and _continues(raw, m):
             continue
-        # Raw length as a cheap stand-in for the letters/digits count ("Mr.", "U.S.").
-        if end - start >= MIN_UNIT + 4:
+        # Raw length as a cheap stand-in for the letters/digits count ("Mr.", "U.S.");
+        # romanisation injected after Chinese characters is no length of its own.
+        if end - start >= MIN_UNIT + 4 and (
+            "(" not in raw[start:end] and "\uff08" not in raw[start:end]
+            or len(_strip_romanisation(unicodedata.normalize("NFKC", raw[start:end]))) >= MIN_UNIT + 4
+        ):
             yield start, end
             start = end
     if start < len(raw):
@@ -339,6 +448,9 @@ def scan(text: str, *, title: str | None = None, boilerplate: frozenset[int] | s
         if not norm:
             continue
         if (("{" in norm or ";" in norm) and _CODE.search(norm)) or (norm[-1] in ")es" and _CAPTION.search(norm)):
+            out.removed += 1
+            continue
+        if index < head + EDGE_LINES and _is_keyword_header(norm):
             out.removed += 1
             continue
         if end - start <= MAX_BOILERPLATE_LINE:

@@ -70,7 +70,9 @@ VERIFY_WINDOW = 2000  # candidate pairs whose sentence units are held in memory 
 POSTINGS_SLICE = 200_000  # fingerprint postings converted to Python and inserted at once
 # Anything that changes which fingerprints or matches are computed: a stored index
 # built with other values is rebuilt.
-PARAMS = {"version": 5, "k": fp.K, "w": fp.W, "w_cjk": fp.W_CJK, "max_links": fp.MAX_LINKS, "stop": fp.STOP,
+# Version 6: obfuscation undone in normalisation (Traditional Chinese, injected
+# romanisation, look-alike letters, keyword headers) and the 200,000-character cap.
+PARAMS = {"version": 6, "k": fp.K, "w": fp.W, "w_cjk": fp.W_CJK, "max_links": fp.MAX_LINKS, "stop": fp.STOP,
           "min_shared": fp.MIN_SHARED, "boilerplate_min": BOILERPLATE_MIN, "boilerplate_long_min": BOILERPLATE_LONG_MIN,
           "min_shared_share": MIN_SHARED_SHARE}
 

@@ -1,0 +1,129 @@
+"""Copies that a mirror obfuscated to defeat matching are still found (issue 12, item 3).
+
+Every variant is built from a real text (a Xinhua article of the CulturaX sample,
+a Helsinki news-day article) the way mirrors seen in the wild build theirs:
+Traditional script, pinyin or zhuyin injected after each character, full-width
+letters, zero-width characters, Cyrillic look-alikes, a keyword-spam header.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import opencc
+import pytest
+from click.testing import CliRunner
+
+from dedupe import align, clean, normalize_text
+from dedupe.normalize import scan
+from syndtrack.articles import store_articles
+from syndtrack.cli import cli
+from syndtrack.db import open_db
+
+FIXTURES = Path(__file__).parent / "dedupe_fixtures"
+XINHUA, OTHER_XINHUA = json.loads((FIXTURES / "culturax_zh.json").read_text(encoding="utf-8"))
+
+
+def english_article() -> str:
+    rows = [json.loads(line) for line in (FIXTURES / "helsinki_sample.jsonl").read_text(encoding="utf-8").splitlines()]
+    text = {r["id"]: r for r in rows}[35]["text"]
+    return "\n\n".join(p.strip() for p in text.split(" ### ") if p.strip())
+
+
+def traditional(text: str) -> str:
+    return opencc.OpenCC("s2t").convert(text)
+
+
+def with_romanisation(text: str, style: str = "tone") -> str:
+    """Romanisation in brackets after every Chinese character, as the pinyin-injecting mirrors do."""
+    pypinyin = pytest.importorskip("pypinyin")
+    styles = {"tone": pypinyin.Style.TONE, "digits": pypinyin.Style.TONE3, "zhuyin": pypinyin.Style.BOPOMOFO}
+    out = []
+    for ch in text:
+        if "\u4e00" <= ch <= "\u9fff":
+            out.append(f"{ch}({pypinyin.pinyin(ch, style=styles[style])[0][0]})")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def assert_copy(original: str, variant: str) -> None:
+    m = align(clean(original), clean(variant))
+    assert m is not None, "the variant was not matched"
+    assert m.coverage_a > 0.95 and m.coverage_b > 0.95 and m.score > 97, m
+
+
+def test_traditional_mirror_of_a_simplified_xinhua_text_is_a_copy():
+    variant = traditional(XINHUA)
+    assert variant != XINHUA
+    assert_copy(XINHUA, variant)
+
+
+@pytest.mark.parametrize("style", ["tone", "digits", "zhuyin"])
+def test_romanisation_injected_after_characters_is_ignored(style):
+    variant = with_romanisation(traditional(XINHUA), style)
+    assert len(variant) > 2 * len(XINHUA)
+    assert_copy(XINHUA, variant)
+
+
+def test_brackets_that_are_not_romanisation_are_kept():
+    assert normalize_text("新华社(Xinhua)报道,二十国集团(G20)峰会") == "新华社(xinhua)报道,二十国集团(g20)峰会"
+
+
+def test_two_different_xinhua_stories_stay_apart_in_any_script():
+    assert align(clean(XINHUA), clean(traditional(OTHER_XINHUA))) is None
+    assert align(clean(with_romanisation(XINHUA)), clean(OTHER_XINHUA)) is None
+
+
+def test_full_width_zero_width_and_soft_hyphens_are_undone():
+    text = english_article()
+    rnd = random.Random(1)
+    full_width = "".join(chr(ord(c) + 0xFEE0) if c.isalnum() and c.isascii() and rnd.random() < 0.3 else c for c in text)
+    zero_width = "".join(c + ("\u200b" if rnd.random() < 0.2 else "\u00ad" if rnd.random() < 0.1 else "") for c in text)
+    assert_copy(text, full_width)
+    assert_copy(text, zero_width)
+
+
+def test_cyrillic_and_greek_look_alikes_in_latin_words_are_undone():
+    text = english_article()
+    swap = str.maketrans("aeopcxyiABEKMHOPCTX", "аеорсхуіАВЕКМНОРСТХ")
+    rnd = random.Random(2)
+    variant = " ".join(w.translate(swap) if rnd.random() < 0.5 else w for w in text.split(" "))
+    variant = variant.replace("o", "ο", 40)  # Greek omicron too
+    assert_copy(text, variant)
+
+
+def test_russian_and_greek_text_is_left_as_it_is():
+    assert normalize_text("Президент России сказал") == "президент россии сказал"
+    assert normalize_text("Ο πρωθυπουργός είπε") == "ο πρωθυπουργός είπε".casefold()
+
+
+def test_keyword_spam_header_above_the_article_is_not_compared():
+    text = english_article()
+    header = "Trump, Putin, Helsinki summit, Russia news, breaking news, world news, latest, trending, USA, politics"
+    variant = header + "\n\n" + text
+    kept = scan(variant)
+    assert "helsinkisummit" not in kept.skeleton[:200] and kept.removed >= 1
+    m = align(clean(text), clean(variant))
+    assert m is not None and m.coverage_b > 0.99
+    # A lede that lists names is prose, kept.
+    lede = "Trump, Putin, Macron, Merkel, May and Xi met on Monday to talk trade, security and climate.\n\n" + text
+    assert "trumpputinmacron" in scan(lede).skeleton
+
+
+def test_obfuscated_mirrors_cluster_with_their_origin(db_path):
+    db = open_db(db_path)
+    store_articles(db, [
+        {"url": "https://www.news.cn/a", "text": XINHUA, "published": "2024-05-01T08:00:00+00:00"},
+        {"url": "https://mirror-tw.example/a", "text": traditional(XINHUA), "published": "2024-05-01T09:00:00+00:00"},
+        {"url": "https://mirror-py.example/a", "text": with_romanisation(XINHUA), "published": "2024-05-01T10:00:00+00:00"},
+        {"url": "https://www.news.cn/b", "text": OTHER_XINHUA, "published": "2024-05-01T08:00:00+00:00"},
+    ])
+    result = CliRunner().invoke(cli, ["--db", str(db_path), "cluster"])
+    assert result.exit_code == 0, result.output
+    rows = db.execute("select a.url, m.relation from cluster_members m join articles a on a.id = m.article_id "
+                      "order by a.url").fetchall()
+    assert rows == [("https://mirror-py.example/a", "copy"), ("https://mirror-tw.example/a", "copy"),
+                    ("https://www.news.cn/a", "origin")]
