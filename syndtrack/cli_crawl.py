@@ -116,13 +116,12 @@ def outlets_list(outlets_file, no_default_outlets, state_media, countries, show_
     "not crawled" for outlets known only to recognise them).
 
     By default only the outlets `syndtrack crawl` visits are listed, followed
-    by a count of the others; --all, --state-media or --country list those too.
+    by a count of the others; --all, --state-media or --country list those too
+    (`syndtrack outlets list --all --json > outlets.json` saves them all).
 
-    Examples:
+    Example:
 
         syndtrack outlets list --state-media --country RU
-
-        syndtrack outlets list --all --json > outlets.json
     """
     if no_default_outlets and not outlets_file:
         raise CLIError("--no-default-outlets needs --outlets FILE")
