@@ -65,7 +65,7 @@ class CrawlRecorder:
     # -- lifecycle -----------------------------------------------------------
 
     def open(self, registry: Mapping[str, Mapping[str, Any]], slugs: list[str]) -> None:
-        from crawler.registry import sync_outlets
+        from syndtrack.registry import sync_outlets
 
         if self.db is not None:
             return

@@ -6,7 +6,7 @@ The stages, each a module you can name:
 - :mod:`dedupe.fingerprint` — units -> fingerprints -> candidate pairs
 - :mod:`dedupe.align` — a candidate pair -> a verified match (rapidfuzz)
 - :mod:`dedupe.assemble` — verified matches -> clusters with an origin
-- :mod:`dedupe.credit` — state-media names and hosts; does a copy credit its origin
+- :mod:`dedupe.credit` — does a copy credit its origin (names and hosts come from the caller)
 
 Matching is a pure function of two texts; the database work (the persisted
 fingerprint index, incremental runs) lives in :mod:`syndtrack.clustering`.

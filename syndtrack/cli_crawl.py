@@ -1,6 +1,6 @@
 """Crawler commands: ``crawl`` and the ``outlets`` group (``list``, the default, and ``check``).
 
-Thin: each calls :mod:`syndtrack.crawl` or :mod:`crawler.registry` and prints
+Thin: each calls :mod:`syndtrack.crawl` or :mod:`syndtrack.registry` and prints
 what came back. Other areas add subcommands to :data:`outlets` (the analyst's
 ``outlets report``), so the group keeps that name.
 """
@@ -19,7 +19,7 @@ OUTLETS_FILE_HELP = "A registry TOML laid over the default one (its keys win)."
 
 
 def _registry(outlets_file, no_default):
-    from crawler.registry import RegistryError, load_registry
+    from syndtrack.registry import RegistryError, load_registry
 
     try:
         return load_registry(outlets_file, use_default=not no_default)
@@ -90,45 +90,69 @@ def crawl(ctx, outlets_file, no_default_outlets, outlet_slugs, settings, log_fil
 def outlets():
     """The outlet registry: list it, check a registry file.
 
-    With no subcommand, lists the registry.
+    With no subcommand, lists the outlets `syndtrack crawl` visits and counts
+    the others (the state media of the State Media Matrix); see `outlets list --help`.
 
     Example:
 
-        syndtrack outlets check my-outlets.toml
+        syndtrack outlets list --state-media --country CN
     """
 
 
 @outlets.command(name="list")
 @click.option("--outlets", "outlets_file", type=click.Path(exists=True, dir_okay=False), help=OUTLETS_FILE_HELP)
 @click.option("--no-default-outlets", is_flag=True, help="List only --outlets FILE, not the default registry.")
-@click.option("--state-media", is_flag=True, help="Only state-media outlets.")
-@click.option("--json", "as_json", is_flag=True, help="Print the registry as JSON.")
-def outlets_list(outlets_file, no_default_outlets, state_media, as_json):
+@click.option("--state-media", is_flag=True, help="Only state-media outlets (all of them, crawled or not).")
+@click.option("--country", "countries", multiple=True, metavar="CC",
+              help="Only outlets of this country (ISO code, e.g. RU); repeat for more.")
+@click.option("--all", "show_all", is_flag=True, help="Every outlet, not only those `syndtrack crawl` visits.")
+@click.option("--json", "as_json", is_flag=True, help="Print the outlets as JSON.")
+def outlets_list(outlets_file, no_default_outlets, state_media, countries, show_all, as_json):
     """List the outlets of the registry.
 
-    One line per outlet: slug, name, state media or not, owner, country,
-    language, and where its links come from (feeds, sitemaps, start pages,
-    or discovery from the home page).
+    One line per outlet: slug, name, state media (with the State Media
+    Monitor typology), owner, country, language, and where its links come
+    from (feeds, sitemaps, start pages, discovery from the home page, or
+    "not crawled" for outlets known only to recognise them).
+
+    By default only the outlets `syndtrack crawl` visits are listed, followed
+    by a count of the others; --all, --state-media or --country list those too
+    (`syndtrack outlets list --all --json > outlets.json` saves them all).
 
     Example:
 
-        syndtrack outlets list --outlets my-outlets.toml --state-media
+        syndtrack outlets list --state-media --country RU
     """
     if no_default_outlets and not outlets_file:
         raise CLIError("--no-default-outlets needs --outlets FILE")
     registry = _registry(outlets_file, no_default_outlets)
-    rows = [o for o in registry.values() if o["state_media"] or not state_media]
+    wanted = {c.upper() for c in countries}
+    everything = show_all or state_media or bool(wanted)
+    rows = [o for o in registry.values()
+            if (o["state_media"] or not state_media) and (not wanted or (o["country"] or "").upper() in wanted)
+            and (everything or o["crawl"])]
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     table = [("slug", "name", "state", "owner", "cc", "lang", "links from")]
     for o in rows:
         sources = ", ".join(f"{len(o[k])} {k.replace('_', ' ')}" for k in ("feeds", "sitemaps", "start_urls") if o[k])
-        table.append((o["slug"], o["name"], "yes" if o["state_media"] else "no", o["owner"] or "-",
-                      o["country"] or "-", o["language"] or "-", sources or "discovery: " + o["url"]))
+        if not o["crawl"] or not o["url"]:
+            sources = "not crawled: " + (", ".join(o["domains"]) or "no website")
+        state = (o["typology"] or "yes") if o["state_media"] else "no"
+        table.append((o["slug"], o["name"], state, o["owner"] or "-", o["country"] or "-", o["language"] or "-",
+                      sources or "discovery: " + o["url"]))
     widths = [max(len(str(r[i])) for r in table) for i in range(len(table[0]) - 1)]
     for row in table:
         click.echo("  ".join(str(v).ljust(w) for v, w in zip(row, widths)) + "  " + row[-1])
+    if not everything:
+        rest = len(registry) - len(rows)
+        if rest:
+            click.echo(f"\n{len(rows)} outlets crawled; {rest} more known to recognise them "
+                       f"(state media from the State Media Matrix): --all, --state-media or --country CC lists them.")
+    else:
+        shown = {o["country"] for o in rows if o["country"]}
+        click.echo(f"\n{len(rows)} outlets from {len(shown)} countries.")
 
 
 @outlets.command(name="check")
@@ -143,10 +167,13 @@ def outlets_check(file):
 
         syndtrack outlets check my-outlets.toml
     """
-    from crawler.registry import RegistryError, load_registry
+    from syndtrack.registry import RegistryError, default_registry_text, load_registry, parse_toml, validate_registry
 
     try:
-        registry = load_registry(file, use_default=file is None)
+        if file is None:  # every key of the shipped file, which loading trusts for speed
+            registry = validate_registry(parse_toml(default_registry_text(), "default registry"))
+        else:
+            registry = load_registry(file, use_default=False)
     except RegistryError as exc:
         for error in exc.errors:
             click.echo(f"{file or 'default registry'}: {error}", err=True)

@@ -48,9 +48,10 @@ from sqlite_utils import Database
 from dedupe import fingerprint as fp
 from dedupe.align import align
 from dedupe.assemble import Edge, Node, assemble
-from dedupe.credit import credits_origin, host_of, origin_names, state_media_group
+from dedupe.credit import credits_origin, host_of, origin_names
 from dedupe.normalize import LONG_LINE, MAX_TEXT, Scan, is_cjk, is_long_key, scan, units
 from syndtrack.db import parse_timestamp, utcnow
+from syndtrack.registry import Registry
 
 # A short line found on this many of an outlet's articles is that outlet's boilerplate.
 BOILERPLATE_MIN = 4
@@ -257,8 +258,7 @@ class _Run:
         self.t0 = time.perf_counter()
         self.timings: dict[str, float] = {}
         self._tick = self.t0
-        self._hosts_cache: dict = {}
-        self._state_cache: dict = {}
+        self._outlet_cache: dict = {}
         self._names_cache: dict = {}
 
     def _lap(self, name: str) -> None:
@@ -317,13 +317,12 @@ class _Run:
             rebuilt_because=self.rebuilt_because,
         )
 
-    def _outlets(self) -> dict[str, dict]:
-        out = {}
-        for slug, name, owner, state_media, domains, url in self._q(
-            "select slug, name, owner, state_media, domains, url from outlets"
-        ):
-            out[slug] = {"name": name, "owner": owner, "state_media": bool(state_media), "domains": domains, "url": url}
-        return out
+    def _outlets(self) -> Registry:
+        # The outlets this database was crawled with (the user's own registry
+        # included) win; the default registry answers for everything else, such
+        # as an imported article whose outlet is a host like english.news.cn.
+        rows = [dict(r) for r in self.db["outlets"].rows] if self.db["outlets"].exists() else []
+        return Registry.from_rows(rows, base=Registry.load())
 
     # -- 1. what changed ---------------------------------------------------------------------
 
@@ -777,12 +776,12 @@ class _Run:
                 "insert into clusters (origin_id, size, created, updated) values (?, ?, ?, ?)",
                 (c.origin_id, len(c.members), now, now),
             ).lastrowid
-            key = (origin["outlet"], origin["outlet_name"], origin["owner"], origin["site_name"],
-                   _site(origin["url"]), tuple(origin["hosts"]))
+            key = (origin["outlet"], origin["registry_slug"], origin["site_name"], _site(origin["url"]))
             if key not in self._names_cache:  # read-only below, so origins of one outlet share them
                 self._names_cache[key] = origin_names(
                     outlet=origin["outlet"], name=origin["outlet_name"], owner=origin["owner"],
                     site_name=origin["site_name"], url=origin["url"], more_hosts=origin["hosts"],
+                    aliases=origin["aliases"],
                 )
             names, hosts = self._names_cache[key]
             for m in c.members:
@@ -800,25 +799,25 @@ class _Run:
         )
         return len(clusters)
 
-    def _outlet_hosts(self, outlet: str | None, o: dict) -> list[str]:
-        cache = self._hosts_cache
-        if outlet not in cache:
-            hosts = []
-            try:
-                hosts = [h for h in json.loads(o.get("domains") or "[]") if isinstance(h, str)]
-            except ValueError:
-                pass
-            if o.get("url"):
-                hosts.append(host_of(o["url"]))
-            cache[outlet] = hosts
-        return list(cache[outlet])
+    def _outlet_of(self, outlet: str | None, url: str | None) -> dict:
+        """The registry's word on an article's outlet, with the names and hosts that credit it.
 
-    def _state_media(self, outlet: str | None, url: str | None, owner: str | None) -> bool:
-        """``state_media_group`` per outlet and URL host: parsing every article's URL was a third of the write stage."""
-        cache = self._state_cache
-        key = (outlet, owner, _site(url))
+        Cached per outlet and URL host: parsing every article's URL was a third of the write stage.
+        """
+        key = (outlet, _site(url))
+        cache = self._outlet_cache
         if key not in cache:
-            cache[key] = state_media_group(outlet=outlet, url=url, owner=owner) is not None
+            o = self.outlets.resolve(outlet) or self.outlets.resolve(url)
+            if o is None:
+                cache[key] = {"slug": None, "name": None, "owner": None, "state_media": False,
+                              "aliases": (), "hosts": [host_of(url)] if url else []}
+            else:
+                names, hosts = self.outlets.credit_names(o)
+                if o["url"]:
+                    hosts.add(host_of(o["url"]))
+                cache[key] = {"slug": o["slug"], "name": o["name"], "owner": o["owner"],
+                              "state_media": o["state_media"], "aliases": tuple(sorted(names)),
+                              "hosts": sorted(hosts)}
         return cache[key]
 
     def _node_info(self, ids: list[int]) -> dict[int, dict]:
@@ -831,7 +830,7 @@ class _Run:
                 f"from articles a left join dedupe_articles d on d.article_id = a.id where a.id in ({marks})",
                 chunk,
             ):
-                o = self.outlets.get(outlet or "", {})
+                o = self._outlet_of(outlet, url)
                 # From the body's first and last lines only what sits in parentheses, the
                 # way datelines credit ("BEIJING, May 5 (Xinhua) --", "(AP)"): an outlet
                 # named "Wired" or "Time" must not be credited by the word in a sentence.
@@ -851,11 +850,10 @@ class _Run:
                             evidence.append(str(cue.get("text") or ""))
                             if cue.get("href"):
                                 links.append(str(cue["href"]))
-                hosts = self._outlet_hosts(outlet, o)
-                state = o.get("state_media") or self._state_media(outlet, url, o.get("owner"))
                 out[aid] = {
-                    "outlet": outlet, "url": url, "ts": _timestamp(published), "state_media": bool(state),
-                    "site_name": site_name, "outlet_name": o.get("name"), "owner": o.get("owner"),
-                    "evidence": "\n".join(evidence), "links": links, "hosts": hosts,
+                    "outlet": outlet, "url": url, "ts": _timestamp(published), "state_media": o["state_media"],
+                    "site_name": site_name, "outlet_name": o["name"], "owner": o["owner"],
+                    "registry_slug": o["slug"], "aliases": o["aliases"],
+                    "evidence": "\n".join(evidence), "links": links, "hosts": o["hosts"],
                 }
         return out

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from crawler.registry import RegistryError, load_registry as _load_registry, sync_outlets
+from syndtrack.registry import Registry, RegistryError, load_registry as _load_registry, sync_outlets
 from syndtrack.db import open_db, utcnow, write_transaction
 
 __all__ = ["CrawlResult", "CrawlError", "RegistryError", "crawl", "load_registry"]
@@ -55,8 +55,8 @@ class CrawlResult:
         )
 
 
-def load_registry(outlets_file: str | os.PathLike | None = None, use_default: bool = True) -> dict[str, dict[str, Any]]:
-    """The outlet registry: slug -> outlet dict (DESIGN.md keys plus download_delay, max_age_days, domains)."""
+def load_registry(outlets_file: str | os.PathLike | None = None, use_default: bool = True) -> Registry:
+    """The outlet registry: slug -> outlet dict (see :class:`syndtrack.registry.Registry`)."""
     return _load_registry(outlets_file, use_default=use_default)
 
 
@@ -87,6 +87,9 @@ def crawl(
     unknown = [s for s in slugs if s not in registry]
     if unknown:
         raise CrawlError(f"unknown outlet(s): {', '.join(unknown)} (see: syndtrack outlets)")
+    homeless = [s for s in slugs if not registry[s]["url"]]
+    if homeless:
+        raise CrawlError(f"outlet(s) with no url to start from: {', '.join(homeless)} (known by name only)")
 
     db_path = os.path.abspath(db_path)
     db = open_db(db_path)
@@ -94,7 +97,7 @@ def crawl(
         sync_outlets(db, registry)
         with write_transaction(db):
             run_id = db["crawl_runs"].insert(
-                {"started": utcnow(), "outlets": json.dumps(slugs or list(registry)), "status": "running"}
+                {"started": utcnow(), "outlets": json.dumps(slugs or registry.crawl_slugs()), "status": "running"}
             ).last_pk
     finally:
         db.close()

@@ -318,3 +318,14 @@ def m012_dedupe_outlet_lines_boilerplate(db: Database) -> None:
     # the ~26k lines an outlet of a 1M-article database has counted (0.6 s for 800 outlets
     # by the primary key, 0.01 s by this index).
     db.execute("CREATE INDEX IF NOT EXISTS idx_dedupe_outlet_lines_boilerplate ON dedupe_outlet_lines(outlet, key) WHERE n >= 4")
+
+
+@migrations()
+def m013_registry_aliases_typology(db: Database) -> None:
+    # The registry's credit aliases and the State Media Matrix typology travel with
+    # each outlet into the database, so views and credit checks can read them there.
+    columns = db["outlets"].columns_dict
+    if "aliases" not in columns:
+        db["outlets"].add_column("aliases", str)
+    if "typology" not in columns:
+        db["outlets"].add_column("typology", str)

@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from crawler.feeds import BadSource, older_than, parse_date, parse_feed, parse_sitemap
-from crawler.registry import RegistryError, in_domains, load_registry, sync_outlets
+from syndtrack.registry import RegistryError, in_domains, load_registry, sync_outlets
 from syndtrack.cli import cli
 
 STATE_MEDIA = ["cgtn", "cri", "cctv", "cnr", "xinhua", "peoples-daily", "global-times", "china-daily", "chinanews"]
@@ -21,8 +21,9 @@ def test_default_registry_has_the_state_media_and_the_seed_republisher():
     dst = registry["dainik-savera-times"]
     assert dst["state_media"] is False
     assert "dainiksaveratimes.com" in dst["url"] and dst["domains"] == ["dainiksaveratimes.com"]
-    # Every default article_pattern compiles and every outlet has a home page.
-    assert all(o["url"].startswith("http") for o in registry.values())
+    # Every outlet a crawl visits has a home page; the others may be known by name only.
+    assert all(registry[s]["url"].startswith("http") for s in registry.crawl_slugs())
+    assert all(o["url"] or not o["crawl"] for o in registry.values())
 
 
 def test_user_file_is_laid_over_the_default(tmp_path):
@@ -150,3 +151,95 @@ def test_dates_and_max_age():
     assert older_than("2024-01-01T00:00:00+00:00", 30, now)
     assert not older_than("2024-04-30T00:00:00+00:00", 30, now)
     assert not older_than(None, 30, now) and not older_than("2000-01-01T00:00:00+00:00", None, now)
+
+
+# -- one registry: identity, owners, resolution ------------------------------------------------
+
+from syndtrack.registry import Registry, registrable_domain  # noqa: E402
+
+
+def test_resolve_by_slug_url_host_and_name():
+    registry = Registry.load()
+    assert registry.resolve("xinhua")["slug"] == "xinhua"
+    assert registry.resolve("https://english.news.cn/20240101/abc/c.html")["slug"] == "xinhua"
+    assert registry.resolve("http://www.xinhuanet.com/english/a.htm")["slug"] == "xinhua"
+    # The longest domain wins: a language edition on a subdomain is its own outlet.
+    spanish = registry.resolve("http://spanish.xinhuanet.com/x")
+    assert spanish["slug"] != "xinhua" and spanish["owner"] == "Xinhua News Agency"
+    assert registry.resolve("新华社")["slug"] == "xinhua"
+    assert registry.resolve("china media group")["owner"] == "China Media Group"
+    assert registry.resolve("https://cgtn.com.evil.example/a") is None
+    assert registry.resolve("https://people.com.cn.example.org/") is None
+    assert registry.resolve("Radio Nacional") is None  # several countries' outlets: ambiguous
+    assert registry.resolve("") is None and registry.resolve(None) is None
+
+
+def test_owners_are_distinct_where_they_are_distinct():
+    registry = Registry.load()
+    owner = {slug: registry[slug]["owner"] for slug in ("rt", "sputnik", "ria-novosti", "tass")}
+    assert owner["sputnik"] == owner["ria-novosti"] == "Rossiya Segodnya"
+    assert owner["rt"] == "ANO TV-Novosti" and owner["tass"] == "TASS"
+    assert registry.resolve("https://de.rt.com/x")["owner"] == "ANO TV-Novosti"
+    assert registry.resolve("https://sputniknews.in/x")["owner"] == "Rossiya Segodnya"
+    names, hosts = registry.credit_names(registry["cgtn"])
+    assert {"China Media Group", "CCTV", "CRI", "CGTN"} <= names and {"cgtn.com", "cctv.com", "cri.cn"} <= hosts
+    tass_names, _ = registry.credit_names(registry["tass"])
+    assert "RT" not in tass_names and "Sputnik" not in tass_names
+
+
+def test_state_media_worldwide_with_typology():
+    registry = Registry.load()
+    state = registry.state_media()
+    assert len(state) >= 1000 and len({o["country"] for o in state}) >= 50
+    assert all(o["typology"] for o in state)
+    assert {"cgtn.com", "tass.ru", "presstv.ir", "aa.com.tr"} <= registry.state_media_hosts()
+    # Independent public media (the list's IP) are listed, not counted as state media.
+    assert not registry.resolve("https://www.bbc.co.uk/news")["state_media"]
+    # Outlets only on the list are recognised, not crawled by default.
+    assert "cgtn" in registry.crawl_slugs() and len(registry.crawl_slugs()) < 100
+
+
+def test_user_outlets_win_a_shared_domain_and_name_only_outlets_need_no_url(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text('[outlets.my-xinhua]\nname = "My Xinhua mirror"\nurl = "https://english.news.cn/"\n'
+                    '[outlets.radio-x]\nname = "Radio X"\ncrawl = false\n')
+    registry = Registry.load(path)
+    assert registry.resolve("https://english.news.cn/a")["slug"] == "my-xinhua"
+    assert registry["radio-x"]["url"] is None and registry["radio-x"]["domains"] == []
+    assert "radio-x" not in registry.crawl_slugs()
+    path.write_text('[outlets.radio-y]\nname = "Radio Y"\n')
+    with pytest.raises(RegistryError, match="required unless crawl = false"):
+        Registry.load(path)
+
+
+def test_a_public_suffix_is_no_outlet_domain(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text('[outlets.x]\nname = "X"\nurl = "https://x.blogspot.com/"\ndomains = ["blogspot.com"]\n')
+    with pytest.raises(RegistryError, match="public suffix"):
+        Registry.load(path, use_default=False)
+    assert registrable_domain("https://a.b.people.com.cn/x") == "people.com.cn"
+    assert registrable_domain("english.news.cn") == "news.cn"
+    assert registrable_domain("http://127.0.0.1:8001/x") == "127.0.0.1"
+
+
+def test_cli_state_media_lists_a_thousand_outlets_from_fifty_countries():
+    runner = CliRunner()
+    result = runner.invoke(cli, ["outlets", "list", "--state-media", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert len(rows) >= 1000 and len({o["country"] for o in rows}) >= 50
+    assert all(o["state_media"] for o in rows)
+    plain = runner.invoke(cli, ["outlets"])
+    assert "more known to recognise them" in plain.output and "--state-media" in plain.output
+    ru = runner.invoke(cli, ["outlets", "list", "--country", "ru"]).output
+    assert "tass" in ru and "cgtn" not in ru
+
+
+def test_default_registry_loads_fast_and_once():
+    import time
+
+    Registry.load()
+    start = time.perf_counter()
+    for _ in range(100):
+        Registry.load()
+    assert time.perf_counter() - start < 0.05  # parsed once per process

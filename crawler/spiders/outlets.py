@@ -38,7 +38,7 @@ from w3lib.encoding import html_to_unicode
 
 from crawler.feeds import BadSource, Link, feeds_from_html, older_than, parse_feed, parse_sitemap, unique
 from crawler.recorder import CrawlRecorder
-from crawler.registry import in_domains, load_registry
+from syndtrack.registry import in_domains, load_registry
 from syndtrack import __version__
 from syndtrack.db import parse_timestamp, utcnow
 from syndtrack.urls import BadURL, canonical_url
@@ -73,7 +73,7 @@ class OutletsSpider(SitemapSpider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         s = crawler.settings
         registry = load_registry(s.get("SYNDTRACK_OUTLETS_FILE"), use_default=s.getbool("SYNDTRACK_USE_DEFAULT_OUTLETS", True))
-        slugs = [x.strip() for x in (spider.outlet_arg or "").split(",") if x.strip()] or list(registry)
+        slugs = [x.strip() for x in (spider.outlet_arg or "").split(",") if x.strip()] or registry.crawl_slugs()
         unknown = [x for x in slugs if x not in registry]
         if unknown:
             raise ValueError(f"unknown outlet(s): {', '.join(unknown)} (see: syndtrack outlets)")
