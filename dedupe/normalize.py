@@ -103,7 +103,7 @@ _HOMOGLYPHS = str.maketrans(
     "аеорсухіјѕԁԛԝһӏвкмнтАВЕКМНОРСТХІЈЅ" "οαρνικτυχΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
     "aeopcyxijsdqwhlbkmhtABEKMHOPCTXIJS" "oapvikturABEZHIKMNOPTYX",
 )
-_MIXED_WORD = re.compile("\w*(?:[A-Za-z]\w*[\u0370-\u052f]|[\u0370-\u052f]\w*[A-Za-z])\w*")
+_MIXED_WORD = re.compile(r"\w*(?:[A-Za-z]\w*[\u0370-\u052f]|[\u0370-\u052f]\w*[A-Za-z])\w*")
 
 
 _CONFUSABLE = frozenset(chr(c) for c in _HOMOGLYPHS)
