@@ -74,15 +74,15 @@ def normalize_text(text: str) -> str:
 # Plain Latin in brackets ("新华社(Xinhua)", "(G20)") is a gloss or a name, kept.
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜńňǹḿ"
 _ROMANISATION = re.compile(
-    "(?<=[\u3400-\u4dbf\u4e00-\u9fff])\(\s*(?:"
-    f"[a-zA-Zü{_TONED}]*[{_TONED}][a-zA-Zü{_TONED}]*"  # one toned syllable
-    f"(?:[\s'][a-zA-Zü{_TONED}]+)*"  # a word's further syllables
-    "|(?:[a-zA-Zü]{1,6}[1-5]\s*)+"  # tone digits
-    "|[\u3105-\u312f\u31a0-\u31bf\u02ca\u02c7\u02cb\u02d9\u0307\s]+"  # zhuyin (NFKC makes its neutral-tone dot a combining one)
-    ")\s*\)"
+    r"(?<=[\u3400-\u4dbf\u4e00-\u9fff])\(\s*(?:"
+    rf"[a-zA-Zü{_TONED}]*[{_TONED}][a-zA-Zü{_TONED}]*"  # one toned syllable
+    rf"(?:[\s'][a-zA-Zü{_TONED}]+)*"  # a word's further syllables
+    r"|(?:[a-zA-Zü]{1,6}[1-5]\s*)+"  # tone digits
+    r"|[\u3105-\u312f\u31a0-\u31bf\u02ca\u02c7\u02cb\u02d9\u0307\s]+"  # zhuyin (NFKC makes its neutral-tone dot a combining one)
+    r")\s*\)"
 )
 # In a line with injected romanisation, a lower-case syllable in brackets after a character.
-_TONELESS = re.compile("(?<=[\\u3400-\\u4dbf\\u4e00-\\u9fff])\\(\\s*[a-zü]{1,6}\\s*\\)")
+_TONELESS = re.compile(r"(?<=[\u3400-\u4dbf\u4e00-\u9fff])\(\s*[a-zü]{1,6}\s*\)")
 
 
 def _strip_romanisation(text: str) -> str:
