@@ -76,6 +76,10 @@ def _before(x: Node, y: Node) -> int:
     return -1 if x.id < y.id else (1 if x.id > y.id else 0)
 
 
+# Sort key of the origin order, for callers that need the first of several articles.
+origin_order = cmp_to_key(_before)
+
+
 def relation(score: float, origin_coverage: float, member_coverage: float | None = None) -> str:
     if origin_coverage < EXCERPT_BELOW:
         return "excerpt"

@@ -47,7 +47,8 @@ from sqlite_utils import Database
 
 from dedupe import fingerprint as fp
 from dedupe.align import align
-from dedupe.assemble import Edge, Node, assemble
+from dedupe.assemble import Edge, Node, assemble, origin_order
+from dedupe.stories import group_versions, joins_versions, stable_ids
 from dedupe.credit import credits_origin, host_of, origin_names
 from dedupe.normalize import LONG_LINE, MAX_TEXT, Scan, is_cjk, is_long_key, scan, units
 from syndtrack.db import parse_timestamp, utcnow
@@ -259,6 +260,9 @@ class _Run:
         self.timings: dict[str, float] = {}
         self._tick = self.t0
         self._outlet_cache: dict = {}
+        # Stories of the articles being re-clustered, read before their clusters are deleted.
+        self.old_story_of: dict[int, int] = {}
+        self.old_story_created: dict[int, str] = {}
         self._names_cache: dict = {}
 
     def _lap(self, name: str) -> None:
@@ -657,7 +661,10 @@ class _Run:
         gone = set(self.dirty) | set(self.removed)
         seeds: set[int] = set(gone)
         if self.full:
-            for table in ("dedupe_fingerprints", "dedupe_articles", "dedupe_outlet_lines", "cluster_members", "clusters", "matches"):
+            # Story ids outlive a rebuild: the new stories keep the ids their articles had.
+            self.old_story_of, self.old_story_created = self._old_stories(None)
+            for table in ("dedupe_fingerprints", "dedupe_articles", "dedupe_outlet_lines", "cluster_members", "clusters",
+                          "stories", "matches"):
                 conn.execute(f"delete from {table}")
         else:
             # Take the old state of dirty and removed articles out of the index.
@@ -747,13 +754,16 @@ class _Run:
                     ):
                         edges[(a, b)] = Edge(s, ca, cb)
                         found.update((a, b))
+                    # Through the old story (it holds the old cluster): its versions are re-grouped together.
                     for (m,) in conn.execute(
-                        f"select article_id from cluster_members where cluster_id in "
-                        f"(select cluster_id from cluster_members where article_id in ({marks}))",
+                        f"select m.article_id from cluster_members m join clusters c on c.id = m.cluster_id "
+                        f"where c.story_id in (select c2.story_id from cluster_members m2 join clusters c2 "
+                        f"on c2.id = m2.cluster_id where m2.article_id in ({marks}))",
                         chunk,
                     ):
                         found.add(m)
                 frontier = found - nodes_ids
+            self.old_story_of, self.old_story_created = self._old_stories(sorted(nodes_ids))
             old_clusters = set()
             for chunk in _chunks(sorted(nodes_ids), 500):
                 marks = ",".join("?" * len(chunk))
@@ -762,6 +772,8 @@ class _Run:
                 marks = ",".join("?" * len(chunk))
                 conn.execute(f"delete from cluster_members where cluster_id in ({marks})", chunk)
                 conn.execute(f"delete from clusters where id in ({marks})", chunk)
+            for chunk in _chunks(sorted(self.old_story_created), 500):
+                conn.execute(f"delete from stories where id in ({','.join('?' * len(chunk))})", chunk)
         if not edges:
             return 0
         info = self._node_info(sorted({x for e in edges for x in e}))
@@ -769,12 +781,13 @@ class _Run:
         edges = {k: e for k, e in edges.items() if k[0] in nodes and k[1] in nodes}
         clusters = assemble(nodes, edges)
         clusters.sort(key=lambda c: c.origin_id)
+        story_of = self._write_stories(clusters, nodes, edges, now)
         rows = []
-        for c in clusters:
+        for i, c in enumerate(clusters):
             origin = info[c.origin_id]
             cid = conn.execute(
-                "insert into clusters (origin_id, size, created, updated) values (?, ?, ?, ?)",
-                (c.origin_id, len(c.members), now, now),
+                "insert into clusters (origin_id, size, created, updated, story_id) values (?, ?, ?, ?, ?)",
+                (c.origin_id, len(c.members), now, now, story_of[i]),
             ).lastrowid
             key = (origin["outlet"], origin["registry_slug"], origin["site_name"], _site(origin["url"]))
             if key not in self._names_cache:  # read-only below, so origins of one outlet share them
@@ -798,6 +811,48 @@ class _Run:
             rows,
         )
         return len(clusters)
+
+    def _old_stories(self, article_ids: list[int] | None) -> tuple[dict[int, int], dict[int, str]]:
+        """Before the clusters of ``article_ids`` (all, when None) are rebuilt: each
+        clustered article's story, and each of those stories' creation time."""
+        sql = "select m.article_id, c.story_id from cluster_members m join clusters c on c.id = m.cluster_id"
+        story_of: dict[int, int] = {}
+        if article_ids is None:
+            story_of.update(self.conn.execute(sql + " where c.story_id is not null"))
+        else:
+            for chunk in _chunks(article_ids, 500):
+                marks = ",".join("?" * len(chunk))
+                story_of.update(self.conn.execute(sql + f" where m.article_id in ({marks}) and c.story_id is not null", chunk))
+        created: dict[int, str] = {}
+        for chunk in _chunks(sorted(set(story_of.values())), 500):
+            marks = ",".join("?" * len(chunk))
+            created.update(self.conn.execute(f"select id, created from stories where id in ({marks})", chunk))
+        return story_of, created
+
+    def _write_stories(self, clusters: list, nodes: dict[int, Node], edges: dict, now: str) -> list[int]:
+        """Group ``clusters`` (versions) into stories, write them, and return each cluster's story id.
+
+        A story keeps the id its articles had before (dedupe.stories.stable_ids)."""
+        cluster_of = {m.article_id: i for i, c in enumerate(clusters) for m in c.members}
+        links = [
+            (a, b) for (a, b), e in edges.items()
+            if cluster_of.get(a) is not None and cluster_of.get(b) is not None and cluster_of[a] != cluster_of[b]
+            and joins_versions(e.coverage_a, e.coverage_b, nodes[a].published, nodes[b].published)
+        ]
+        groups = group_versions(cluster_of, links)
+        articles = [[m.article_id for i in g for m in clusters[i].members] for g in groups]
+        kept = stable_ids(articles, self.old_story_of)
+        story_of = [0] * len(clusters)
+        for g, members, sid in zip(groups, articles, kept):
+            first = min((nodes[clusters[i].origin_id] for i in g), key=origin_order)
+            created = self.old_story_created.get(sid, now) if sid is not None else now
+            sid = self.conn.execute(
+                "insert into stories (id, origin_id, versions, size, outlets, created, updated) values (?, ?, ?, ?, ?, ?, ?)",
+                (sid, first.id, len(g), len(members), len({nodes[a].outlet for a in members}), created, now),
+            ).lastrowid
+            for i in g:
+                story_of[i] = sid
+        return story_of
 
     def _outlet_of(self, outlet: str | None, url: str | None) -> dict:
         """The registry's word on an article's outlet, with the names and hosts that credit it.

@@ -329,3 +329,25 @@ def m013_registry_aliases_typology(db: Database) -> None:
         db["outlets"].add_column("aliases", str)
     if "typology" not in columns:
         db["outlets"].add_column("typology", str)
+
+
+@migrations()
+def m014_stories(db: Database) -> None:
+    # A story groups the versions of one piece (dedupe.stories): each version is a
+    # cluster of copies. AUTOINCREMENT so that the id of a story that was split or
+    # removed is never given to another one: story ids are what analysts cite.
+    db.execute(
+        "CREATE TABLE stories (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+        "origin_id INTEGER REFERENCES articles(id), versions INTEGER, size INTEGER, outlets INTEGER, "
+        "created TEXT, updated TEXT)"
+    )
+    db.execute("ALTER TABLE clusters ADD COLUMN story_id INTEGER REFERENCES stories(id)")
+    db.execute("CREATE INDEX idx_clusters_story_id ON clusters(story_id)")
+    # Until the next `cluster` run, every cluster is a story of its own.
+    db.execute(
+        "INSERT INTO stories (id, origin_id, versions, size, outlets, created, updated) "
+        "SELECT c.id, c.origin_id, 1, c.size, "
+        "(SELECT count(DISTINCT a.outlet) FROM cluster_members m JOIN articles a ON a.id = m.article_id "
+        "WHERE m.cluster_id = c.id), c.created, c.updated FROM clusters c"
+    )
+    db.execute("UPDATE clusters SET story_id = id")
