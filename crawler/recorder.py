@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import socket
 import sqlite3
 import sys
 import time
@@ -79,16 +81,19 @@ class CrawlRecorder:
         self.db = open_db(self.db_path)
         self.db.conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
         self.store = ArticleStore(self.db)
+        # This process is the one that must close the run: the next run marks
+        # the row failed if this pid is gone while the row still says running.
+        process = {"pid": os.getpid(), "host": socket.gethostname()}
 
         def start():
             sync_outlets(self.db, registry)
             with write_transaction(self.db):
                 if self.run_id is None:
                     self.run_id = self.db["crawl_runs"].insert(
-                        {"started": utcnow(), "outlets": json.dumps(slugs), "status": "running"}
+                        {"started": utcnow(), "outlets": json.dumps(slugs), "status": "running", **process}
                     ).last_pk
                 else:
-                    self.db["crawl_runs"].update(self.run_id, {"outlets": json.dumps(slugs), "status": "running"})
+                    self.db["crawl_runs"].update(self.run_id, {"outlets": json.dumps(slugs), "status": "running", **process})
 
         self._retry_locked(start)
         # The whole URL state in memory: fine for a machine's worth of outlets;
@@ -124,6 +129,7 @@ class CrawlRecorder:
             "articles_unchanged": self.counts.unchanged,
             "errors": self.errors,
             "status": status,
+            "reason": None if status == "finished" else f"crawl closed ({reason})",
             "stats": json.dumps(stats, default=str, sort_keys=True),
         }
 

@@ -318,3 +318,15 @@ def m012_dedupe_outlet_lines_boilerplate(db: Database) -> None:
     # the ~26k lines an outlet of a 1M-article database has counted (0.6 s for 800 outlets
     # by the primary key, 0.01 s by this index).
     db.execute("CREATE INDEX IF NOT EXISTS idx_dedupe_outlet_lines_boilerplate ON dedupe_outlet_lines(outlet, key) WHERE n >= 4")
+
+
+@migrations()
+def m013_crawler_run_process(db: Database) -> None:
+    # A crawl whose process died (kill -9, OOM, power cut) left its row 'running'
+    # forever. The row now names the process that must close it (pid, host), so
+    # the next crawl can mark it failed once that process is gone, and says why a
+    # run failed (reason).
+    table = db["crawl_runs"]
+    for name, kind in (("pid", int), ("host", str), ("reason", str)):
+        if name not in table.columns_dict:
+            table.add_column(name, kind)
