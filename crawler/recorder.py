@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import socket
+import sqlite3
 import sys
-from typing import Any, Mapping
+import time
+from typing import Any, Callable, Mapping, TypeVar
 
 from scrapy import signals
 
@@ -20,6 +24,7 @@ from syndtrack.db import open_db, utcnow, write_transaction
 from syndtrack.urls import BadURL, canonical_url
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Answers that say an article was taken down, not that the fetch failed.
 GONE_STATUSES = (404, 410)
@@ -43,6 +48,10 @@ class CrawlRecorder:
         self.run_id = settings.getint("SYNDTRACK_RUN_ID") or None
         self.batch_size = settings.getint("SYNDTRACK_BATCH_SIZE", 50)
         self.progress = settings.getbool("SYNDTRACK_PROGRESS")
+        self.busy_timeout = settings.getfloat("SYNDTRACK_DB_BUSY_TIMEOUT", 30.0)
+        self.write_retries = settings.getint("SYNDTRACK_DB_WRITE_RETRIES", 4)
+        self.retry_backoff = settings.getfloat("SYNDTRACK_DB_RETRY_BACKOFF", 5.0)
+        self.retry_backoff_max = settings.getfloat("SYNDTRACK_DB_RETRY_BACKOFF_MAX", 60.0)
         self.db = None
         self.store: ArticleStore | None = None
         self.counts = StoreCounts()
@@ -70,15 +79,23 @@ class CrawlRecorder:
         if self.db is not None:
             return
         self.db = open_db(self.db_path)
+        self.db.conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
         self.store = ArticleStore(self.db)
-        sync_outlets(self.db, registry)
-        with write_transaction(self.db):
-            if self.run_id is None:
-                self.run_id = self.db["crawl_runs"].insert(
-                    {"started": utcnow(), "outlets": json.dumps(slugs), "status": "running"}
-                ).last_pk
-            else:
-                self.db["crawl_runs"].update(self.run_id, {"outlets": json.dumps(slugs), "status": "running"})
+        # This process is the one that must close the run: the next run marks
+        # the row failed if this pid is gone while the row still says running.
+        process = {"pid": os.getpid(), "host": socket.gethostname()}
+
+        def start():
+            sync_outlets(self.db, registry)
+            with write_transaction(self.db):
+                if self.run_id is None:
+                    self.run_id = self.db["crawl_runs"].insert(
+                        {"started": utcnow(), "outlets": json.dumps(slugs), "status": "running", **process}
+                    ).last_pk
+                else:
+                    self.db["crawl_runs"].update(self.run_id, {"outlets": json.dumps(slugs), "status": "running", **process})
+
+        self._retry_locked(start)
         # The whole URL state in memory: fine for a machine's worth of outlets;
         # the scale path moves it to scrapy-redis' seen-set (DESIGN.md).
         placeholders = ",".join("?" * len(slugs)) or "''"
@@ -112,10 +129,26 @@ class CrawlRecorder:
             "articles_unchanged": self.counts.unchanged,
             "errors": self.errors,
             "status": status,
+            "reason": None if status == "finished" else f"crawl closed ({reason})",
             "stats": json.dumps(stats, default=str, sort_keys=True),
         }
-        with write_transaction(self.db):
-            self.db["crawl_runs"].update(self.run_id, row)
+
+        def finish():
+            # What flush() had to leave buffered because the lock was still held.
+            if self._gone or self._back:
+                self._flush_gone()
+            if self._states or self._error_rows:
+                self._flush_rows()
+            with write_transaction(self.db):
+                self.db["crawl_runs"].update(self.run_id, row)
+
+        try:
+            self._retry_locked(finish)
+        except sqlite3.OperationalError as exc:
+            if not _is_locked(exc):
+                raise
+            # Left "running": the parent (syndtrack.crawl) or the next run marks it failed.
+            logger.error("crawl run %s: could not record its end: %s", self.run_id, exc)
         self._say(f"crawl run {self.run_id} {status} ({reason})")
         self.db.close()
         self.db = None
@@ -154,7 +187,8 @@ class CrawlRecorder:
             self.counts.unchanged += 1
             self.stats.inc_value("syndtrack/articles/not_modified")
 
-    def error(self, url: str, outlet: str | None, reason: str, status: int | None = None, kind: str = "error") -> None:
+    def error(self, url: str, outlet: str | None, reason: str, status: int | None = None, kind: str = "error",
+              *, flush: bool = True) -> None:
         """Count, log and record one failed URL; nothing stored is touched."""
         self.errors += 1
         self.stats.inc_value("syndtrack/errors")
@@ -165,7 +199,7 @@ class CrawlRecorder:
         )
         if status in GONE_STATUSES:
             self._gone.add(url)
-        if len(self._error_rows) >= self.batch_size:
+        if flush and len(self._error_rows) >= self.batch_size:
             self.flush()
 
     def add_article(self, row: dict[str, Any], evidence: dict[str, Any], state: dict[str, Any]) -> None:
@@ -180,29 +214,80 @@ class CrawlRecorder:
     # -- writing ---------------------------------------------------------------
 
     def flush(self) -> None:
+        """Write what is buffered; a database held locked by another writer is waited for, then retried.
+
+        Articles that still cannot be stored are counted as errors (one log
+        line and one ``crawl_errors`` row each) and their URL state is
+        forgotten, so the next crawl fetches them again. URL state and error
+        rows stay buffered for the next flush instead: they lose nothing by waiting.
+        """
         if self.db is None:
             return
-        if self._articles:
-            counts = self.store.store_batch(self._articles, evidence=self._evidence)
-            self.counts.add(counts)
-            for name in ("new", "updated", "unchanged"):
-                self.stats.inc_value(f"syndtrack/articles/{name}", getattr(counts, name))
-            self._articles, self._evidence = [], {}
-        if self._gone or self._back:
-            self._flush_gone()
-        if self._states or self._error_rows:
-            with write_transaction(self.db):
-                if self._states:
-                    self.db["crawl_urls"].upsert_all(list(self._states.values()), pk="url")
-                if self._error_rows:
-                    self.db["crawl_errors"].insert_all(self._error_rows)
-            self.known.update(self._states)
-            self._states, self._error_rows = {}, []
+        try:
+            if self._articles:
+                self._store_articles()
+            if self._gone or self._back:
+                self._retry_locked(self._flush_gone)
+            if self._states or self._error_rows:
+                self._retry_locked(self._flush_rows)
+        except sqlite3.OperationalError as exc:
+            if not _is_locked(exc):
+                raise
+            # Still locked: the rest waits for the next flush (or close).
         self._say(
             f"{self.stats.get_value('downloader/response_count', 0)} pages fetched; articles: "
             f"{self.counts.new} new, {self.counts.updated} updated, {self.counts.unchanged} unchanged; "
             f"{self.errors} errors"
         )
+
+    def _store_articles(self) -> None:
+        articles, evidence = self._articles, self._evidence
+        self._articles, self._evidence = [], {}
+        try:
+            counts = self._retry_locked(lambda: self.store.store_batch(articles, evidence=evidence))
+        except sqlite3.OperationalError as exc:
+            if not _is_locked(exc):
+                raise
+            reason = f"not stored: database locked by another writer ({exc}) after {self.write_retries} retries"
+            for row in articles:
+                # A stored state would make the next crawl ask "not modified?" and skip it.
+                self._states.pop(row["url"], None)
+                self.stats.inc_value("syndtrack/articles/not_stored")
+                self.error(row["url"], row.get("outlet"), reason, kind="db_locked", flush=False)
+            raise
+        self.counts.add(counts)
+        for name in ("new", "updated", "unchanged"):
+            self.stats.inc_value(f"syndtrack/articles/{name}", getattr(counts, name))
+
+    def _flush_rows(self) -> None:
+        with write_transaction(self.db):
+            if self._states:
+                self.db["crawl_urls"].upsert_all(list(self._states.values()), pk="url")
+            if self._error_rows:
+                self.db["crawl_errors"].insert_all(self._error_rows)
+        self.known.update(self._states)
+        self._states, self._error_rows = {}, []
+
+    def _retry_locked(self, write: Callable[[], T]) -> T:
+        """Run ``write`` (one whole transaction), again after a backoff while the database is locked.
+
+        SQLite's busy timeout already waits for the lock; these retries add
+        room for a writer that holds it longer (a ``syndtrack cluster``
+        writing its results). Sleeping blocks the crawl: that is the point,
+        nothing should be fetched faster than it can be stored.
+        """
+        attempt = 0
+        while True:
+            try:
+                return write()
+            except sqlite3.OperationalError as exc:
+                if not _is_locked(exc) or attempt >= self.write_retries:
+                    raise
+                delay = min(self.retry_backoff * 2**attempt, self.retry_backoff_max)
+                attempt += 1
+                self.stats.inc_value("syndtrack/db/locked_retries")
+                logger.info("database locked (%s); writing again in %.1fs", exc, delay)
+                time.sleep(delay)
 
     def _mark_back(self, url: str) -> None:
         self._back.add(url)
@@ -227,6 +312,11 @@ class CrawlRecorder:
         logger.info(line)
         if self.progress:
             print(f"crawl: {line}", file=sys.stderr, flush=True)
+
+
+def _is_locked(exc: sqlite3.OperationalError) -> bool:
+    """SQLITE_BUSY (another connection holds the lock) or SQLITE_LOCKED, extended codes included."""
+    return (getattr(exc, "sqlite_errorcode", 0) & 0xFF) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 def _canonical(url: str) -> str | None:

@@ -7,9 +7,12 @@ API callable any number of times.
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import json
 import logging
+import os
+import signal
 import sys
 
 from scrapy.crawler import CrawlerProcess
@@ -40,8 +43,63 @@ def run(spec: dict) -> int:
     return 1 if failures else 0
 
 
+# prctl(2) option: the signal the kernel sends us when our parent dies.
+PR_SET_PDEATHSIG = 1
+# An orphaned crawl stops gracefully for this long, then Scrapy is told to stop
+# at once. Its graceful stop waits for every download in flight (up to
+# DOWNLOAD_TIMEOUT); a crawl that outlives its run should not linger holding
+# the run lock. A forced stop leaves its crawl_runs row 'running': the next
+# crawl marks it failed (syndtrack.crawl.fail_dead_runs).
+ORPHAN_GRACE_SECONDS = 5
+
+
+def die_with_parent(parent_pid: int | None) -> None:
+    """Stop the crawl, as SIGTERM would, once the process that started us is gone.
+
+    ``syndtrack run`` holds the run lock; a crawl outliving a kill -9 of it
+    would go on writing while the next scheduled run crawls the same
+    database. The kernel's parent-death signal needs no polling and cannot be
+    missed. It comes as SIGHUP, which Scrapy leaves alone, and not straight
+    as SIGTERM: the kernel sends it each time we are handed from an exiting
+    thread of the parent to the next one, and Scrapy takes a second SIGTERM
+    as "stop now, store nothing". So SIGHUP turns into one SIGTERM, once the
+    parent process (not just a thread of it) is gone: Scrapy stops
+    gracefully, stores what it holds and closes its crawl_runs row; a second
+    SIGTERM follows after ORPHAN_GRACE_SECONDS. Until it has exited the crawl
+    keeps the run lock, whose descriptor it inherited
+    (syndtrack.run), so no run starts beside it. Linux only; elsewhere the
+    inherited lock alone keeps runs apart (the crawl then runs to its end).
+    """
+    if parent_pid is None:
+        return
+    stopping = False
+
+    def stop(signum, frame):
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    def orphaned(signum, frame):
+        nonlocal stopping
+        if os.getppid() != parent_pid and not stopping:
+            stopping = True
+            stop(signum, frame)
+            signal.signal(signal.SIGALRM, stop)
+            signal.alarm(ORPHAN_GRACE_SECONDS)
+
+    signal.signal(signal.SIGHUP, orphaned)
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGHUP, 0, 0, 0) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, f"prctl(PR_SET_PDEATHSIG): {os.strerror(err)}")
+    # The parent may have died before prctl: we would never get the signal.
+    if os.getppid() != parent_pid:
+        print(f"crawl not started: its parent process {parent_pid} is gone", file=sys.stderr)
+        sys.exit(1)
+
+
 def main() -> None:
     spec = json.loads(sys.stdin.read())
+    die_with_parent(spec.get("parent_pid"))
     sys.exit(run(spec))
 
 

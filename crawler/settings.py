@@ -24,6 +24,16 @@ SYNDTRACK_USER_AGENT = "syndtrack/{version} (state-media syndication research; +
 SYNDTRACK_RUN_ID = None  # set by syndtrack.crawl: the crawl_runs row to fill in
 SYNDTRACK_BATCH_SIZE = 50  # articles per transaction
 SYNDTRACK_PROGRESS = False  # print a progress line per batch on stderr
+# A write that finds the database locked by another writer (`syndtrack cluster`
+# storing its results) waits up to SYNDTRACK_DB_BUSY_TIMEOUT seconds (SQLite's
+# busy timeout), then is tried again up to SYNDTRACK_DB_WRITE_RETRIES times,
+# waiting SYNDTRACK_DB_RETRY_BACKOFF * 2**(n-1) seconds (at most ..._MAX) before
+# each: about 4 minutes in all by default. Articles still not stored after that
+# are counted as errors (crawl_runs.errors, one crawl_errors row each).
+SYNDTRACK_DB_BUSY_TIMEOUT = 30.0
+SYNDTRACK_DB_WRITE_RETRIES = 4
+SYNDTRACK_DB_RETRY_BACKOFF = 5.0
+SYNDTRACK_DB_RETRY_BACKOFF_MAX = 60.0
 # A stored article is re-checked (conditionally) at most this often ...
 SYNDTRACK_RECHECK_AFTER_HOURS = 24.0
 # ... and only while it is younger than this (state media edit and delete

@@ -10,23 +10,25 @@ Twisted reactor cannot be restarted, and tests, ``syndtrack run`` and
 ``syndtrack demo`` call :func:`crawl` many times in one process. The parent
 validates the registry first (so a bad file fails fast, with every problem
 named), writes the ``crawl_runs`` row the child fills in, and marks the run
-failed if the child dies.
+failed if the child dies. A run whose parent died too is marked failed by the
+next crawl (:func:`fail_dead_runs`).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from syndtrack.registry import Registry, RegistryError, load_registry as _load_registry, sync_outlets
 from syndtrack.db import open_db, utcnow, write_transaction
 
-__all__ = ["CrawlResult", "CrawlError", "RegistryError", "crawl", "load_registry"]
+__all__ = ["CrawlResult", "CrawlError", "RegistryError", "crawl", "fail_dead_runs", "load_registry"]
 
 
 class CrawlError(RuntimeError):
@@ -70,6 +72,7 @@ def crawl(
     verbose: bool = False,
     log_file: str | os.PathLike | None = None,
     progress: bool = False,
+    pass_fds: Sequence[int] = (),
 ) -> CrawlResult:
     """Crawl the registry (or the outlets named in ``outlet_slugs``) into ``db_path``.
 
@@ -79,6 +82,10 @@ def crawl(
     stderr. Raises :class:`RegistryError` or :class:`CrawlError` before
     crawling when the registry or the outlet list is wrong; otherwise returns
     what the run did, with ``status`` "finished" or "failed".
+
+    ``pass_fds`` are descriptors the crawl process inherits and keeps open until
+    it exits: :func:`syndtrack.run.run` passes its lock, so the lock stays held
+    while the crawl lives even if the run itself is killed.
     """
     registry = _load_registry(outlets_file, use_default=use_default_outlets)
     if not registry:
@@ -94,10 +101,13 @@ def crawl(
     db_path = os.path.abspath(db_path)
     db = open_db(db_path)
     try:
+        fail_dead_runs(db)
         sync_outlets(db, registry)
         with write_transaction(db):
+            # Our pid until the crawl process takes the row over (crawler.recorder).
             run_id = db["crawl_runs"].insert(
-                {"started": utcnow(), "outlets": json.dumps(slugs or registry.crawl_slugs()), "status": "running"}
+                {"started": utcnow(), "outlets": json.dumps(slugs or registry.crawl_slugs()), "status": "running",
+                 "pid": os.getpid(), "host": socket.gethostname()}
             ).last_pk
     finally:
         db.close()
@@ -113,13 +123,14 @@ def crawl(
     if log_file:
         child_settings["LOG_FILE"] = os.path.abspath(log_file)
     child_settings.update(settings or {})
-    spec = {"outlets": slugs, "settings": child_settings}
+    spec = {"outlets": slugs, "settings": child_settings, "parent_pid": os.getpid()}
     env = dict(os.environ)
     # The child must import this very checkout of syndtrack and crawler.
     root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env.pop("SCRAPY_SETTINGS_MODULE", None)
-    proc = subprocess.Popen([sys.executable, "-m", "crawler.runner"], stdin=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen([sys.executable, "-m", "crawler.runner"], stdin=subprocess.PIPE, text=True, env=env,
+                            pass_fds=tuple(pass_fds))
     try:
         proc.communicate(json.dumps(spec))
     except KeyboardInterrupt:
@@ -143,8 +154,10 @@ def _finish(db_path: str, run_id: int, returncode: int) -> CrawlResult:
             # The child died before it could close the run: say so, keep what it stored.
             stats = json.loads(row["stats"] or "{}")
             stats["syndtrack/child_exit_code"] = returncode
+            reason = row["reason"] or f"crawl process exited with status {returncode} without closing the run"
             with write_transaction(db):
-                db["crawl_runs"].update(run_id, {"status": "failed", "finished": utcnow(), "stats": json.dumps(stats)})
+                db["crawl_runs"].update(run_id, {"status": "failed", "finished": utcnow(), "stats": json.dumps(stats),
+                                                 "reason": reason})
             row = db["crawl_runs"].get(run_id)
         return CrawlResult(
             run_id=run_id,
@@ -157,3 +170,47 @@ def _finish(db_path: str, run_id: int, returncode: int) -> CrawlResult:
         )
     finally:
         db.close()
+
+
+def fail_dead_runs(db) -> list[int]:
+    """Mark failed the ``crawl_runs`` rows still 'running' whose process on this host is gone.
+
+    A crawl killed with its parent (kill -9, the OOM killer, a power cut) could
+    not close its row. Only rows of this host are judged; a pid reused by an
+    unrelated process keeps its row 'running' until a later crawl finds it gone:
+    wrongly "alive" is harmless, wrongly "dead" would fail a live crawl.
+    Returns the ids marked.
+    """
+    host = socket.gethostname()
+    rows = db.query("select id, pid from crawl_runs where status = 'running' and host = ? and pid is not null", [host])
+    dead = [(r["id"], r["pid"]) for r in rows if not process_alive(r["pid"])]
+    if not dead:
+        return []
+    now = utcnow()
+    with write_transaction(db):
+        for run_id, pid in dead:
+            db.execute(
+                "update crawl_runs set status = 'failed', finished = ?, reason = ? where id = ? and status = 'running'",
+                [now, f"process {pid} on {host} ended without closing the run (found by a later crawl)", run_id],
+            )
+    return [run_id for run_id, _ in dead]
+
+
+def process_alive(pid: int) -> bool:
+    """True if process ``pid`` exists and has not exited (a zombie has: only its exit status is left)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    # An orphan's zombie lasts until init reaps it, and some inits never do
+    # (containers): it answers signal 0 like a live process.
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return not Path("/proc/self").exists()
+    except OSError:
+        return True
+    # "pid (comm) state ...": comm may hold spaces and parentheses.
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"

@@ -351,3 +351,15 @@ def m014_stories(db: Database) -> None:
         "WHERE m.cluster_id = c.id), c.created, c.updated FROM clusters c"
     )
     db.execute("UPDATE clusters SET story_id = id")
+
+
+@migrations()
+def m015_crawler_run_process(db: Database) -> None:
+    # A crawl whose process died (kill -9, OOM, power cut) left its row 'running'
+    # forever. The row now names the process that must close it (pid, host), so
+    # the next crawl can mark it failed once that process is gone, and says why a
+    # run failed (reason).
+    table = db["crawl_runs"]
+    for name, kind in (("pid", int), ("host", str), ("reason", str)):
+        if name not in table.columns_dict:
+            table.add_column(name, kind)

@@ -6,6 +6,9 @@ that overlap never crawl or cluster the same database at once: the second one
 exits with :data:`EXIT_LOCKED` (or waits for the lock with ``wait=True``).
 The lock is an OS file lock (``flock`` through filelock), so it is released
 when the holder exits, even on ``kill -9``: there are no stale locks to clean.
+The crawl's child process inherits the lock's descriptor, so the lock is held
+until the run *and* its crawl are gone; the crawl dies with the run
+(crawler.runner.die_with_parent).
 
 Every attempt is appended to a JSON-lines run log next to the database
 (``<db>.runs.jsonl``), including the ones that found the lock taken; the crawl
@@ -217,9 +220,11 @@ def run(
     if not parent.is_dir():
         # Checked here because filelock would create the missing folders for the lock file.
         raise RunConfigError(f"directory for database does not exist: {parent}")
+    inherit_lock = False
     if crawl_fn is None and crawl:
         check_outlets(outlets_file, outlet_slugs, use_default_outlets)
         crawl_fn = _default_crawl
+        inherit_lock = True
     cluster_fn = cluster_fn or _default_cluster
     started_mono = time.monotonic()
     base = {"pid": os.getpid(), "host": socket.gethostname(), "db": db_path}
@@ -250,13 +255,17 @@ def run(
         crawl_failed = False
         if crawl:
             log("crawl started")
-            crawl_failed = _crawl_step(result, crawl_fn, db_path, dict(
+            crawl_kwargs = dict(
                 outlets_file=outlets_file,
                 outlet_slugs=outlet_slugs or None,
                 use_default_outlets=use_default_outlets,
                 settings=settings,
                 **(crawl_options or {}),
-            ))
+            )
+            fd = _lock_fd(lock) if inherit_lock else None
+            if fd is not None:
+                crawl_kwargs["pass_fds"] = (fd,)
+            crawl_failed = _crawl_step(result, crawl_fn, db_path, crawl_kwargs)
             log(f"crawl {'failed' if crawl_failed else 'finished'}")
 
         # Cluster even after a failed crawl: what did land should not wait a
@@ -288,6 +297,20 @@ def run(
             _append_log(log_path(db_path), {"event": "finish", **base, **_log_fields(result)})
         lock.release()
     return result
+
+
+def _lock_fd(lock: filelock.BaseFileLock) -> int | None:
+    """The descriptor ``lock`` holds its flock on, for the crawl process to inherit.
+
+    A flock belongs to the open file, shared by every descriptor of it in any
+    process: while the crawl child keeps its copy, the lock stays taken even
+    after kill -9 of this process, so the next run cannot start beside a
+    crawl still shutting down. filelock has no public accessor for the
+    descriptor; without one (another filelock, a soft lock) the crawl still
+    dies with us, only the lock is freed a moment sooner.
+    """
+    fd = getattr(getattr(lock, "_context", None), "lock_file_fd", None)
+    return fd if isinstance(fd, int) else None
 
 
 # How long an interrupted run waits for the crawl to close its run cleanly.
