@@ -5,6 +5,7 @@ import io
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -101,6 +102,31 @@ def test_search(fixture):
     assert "cgtn" in table and "southasia-monitor" not in table
     bad = run(path, "search", '"unclosed', ok=False)
     assert bad.exit_code == 1 and "bad search query" in bad.output
+
+
+def store_huge_article(path, words=200_000):
+    """~1 MB of one repeated word: FTS5's snippet() took minutes on it (quadratic in hits)."""
+    from syndtrack.articles import store_articles
+    from syndtrack.db import open_db
+
+    db = open_db(path)
+    store_articles(db, [{"url": "https://huge.example/a/1", "title": "huge", "text": "word " * words},
+                        {"url": "https://small.example/a/1", "title": "small", "text": "one word, and another"}])
+    db.close()
+
+
+def test_search_on_a_1mb_article_is_fast(tmp_path):
+    path = tmp_path / "huge.db"
+    store_huge_article(path)
+    for query in ("word", '"word word"', "wor*", "word NOT another"):
+        started = time.monotonic()
+        rows = json.loads(run(path, "search", query, "--format", "json").output)
+        elapsed = time.monotonic() - started
+        assert elapsed < 2, (query, elapsed)  # loose; docs/analysts.md has the measured times
+        huge = next(r for r in rows if r["url"] == "https://huge.example/a/1")
+        assert huge["snippet"].startswith("[word") and huge["snippet"].endswith("…") and len(huge["snippet"]) < 200
+    rows = json.loads(run(path, "search", "another", "--format", "json").output)
+    assert [r["snippet"] for r in rows] == ["one word, and [another]"]
 
 
 def test_trace_text_on_stdin_finds_origin_and_siblings(fixture):
