@@ -129,6 +129,42 @@ def test_search_on_a_1mb_article_is_fast(tmp_path):
     assert [r["snippet"] for r in rows] == ["one word, and [another]"]
 
 
+HOSTILE = "\x1b]0;owned\x07\x1b[2J\x1b[31mred\x9b2J\x00\x7f\x85"
+
+
+def test_terminal_escapes_in_crawled_text_are_not_printed(tmp_path):
+    """A title or text that retitles the window and clears the screen when printed raw."""
+    import sqlite3
+
+    path = tmp_path / "hostile.db"
+    ids = build_fixture_db(path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("update articles set title = ? || title, text = text || ? where id = ?",
+                     [HOSTILE, " " + HOSTILE + " beacon here", ids["cmg"]])
+    cluster = str(ids["cluster:cmg"])
+    outputs = {
+        "show": run(path, "show", cluster).output,
+        "clusters": run(path, "clusters").output,
+        "search": run(path, "search", "beacon").output,
+        "search title": run(path, "search", "purpose dangerous").output,
+        "outlets report": run(path, "outlets", "report").output,
+        "trace": run(path, "trace", "-", input="\n\n".join(CMG[1:5])).output,
+    }
+    for fmt in ("json", "csv"):
+        outputs[f"show {fmt}"] = run(path, "show", cluster, "--format", fmt).output
+        outputs[f"clusters {fmt}"] = run(path, "clusters", "--format", fmt).output
+        outputs[f"search {fmt}"] = run(path, "search", "beacon", "--format", fmt).output
+    for name, out in outputs.items():
+        if name.endswith("json"):  # JSON escapes C0 itself: "\u001b" is not an escape to a terminal
+            assert "\x1b" not in out and "\x07" not in out, name
+        elif name.endswith("csv"):  # for tools, piped: the stored text less the window-title sequence
+            assert "\x1b]" not in out and "owned" not in out, name
+        else:
+            assert not set(out) & {"\x1b", "\x07", "\x9b", "\x00", "\x7f", "\x85"}, (name, out)
+    assert "redWhat is the purpose" in outputs["show"]  # the visible text stays
+    assert "What is the purpose" in outputs["clusters"] and "[beacon]" in outputs["search"]
+
+
 def test_trace_text_on_stdin_finds_origin_and_siblings(fixture):
     path, ids = fixture
     text = "\n\n".join(["A paragraph our own desk wrote about the region.", CMG[2], CMG[3], CMG[4], CMG[6]])
