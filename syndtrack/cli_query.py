@@ -13,7 +13,7 @@ import click
 from syndtrack import queries
 from syndtrack.cli import CLIError, cli, get_db
 from syndtrack.cli_crawl import outlets  # the crawler's group; `report` joins `list` and `check`
-from syndtrack.output import format_option, plural, render, shorten
+from syndtrack.output import echo, format_option, plural, render, shorten
 
 
 def filter_options(f=None, *, whose="origin outlet"):
@@ -79,7 +79,7 @@ def clusters(ctx, sort, gone, limit, outlet, since, until, state_media, fmt):
     columns = ["id", "origin_title", "origin_outlet", "origin_published", "copies", "outlets", "copy_outlets", "credited_share"]
     if any(r.get("origin_gone") for r in rows):
         columns.append("origin_gone")
-    click.echo(render(rows, fmt, columns=columns, widths={"origin_title": 48, "copy_outlets": 40}))
+    echo(render(rows, fmt, columns=columns, widths={"origin_title": 48, "copy_outlets": 40}), fmt)
 
 
 @cli.command()
@@ -108,12 +108,12 @@ def show(ctx, cluster_id, limit, context, fmt):
     if limit:
         result["copies"] = result["copies"][:limit]
     if fmt == "json":
-        click.echo(render(result, "json"))
+        echo(render(result, "json"), fmt)
     elif fmt == "csv":
         rows = [{k: v for k, v in c.items() if k not in ("copied", "added", "cut")} for c in result["copies"]]
-        click.echo(render(rows, "csv"))
+        echo(render(rows, "csv"), fmt)
     else:
-        click.echo(_show_text(result))
+        echo(_show_text(result), fmt)
 
 
 def _show_text(result: dict) -> str:
@@ -191,13 +191,14 @@ def search(ctx, query, limit, outlet, since, until, state_media, fmt):
         syndtrack search '"security treaty" AND japan' --since 2023-01-01
     """
     rows = _run(queries.search, get_db(ctx), query, limit=limit, filters=_filters(outlet, since, until, state_media))
-    click.echo(
+    echo(
         render(
             rows,
             fmt,
             columns=["id", "outlet", "published", "title", "cluster_id", "snippet"],
             widths={"title": 40, "snippet": 90},
-        )
+        ),
+        fmt,
     )
 
 
@@ -234,11 +235,11 @@ def trace(ctx, source, limit, min_score, fmt):
     except tracing.TraceError as exc:
         raise CLIError(str(exc)) from None
     if fmt == "json":
-        click.echo(render(result.as_dict(), "json"))
+        echo(render(result.as_dict(), "json"), fmt)
     elif fmt == "csv":
-        click.echo(render(result.rows(), "csv"))
+        echo(render(result.rows(), "csv"), fmt)
     else:
-        click.echo(_trace_text(result))
+        echo(_trace_text(result), fmt)
 
 
 def _trace_text(result) -> str:
@@ -305,5 +306,5 @@ def outlets_report(ctx, sort, limit, outlet, since, until, state_media, fmt):
                "uncredited_share", "median_lag_hours", "avg_coverage"]
     if any(r.get("origins_gone") or r.get("copies_gone") for r in rows):
         columns += ["origins_gone", "copies_gone"]
-    click.echo(render(rows, fmt, columns=columns))
+    echo(render(rows, fmt, columns=columns), fmt)
 

@@ -1,4 +1,8 @@
-"""Print rows as a table, JSON or CSV: the ``--format`` every query command takes."""
+"""Print rows as a table, JSON or CSV: the ``--format`` every query command takes.
+
+Every query command prints through :func:`echo`, which keeps crawled text from
+driving the terminal (see there).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ import io
 import json
 import re
 from typing import Any, Iterable, Sequence
+
+import sys
 
 import click
 from tabulate import tabulate
@@ -74,3 +80,33 @@ def render(rows: Sequence[dict] | dict, fmt: str, *, columns: Iterable[str] | No
     widths = widths or {}
     table = [[shorten(row.get(c), widths.get(c, 60)) for c in columns] for row in rows]
     return tabulate(table, headers=columns, tablefmt="simple", disable_numparse=True)
+
+
+# Crawled titles and texts are whatever a site sent; printed raw, ``\x1b]0;...\x07``
+# retitles the window and ``\x1b[2J`` clears the screen (and worse: some terminals
+# answer queries into their input). click.unstyle() only knows colour codes, so
+# ECMA-48 is spelled out: a string command (OSC, DCS, SOS, PM, APC: 7-bit ESC x or
+# 8-bit C1) up to BEL or ST, or to the end of the line when unterminated (a terminal
+# would swallow the rest); a CSI with its parameters; any other ESC and its final byte.
+_STRING_CMD = r"(?:\x1b[\]P X^_]|[\x9d\x90\x98\x9e\x9f])[^\x07\x9c\n]*?(?:\x07|\x1b\\|\x9c|(?=\n)|$)"
+_ESCAPES = re.compile(_STRING_CMD + r"|(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?|\x1b[ -/]*[0-~]?")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0 but \t and \n, DEL, C1
+_OSC = re.compile(r"(?:\x1b\]|\x9d)[^\x07\x9c\n]*?(?:\x07|\x1b\\|\x9c|(?=\n)|$)")
+
+
+def clean(text: str, *, terminal: bool = True) -> str:
+    """``text`` without escape sequences and control characters (but \\n and \\t);
+    with ``terminal=False`` only without OSC, the window-title sequence."""
+    if terminal:
+        return _CONTROLS.sub("", _ESCAPES.sub("", text))
+    return _OSC.sub("", text)
+
+
+def echo(text: str, fmt: str = "table") -> None:
+    """Print query output. Tables and text are for people: always cleaned. JSON and
+    CSV are for tools: cleaned on a terminal; piped they carry the stored text
+    (JSON escapes C0 itself; click.echo drops colour codes from a pipe) less the
+    OSC sequences, which click keeps and which retitle a window from a file
+    later cat'ed or a pipe into less -R."""
+    terminal = fmt == "table" or sys.stdout.isatty()
+    click.echo(clean(text, terminal=terminal))

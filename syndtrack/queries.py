@@ -22,6 +22,7 @@ from typing import Any, Iterable
 from sqlite_utils import Database
 
 from syndtrack.articles import BadArticle, normalize_date
+from syndtrack.snippet import make_snippet
 
 # An outlet is named in ``articles.outlet`` by its registry slug (crawled) or by
 # its host (imported): map every value found there to one registry row, by slug,
@@ -436,9 +437,10 @@ def search(db: Database, query: str, *, limit: int | None = 20, filters: Filters
     clauses, params = filters.where(date_col="a.published", outlet_cols=["a.outlet"], state_col="ol.state_media")
     clauses.insert(0, "articles_fts MATCH :q")
     params["q"] = query
+    # No snippet() here: it is quadratic in the hits of an article and SQLite
+    # evaluates it for every match before the sort; see syndtrack.snippet.
     sql = """
-        SELECT a.id, a.url, a.outlet, a.title, a.published,
-          snippet(articles_fts, 1, '[', ']', '…', 16) AS snippet,
+        SELECT a.id, a.url, a.outlet, a.title, a.published, NULL AS snippet,
           cm.cluster_id, cm.relation, ol.state_media
         FROM articles_fts
         JOIN articles a ON a.id = articles_fts.rowid
@@ -455,6 +457,11 @@ def search(db: Database, query: str, *, limit: int | None = 20, filters: Filters
         raise QueryError(f"bad search query {query!r}: {exc} (FTS5 syntax: quote phrases, AND/OR/NOT in capitals)") from None
     if not rows and _CJK.search(query):
         rows = _substring_search(db, query, filters, limit)
+    else:
+        # Only the rows shown: one text in memory at a time.
+        for row in rows:
+            text = db.execute("SELECT text FROM articles WHERE id = ?", [row["id"]]).fetchone()[0]
+            row["snippet"] = make_snippet(text, query)
     for row in rows:
         row["snippet"] = " ".join((row["snippet"] or "").split())
     return rows

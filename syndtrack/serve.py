@@ -69,10 +69,12 @@ def make_datasette(db_path: str | Path, *, immutable: bool = False):
 def _register_plugin() -> None:
     from datasette.plugins import pm
 
-    from syndtrack import datasette_links
+    from syndtrack import datasette_links, datasette_sql
 
     if not pm.is_registered(datasette_links):
         pm.register(datasette_links, name="syndtrack-links")
+    if not pm.is_registered(datasette_sql):
+        pm.register(datasette_sql, name="syndtrack-sql")
 
 
 def _prepare(path: Path, *, immutable: bool) -> None:

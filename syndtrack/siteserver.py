@@ -10,7 +10,8 @@ Conditional requests work like a real server's: every file has an ``ETag`` and
 a ``Last-Modified``, and ``If-None-Match`` / ``If-Modified-Since`` get a 304.
 A few special paths exist for testing failure handling:
 ``/_status/NNN`` answers with status NNN, ``/_redirect-loop`` redirects to
-itself, ``/_slow/SECONDS`` waits before answering, ``/_huge/MB`` sends MB
+itself, ``/_redirect/SITE/PATH`` redirects to PATH on site SITE (another port:
+another host to the crawler's domain check), ``/_slow/SECONDS`` waits before answering, ``/_huge/MB`` sends MB
 megabytes. Every request is logged; ``GET /_log`` on any site returns the log
 of that site as JSON lines (method, path, status, conditional).
 
@@ -161,6 +162,8 @@ class _Handler(BaseHTTPRequestHandler):
             return int(parts[1]), f"status {parts[1]}".encode(), {"Content-Type": "text/plain"}
         if parts[0] == "_redirect-loop":
             return 302, b"", {"Location": self.path}
+        if parts[0] == "_redirect" and len(parts) >= 2 and parts[1] in self.owner.bases:
+            return 302, b"", {"Location": self.owner.bases[parts[1]] + "/" + "/".join(parts[2:])}
         if parts[0] == "_slow" and len(parts) == 2:
             time.sleep(min(float(parts[1]), 30.0))
             return 200, b"<html><body><p>slow</p></body></html>", {"Content-Type": "text/html"}

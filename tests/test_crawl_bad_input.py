@@ -14,6 +14,7 @@ from syndtrack.crawl import crawl
 from syndtrack.db import open_db
 from test_crawl import FAST, paths, write_registry
 
+OFFSITE = "/_redirect/statemedia/news/2023-05-20/what-is-the-purpose-of-japans-series-of-dangerous-actions.html"
 BAD = {
     # kind: (path, stats key, words in the recorded reason)
     "404": ("/_status/404", "http_404", "HTTP 404"),
@@ -21,6 +22,8 @@ BAD = {
     "500": ("/_status/500", "http_500", "HTTP 500"),
     "timeout": ("/_slow/3", "timeout", "took longer than 1"),
     "redirect loop": ("/_redirect-loop", "redirect_loop", "max redirections"),
+    # 302 to the statemedia fixture site: another port, so another host to the domain check.
+    "redirect to another host": (OFFSITE, "off_domain", "off the outlet's domains"),
     "huge page": ("/_huge/2", "too_large", "larger than download max size"),
     "page too big to extract": ("/_huge/1.6", "too_large", "over SYNDTRACK_EXTRACT_MAXSIZE"),
     "empty body": ("/empty.html", "empty", "empty body"),
@@ -108,6 +111,17 @@ def test_nothing_already_stored_is_damaged(bad_crawl):
         taken_down = url.endswith(("/_status/404", "/_status/410"))
         assert (now["gone"] is not None) == taken_down, url
     assert db["article_revisions"].count == 0
+
+
+def test_a_redirect_to_another_host_is_not_stored_as_the_outlets_article(bad_crawl):
+    db, base = bad_crawl["db"], bad_crawl["base"]
+    target = bad_crawl["sites"].bases["statemedia"] + OFFSITE.removeprefix("/_redirect/statemedia")
+    # The redirect was followed (the other host answered), and nothing landed under badsite.
+    assert OFFSITE.removeprefix("/_redirect/statemedia") in paths(bad_crawl["sites"].log("statemedia"), 200)
+    assert target in bad_crawl["errors"][base + OFFSITE]["reason"]
+    assert not list(db["articles"].rows_where("url = ?", [target]))
+    assert all(r["url"].startswith(base + "/") for r in db["articles"].rows_where("outlet = 'badsite'"))
+    assert bad_crawl["stats"]["syndtrack/errors/off_domain"] == 1
 
 
 def test_wrong_charset_is_decoded_from_the_page(bad_crawl):

@@ -5,6 +5,7 @@ import io
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -101,6 +102,67 @@ def test_search(fixture):
     assert "cgtn" in table and "southasia-monitor" not in table
     bad = run(path, "search", '"unclosed', ok=False)
     assert bad.exit_code == 1 and "bad search query" in bad.output
+
+
+def store_huge_article(path, words=200_000):
+    """~1 MB of one repeated word: FTS5's snippet() took minutes on it (quadratic in hits)."""
+    from syndtrack.articles import store_articles
+    from syndtrack.db import open_db
+
+    db = open_db(path)
+    store_articles(db, [{"url": "https://huge.example/a/1", "title": "huge", "text": "word " * words},
+                        {"url": "https://small.example/a/1", "title": "small", "text": "one word, and another"}])
+    db.close()
+
+
+def test_search_on_a_1mb_article_is_fast(tmp_path):
+    path = tmp_path / "huge.db"
+    store_huge_article(path)
+    for query in ("word", '"word word"', "wor*", "word NOT another"):
+        started = time.monotonic()
+        rows = json.loads(run(path, "search", query, "--format", "json").output)
+        elapsed = time.monotonic() - started
+        assert elapsed < 2, (query, elapsed)  # loose; docs/analysts.md has the measured times
+        huge = next(r for r in rows if r["url"] == "https://huge.example/a/1")
+        assert huge["snippet"].startswith("[word") and huge["snippet"].endswith("…") and len(huge["snippet"]) < 200
+    rows = json.loads(run(path, "search", "another", "--format", "json").output)
+    assert [r["snippet"] for r in rows] == ["one word, and [another]"]
+
+
+HOSTILE = "\x1b]0;owned\x07\x1b[2J\x1b[31mred\x9b2J\x00\x7f\x85"
+
+
+def test_terminal_escapes_in_crawled_text_are_not_printed(tmp_path):
+    """A title or text that retitles the window and clears the screen when printed raw."""
+    import sqlite3
+
+    path = tmp_path / "hostile.db"
+    ids = build_fixture_db(path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("update articles set title = ? || title, text = text || ? where id = ?",
+                     [HOSTILE, " " + HOSTILE + " beacon here", ids["cmg"]])
+    cluster = str(ids["cluster:cmg"])
+    outputs = {
+        "show": run(path, "show", cluster).output,
+        "clusters": run(path, "clusters").output,
+        "search": run(path, "search", "beacon").output,
+        "search title": run(path, "search", "purpose dangerous").output,
+        "outlets report": run(path, "outlets", "report").output,
+        "trace": run(path, "trace", "-", input="\n\n".join(CMG[1:5])).output,
+    }
+    for fmt in ("json", "csv"):
+        outputs[f"show {fmt}"] = run(path, "show", cluster, "--format", fmt).output
+        outputs[f"clusters {fmt}"] = run(path, "clusters", "--format", fmt).output
+        outputs[f"search {fmt}"] = run(path, "search", "beacon", "--format", fmt).output
+    for name, out in outputs.items():
+        if name.endswith("json"):  # JSON escapes C0 itself: "\u001b" is not an escape to a terminal
+            assert "\x1b" not in out and "\x07" not in out, name
+        elif name.endswith("csv"):  # for tools, piped: the stored text less the window-title sequence
+            assert "\x1b]" not in out and "owned" not in out, name
+        else:
+            assert not set(out) & {"\x1b", "\x07", "\x9b", "\x00", "\x7f", "\x85"}, (name, out)
+    assert "redWhat is the purpose" in outputs["show"]  # the visible text stays
+    assert "What is the purpose" in outputs["clusters"] and "[beacon]" in outputs["search"]
 
 
 def test_trace_text_on_stdin_finds_origin_and_siblings(fixture):

@@ -1,6 +1,7 @@
 """``syndtrack serve``: Datasette, read-only, documented; checked in a real headless chromium."""
 
 import asyncio
+import contextlib
 import json
 import sqlite3
 import shutil
@@ -8,6 +9,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -83,9 +86,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(fixture):
-    path, ids = fixture
+@contextlib.contextmanager
+def serving(path):
+    """``syndtrack serve`` in a subprocess (real Datasette, real uvicorn), until the block ends."""
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "syndtrack", "--db", str(path), "serve", "--port", str(port)],
@@ -103,10 +106,22 @@ def server(fixture):
                 pytest.fail("syndtrack serve did not start: " + (proc.stdout.read() or ""))
             time.sleep(0.2)
     try:
-        yield base, ids
+        yield base, proc
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            raise AssertionError("syndtrack serve did not stop on SIGTERM within 10 s") from None
+
+
+@pytest.fixture(scope="module")
+def server(fixture):
+    path, ids = fixture
+    with serving(path) as (base, _):
+        yield base, ids
 
 
 def render_dom(url: str, profile: Path) -> str:
@@ -279,3 +294,34 @@ def test_outlet_report_and_republishers_of_state_media_count_deleted_origins(tmp
     assert [(r["outlet"], r["origins_gone"], r["copies_gone"]) for r in rows] == [("southasia-monitor.example", 1, 1)]
     page = get(ds, "/gone/outlet_report").text
     assert "How many of these stories the source has deleted since" in page
+
+
+def test_search_on_a_1mb_article_answers_within_the_time_limit(tmp_path):
+    """FTS5's snippet() on ~1 MB of one repeated word ran for minutes in one C call: Datasette's
+    5 s limit (a progress handler) never fired and SIGTERM did not stop the server."""
+    from syndtrack.serve import SETTINGS
+    from test_query_cli import store_huge_article
+
+    path = tmp_path / "news.db"
+    build_fixture_db(path)
+    store_huge_article(path)
+    limit = SETTINGS["sql_time_limit_ms"] / 1000
+    with serving(path) as (base, proc):
+        started = time.monotonic()
+        with urllib.request.urlopen(base + "/news/search_articles.json?_shape=array&q=word", timeout=limit + 5) as resp:
+            rows = json.load(resp)
+        assert time.monotonic() - started < limit
+        huge = next(r for r in rows if r["url"] == "https://huge.example/a/1")
+        assert huge["snippet"].startswith("[word] [word]") and len(huge["snippet"]) < 200
+        rows = json.load(urllib.request.urlopen(base + "/news/search_articles.json?_shape=array&q=taobao", timeout=limit))
+        assert {r["outlet"] for r in rows} == {"reuters", "whenitson.com"} and all("[" in r["snippet"] for r in rows)
+        # Typed SQL cannot call the unbounded functions either: refused at once, not run for minutes.
+        sql = urllib.parse.urlencode({"sql": "select snippet(articles_fts, 1, '[', ']', '', 16) from articles_fts "
+                                             "where articles_fts match 'word'", "_shape": "array"})
+        started = time.monotonic()
+        try:
+            urllib.request.urlopen(f"{base}/news.json?{sql}", timeout=limit + 5)
+            pytest.fail("snippet() was allowed")
+        except urllib.error.HTTPError as exc:
+            assert "not authorized" in exc.read().decode()
+        assert time.monotonic() - started < limit

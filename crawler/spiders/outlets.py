@@ -292,6 +292,17 @@ class OutletsSpider(SitemapSpider):
         slug, key = meta["outlet"], meta["key"]
         stats = self.crawler.stats
         stats.inc_value("syndtrack/responses_ok")  # 200 or 304: the site answered
+        domains = self.outlets[slug]["domains"]
+        if not in_domains(response.url, domains):
+            # The link was the outlet's but the page is not: a redirect to another
+            # host (a syndication partner, a parked domain, a link shortener's target)
+            # would otherwise be stored as this outlet's article. Checked on the final
+            # URL, not on the link, so a feed's tracking link that lands on the outlet
+            # still counts. Recorded under the URL the outlet linked to.
+            first = (meta.get("redirect_urls") or [response.url])[0]
+            self.recorder.error(first, slug, f"redirected to {response.url}, off the outlet's domains "
+                                f"({', '.join(domains)}): not stored", response.status, kind="off_domain")
+            return
         if response.status == 304:
             kind = (self.recorder.state(key) or {}).get("kind") or "article"
             self.recorder.not_modified(key, slug, kind)
