@@ -100,13 +100,18 @@ def migrate(ctx: click.Context) -> None:
 @click.argument("file", type=click.File("rb", lazy=False))
 @click.option("--strict", is_flag=True, help="Treat any bad line as an error and import nothing.")
 @click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(min=1), help="Lines stored per transaction.")
+@click.option("--outlets", "outlets_file", type=click.Path(exists=True, dir_okay=False),
+              help="Outlet registry TOML to resolve outlets with (and store), over the default registry.")
 @click.pass_context
-def import_(ctx: click.Context, file, strict: bool, batch_size: int) -> None:
+def import_(ctx: click.Context, file, strict: bool, batch_size: int, outlets_file: str | None) -> None:
     """Import articles from a JSONL FILE (or - for stdin).
 
     One JSON object a line: "url" and "text" are required; "outlet", "title",
-    "published" (ISO 8601), "language", "author" and "html" are optional.
-    "outlet" defaults to the URL's host. Articles are keyed by canonical URL,
+    "published" (ISO 8601), "language", "author", "site_name" and "html" are
+    optional. The outlet is resolved through the registry: "outlet" as a slug,
+    name or alias, else the URL's host against the outlets' domains, else a new
+    outlet keyed by the URL's registrable domain; every outlet lands in the
+    outlets table. Articles are keyed by canonical URL,
     so importing the same file twice changes nothing; a changed text updates
     the article and keeps the old version in article_revisions.
 
@@ -115,9 +120,10 @@ def import_(ctx: click.Context, file, strict: bool, batch_size: int) -> None:
 
     Example:
 
-        syndtrack --db news.db import articles.jsonl
+        syndtrack --db news.db import articles.jsonl --outlets my-outlets.toml
     """
     from syndtrack.importer import StrictImportError, import_jsonl
+    from syndtrack.registry import RegistryError
 
     db = get_db(ctx)
     progress = _import_progress(file)
@@ -127,10 +133,14 @@ def import_(ctx: click.Context, file, strict: bool, batch_size: int) -> None:
         click.echo(f"{name}: {bad}", err=True)
 
     try:
-        result = import_jsonl(db, file, strict=strict, batch_size=batch_size, on_bad=on_bad, on_progress=progress.update)
+        result = import_jsonl(db, file, strict=strict, batch_size=batch_size, on_bad=on_bad, on_progress=progress.update,
+                              outlets_file=outlets_file)
     except StrictImportError as exc:
         progress.close()
         raise CLIError(str(exc)) from None
+    except RegistryError as exc:
+        progress.close()
+        raise CLIError("bad outlet registry: " + "; ".join(exc.errors)) from None
     progress.close()
     click.echo(f"{name}: {result.lines} lines: {result.summary()}")
     if result.bad and not result.landed:

@@ -179,3 +179,31 @@ def outlets_check(file):
             click.echo(f"{file or 'default registry'}: {error}", err=True)
         raise CLIError(f"{file or 'default registry'}: {len(exc.errors)} problem(s)") from None
     click.echo(f"{file or 'default registry'}: {len(registry)} outlets OK")
+
+
+@outlets.command(name="load")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False), required=False)
+@click.pass_context
+def outlets_load(ctx, file):
+    """Write the outlet registry into the database, without crawling.
+
+    The outlets of FILE (a registry TOML, laid over the default) replace rows
+    of the same slug; the default registry's outlets fill in the rest. Views,
+    filters such as --state-media and reports then know every outlet, for
+    imported articles as for crawled ones. `syndtrack import --outlets FILE`
+    does the same before it imports.
+
+    Example:
+
+        syndtrack --db news.db outlets load my-outlets.toml
+    """
+    from syndtrack.cli import get_db
+    from syndtrack.registry import RegistryError, load_outlets
+
+    db = get_db(ctx)
+    try:
+        registry, written = load_outlets(db, file)
+    except RegistryError as exc:
+        raise CLIError("bad outlet registry: " + "; ".join(exc.errors)) from None
+    what = f"{written} outlets from {file}, " if file else ""
+    click.echo(f"{ctx.obj['db_path']}: {what}{db['outlets'].count} outlets in the database")

@@ -16,6 +16,8 @@ from sqlite_utils import Database
 
 from syndtrack.articles import ArticleStore, BadArticle, StoreCounts, validate_article
 from syndtrack.db import write_transaction
+from syndtrack.registry import load_outlets, store_outlets
+from syndtrack.urls import url_host
 
 BATCH_SIZE = 1000
 
@@ -94,18 +96,31 @@ def import_jsonl(
     batch_size: int = BATCH_SIZE,
     on_bad: Callable[[BadLine], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
+    outlets_file: str | None = None,
 ) -> ImportResult:
-    """Import JSONL from the text stream ``fp``; returns counts of what happened.
+    """Import JSONL from the stream ``fp``; returns counts of what happened.
 
-    ``on_progress`` is called after each batch with the number of lines read.
+    Each article's outlet is resolved through the registry (the database's
+    outlets, the default registry, and ``outlets_file`` over both; see
+    :meth:`syndtrack.registry.Registry.outlet_for`), and every outlet an
+    article names is written to the ``outlets`` table, so views and filters
+    treat imported articles as crawled ones. ``on_progress`` is called after
+    each batch with the number of lines read.
     """
     store = ArticleStore(db)
     result = ImportResult()
     rows: list[dict] = []
     batch_urls: set[str] = set()
     evidence: dict[str, dict] = {}
+    registry, _ = load_outlets(db, outlets_file)
+    present = set(registry)
+    new_outlets: dict[str, dict] = {}
 
     def flush() -> None:
+        if new_outlets:
+            store_outlets(db, new_outlets.values(), replace=False)
+            present.update(new_outlets)
+            new_outlets.clear()
         result.counts.add(store.store_batch(rows, evidence=evidence))
         rows.clear()
         batch_urls.clear()
@@ -123,6 +138,13 @@ def import_jsonl(
                 if strict:
                     raise StrictImportError(f"{bad} (--strict: nothing imported)")
                 continue
+            given = row.get("outlet")
+            if given == url_host(row["url"]):
+                given = None  # validate_article's default: the host, which says nothing more than the URL
+            outlet = registry.outlet_for(row["url"], given, row.get("site_name"))
+            row["outlet"] = outlet["slug"]
+            if outlet["slug"] not in present:
+                new_outlets[outlet["slug"]] = outlet
             if row["url"] in batch_urls:
                 # The same URL twice in one batch: store what we have first so
                 # the later line is compared against the earlier one.

@@ -253,6 +253,37 @@ class Registry(Mapping[str, dict]):
             hosts.update(d.split(":")[0] for d in o.get("domains") or ())
         return names, hosts
 
+    def outlet_for(self, url: str, outlet: str | None = None, site_name: str | None = None) -> dict:
+        """The outlet of an article gathered elsewhere (an import, a WARC record).
+
+        1. its ``outlet`` value, when that names a known outlet (slug, name,
+           alias, or a host);
+        2. else the outlet whose ``domains`` hold the URL's host;
+        3. else a new outlet, not crawled: keyed by the ``outlet`` value when it
+           is slug-like, else by the URL's registrable domain
+           (``www.news.example.co.uk`` -> ``example.co.uk``), named after
+           ``outlet``, the page's site name or that domain.
+        """
+        if outlet:
+            found = self.resolve(outlet)
+            if found:
+                return found
+        slug = self._by_host(url) if url else None
+        if slug:
+            return self._outlets[slug]
+        domain = registrable_domain(url)
+        if outlet and SLUG_RE.match(outlet):
+            key, name = outlet, site_name or outlet
+        else:
+            key, name = domain or (outlet or "unknown"), outlet or site_name or domain or "unknown"
+        return normalize_outlet(key, {"name": name, "url": f"https://{domain}/" if domain else None,
+                                      "domains": [domain] if domain else [], "crawl": False})
+
+    @property
+    def own(self) -> list[str]:
+        """The slugs a user's file (or database rows) added or changed over the base registry."""
+        return list(self._first)
+
     def is_state_media(self, value: str | None) -> bool:
         outlet = self.resolve(value)
         return bool(outlet and outlet["state_media"])
@@ -484,7 +515,9 @@ def registrable_domain(url_or_host: str | None) -> str:
     if not host or "." not in host or host.replace(".", "").isdigit():
         return host
     parts = _suffixes()(host)
-    return ".".join(p for p in (parts.domain, parts.suffix) if p) if parts.domain else host
+    if not parts.suffix or not parts.domain:
+        return host  # no known suffix (a test host, an intranet name): the host is all we know
+    return f"{parts.domain}.{parts.suffix}"
 
 
 def is_public_suffix(domain: str) -> bool:
@@ -537,6 +570,39 @@ def outlet_row(outlet: Mapping[str, Any], updated: str) -> dict[str, Any]:
         "aliases": json.dumps(outlet.get("aliases") or [], ensure_ascii=False),
         "typology": outlet.get("typology"),
     }
+
+
+def store_outlets(db, outlets: Iterable[Mapping[str, Any]], *, replace: bool = True) -> int:
+    """Write outlet dicts into the ``outlets`` table; ``replace=False`` keeps rows already there.
+
+    Returns how many rows were written. Imports call it with ``replace=False``
+    for the default registry's outlets, so an outlet a user loaded or crawled
+    with keeps the user's keys."""
+    from syndtrack.db import utcnow, write_transaction
+
+    now = utcnow()
+    rows = [outlet_row(o, now) for o in outlets]
+    if not rows:
+        return 0
+    with write_transaction(db):
+        if replace:
+            db["outlets"].upsert_all(rows, pk="slug")
+        else:
+            db["outlets"].insert_all(rows, pk="slug", ignore=True)
+    return len(rows)
+
+
+def load_outlets(db, path: str | Path | None = None) -> tuple[Registry, int]:
+    """Put the registry into the ``outlets`` table without crawling: the outlets of
+    the TOML file at ``path`` replace rows of the same slug, the default registry's
+    fill in what is missing. Returns the registry (the database's outlets over the
+    default, the file's over both) and how many of the file's outlets were written."""
+    file_registry = Registry.load(path) if path else Registry.load()
+    mine = [file_registry[s] for s in file_registry.own]
+    present = {slug for (slug,) in db.execute("select slug from outlets")}
+    store_outlets(db, [o for slug, o in _default().items() if slug not in present], replace=False)
+    store_outlets(db, mine, replace=True)
+    return Registry.from_rows([dict(r) for r in db["outlets"].rows], base=_default()), len(mine)
 
 
 def sync_outlets(db, registry: Mapping[str, Mapping[str, Any]]) -> None:

@@ -213,7 +213,7 @@ def test_numeric_url_is_not_a_string_and_nul_bytes_are_stripped(tmp_path, db_pat
     row = open_db(db_path)["articles"].get(1)
     assert row["text"] == "Beforeafter the NUL byte." and row["title"] == "Title"
     hits = CliRunner().invoke(cli, ["--db", str(db_path), "search", "Beforeafter"])
-    assert "[Beforeafter] the NUL byte." in hits.output
+    assert "[Beforeafter] the NUL byte" in hits.output
 
 
 # -- 9. the origin does not depend on insertion order ---------------------------------------------
