@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import re
 import sys
@@ -147,6 +148,63 @@ def _publish_order(rec: dict) -> tuple:
     return (0, when.timestamp())
 
 
+def registry_toml(outlets: list[dict]) -> str:
+    """The corpus's outlets as a registry TOML, the way a user would write theirs: name,
+    home page, domains, owner, state media, and the names an owner goes by (corpus.ALIASES)."""
+    import corpus as corpus_mod
+
+    def q(v: str) -> str:
+        return json.dumps(v, ensure_ascii=False)
+
+    lines = []
+    for o in outlets:
+        lines.append(f"[outlets.{registry_slug(o['slug'])}]")
+        lines.append(f"name = {q(o['name'])}")
+        lines.append(f"url = {q(o['url'])}")
+        domains = json.loads(o.get("domains") or "[]")
+        if domains:
+            lines.append(f"domains = [{', '.join(q(d) for d in domains)}]")
+        for key in ("owner", "language", "country"):
+            if o.get(key):
+                lines.append(f"{key} = {q(o[key])}")
+        lines.append(f"state_media = {'true' if o.get('state_media') else 'false'}")
+        aliases = corpus_mod.ALIASES.get(o.get("owner") or "", []) if o.get("state_media") else []
+        if aliases:
+            lines.append(f"aliases = [{', '.join(q(a) for a in aliases)}]")
+        lines.append("crawl = false")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def registry_slug(slug: str) -> str:
+    """A registry slug is lower-case letters, digits, - and _ (the corpus names some outlets by host)."""
+    return re.sub(r"[^a-z0-9_-]", "-", slug.lower())
+
+
+def load_via_import(db, articles: list[dict], outlets: list[dict]) -> tuple[dict[str, int], list[str]]:
+    """Store the corpus as a user would: ``syndtrack import FILE --outlets REGISTRY.toml``."""
+    from syndtrack.importer import import_jsonl
+
+    with tempfile.TemporaryDirectory() as tmp:
+        toml = Path(tmp) / "outlets.toml" if outlets else None
+        if toml:
+            toml.write_text(registry_toml(outlets), encoding="utf-8")
+        records = ({**{k: v for k, v in a.items() if k != "label"}, "outlet": registry_slug(a["outlet"])} for a in articles)
+        jsonl = io.BytesIO("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8"))
+        errors: list[str] = []
+        import_jsonl(db, jsonl, outlets_file=str(toml) if toml else None, on_bad=lambda bad: errors.append(str(bad)))
+    ids = {r["url"]: r["id"] for r in db.query("select id, url from articles")}
+    from syndtrack.urls import canonical_url
+
+    return {a["url"]: ids[canonical_url(a["url"])] for a in articles if canonical_url(a["url"]) in ids}, errors
+
+
+LOADERS = {"direct": load, "import": load_via_import,
+           # No registry file: only the default registry and the URLs tell who is who.
+           "import-bare": lambda db, articles, outlets: load_via_import(db, articles, [])}
+LOADER = "direct"
+
+
 def run_system(name: str, articles: list[dict], outlets: list[dict], *, keep: Path | None = None, batches: int = 1):
     """Load and cluster; with ``batches`` > 1 (syndtrack only) the articles arrive in
     publish order in that many batches, and ``cluster(db)`` runs incrementally after each."""
@@ -162,7 +220,7 @@ def run_system(name: str, articles: list[dict], outlets: list[dict], *, keep: Pa
         ids, errors, t_load, t_cluster = {}, [], 0.0, 0.0
         for b in range(batches):
             t0 = time.perf_counter()
-            got, errs = load(db, ordered[b * step : (b + 1) * step], outlets)
+            got, errs = LOADERS[LOADER](db, ordered[b * step : (b + 1) * step], outlets)
             ids.update(got)
             errors += errs
             t_load += time.perf_counter() - t0
@@ -566,10 +624,16 @@ def main(argv=None) -> int:
     ap.add_argument("--json", help="write the full results (with failure lists) here")
     ap.add_argument("--listing-dir", default=".", help="where the Helsinki and autoblog cluster listings go")
     ap.add_argument("--keep-db", help="keep the databases in this directory")
+    ap.add_argument("--load", choices=list(LOADERS), default="direct",
+                    help="direct: outlets written to the outlets table as they are; import: through "
+                         "`syndtrack import --outlets REGISTRY.toml`, the corpus's outlets given as a registry file; "
+                         "import-bare: `syndtrack import` alone")
     ap.add_argument("--batches", type=int, default=1,
                     help="corpus only: store it in N publish-ordered batches, clustering after each "
                          "(syndtrack's incremental mode; the baseline always runs once)")
     args = ap.parse_args(argv)
+    global LOADER
+    LOADER = args.load
     systems = list(SYSTEMS) if args.system == "both" else [args.system]
     only = args.only or ["seed", "clough", "corpus", "helsinki", "autoblog"]
     keep = Path(args.keep_db) if args.keep_db else None

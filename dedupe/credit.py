@@ -57,3 +57,80 @@ def credits_origin(evidence_text: str, links: list[str], names: set[str], hosts:
         if host and any(host == h or host.endswith("." + h) for h in hosts):
             return True
     return False
+
+
+# -- what a copy says instead: the credit taxonomy ------------------------------------------
+
+CREDIT_STATUSES = ("credited", "credited_other", "vague", "stripped", "none")
+
+# A source that names nobody: "(Agencies)", "Source: Internet", "Web Desk", "来源：网络".
+VAGUE = re.compile(
+    r"(?<![\w])(agencies|agency reports?|wire (services?|reports?)|news ?desks?|web ?desk|online desk|"
+    r"news ?wires?|internet|online sources?|media reports?|social media|staff (reporter|writer)s?|"
+    r"various sources|syndicated|bureau report)(?![\w])"
+    r"|来源[:：]\s*(网络|互联网|综合)|综合(报道|消息|自)|网络转载|转自网络"
+)
+# Names of outlets too common as plain words to tell a credit from prose.
+_GENERIC_NAMES = frozenset(
+    "iran gold star map mir app liter posta lokal hayat sabah petra quds anis exame dr hr mr lr mr. "
+    "today news radio times post mail sun star tv one first direct nation voice".split()
+)
+_SHORT_OK = frozenset(("rt", "aa", "dw", "ap"))
+
+
+class OutletNames:
+    """Finds which known outlets a copy's credit evidence names, in one regex pass.
+
+    ``names`` maps casefolded outlet names and aliases to a key (the registry
+    slug); ``hosts`` maps domains to the same keys. Built once per clustering
+    run from the registry, so this module still knows no registry itself.
+    """
+
+    def __init__(self, names: dict[str, str | None], hosts: dict[str, str] | None = None):
+        self.keys = {n: k for n, k in names.items()
+                     if k and n not in _GENERIC_NAMES and (len(n) >= 3 or n in _SHORT_OK)}
+        ascii_names = sorted((n for n in self.keys if n.isascii()), key=len, reverse=True)
+        other = sorted((n for n in self.keys if not n.isascii()), key=len, reverse=True)
+        parts = []
+        if ascii_names:
+            parts.append(r"(?<![\w])(?:" + "|".join(re.escape(n) for n in ascii_names) + r")(?![\w])")
+        if other:
+            parts.append("|".join(re.escape(n) for n in other))
+        self._pattern = re.compile("|".join(parts)) if parts else None
+        self.hosts = dict(hosts or {})
+
+    def named(self, evidence_text: str, links: Iterable[str] = ()) -> set[str]:
+        """The keys of the outlets the evidence names or its links point at."""
+        found: set[str] = set()
+        if self._pattern is not None and evidence_text:
+            found.update(self.keys[m.group(0)] for m in self._pattern.finditer(evidence_text.casefold()))
+        for link in links:
+            host = host_of(link)
+            while host:
+                if host in self.hosts:
+                    found.add(self.hosts[host])
+                    break
+                host = host.partition(".")[2]
+        return found
+
+
+def credit_status(evidence_text: str, links: list[str], names: set[str], hosts: set[str], *,
+                  others: set[str] = frozenset(), origin_credits_itself: bool = False) -> str:
+    """What a copy says about where its text came from.
+
+    - ``credited``: it names the origin's outlet, owner or an alias, or links to its site;
+    - ``credited_other``: it credits another known outlet instead (``others``: the
+      outlets :class:`OutletNames` found in its evidence, less the origin's group
+      and the copy's own outlet), e.g. a copy of a CGTN piece crediting "Xinhua";
+    - ``vague``: it credits nobody in particular ("Agencies", "Source: Internet");
+    - ``stripped``: it credits nothing, and the origin carried its own credit or
+      dateline ("BEIJING, May 3 (Xinhua) --", "新华社北京5月3日电") that the copy removed;
+    - ``none``: it credits nothing, and there was nothing to keep.
+    """
+    if credits_origin(evidence_text, links, names, hosts):
+        return "credited"
+    if others:
+        return "credited_other"
+    if evidence_text and VAGUE.search(evidence_text.casefold()):
+        return "vague"
+    return "stripped" if origin_credits_itself else "none"

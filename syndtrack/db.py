@@ -17,6 +17,7 @@ from typing import Iterator
 from sqlite_utils import Database
 
 from syndtrack.migrations import migrations
+from syndtrack.views import ensure_views
 
 DEFAULT_DB = "syndtrack.db"
 # Long enough that a crawl writing batches never makes a concurrent reader or
@@ -62,11 +63,13 @@ def open_db(path: str | os.PathLike | None = None, *, migrate: bool = True) -> D
     except DatabaseError:
         db.close()
         raise
-    if migrate and migrations.pending(db):
-        # Two commands starting on a fresh file would both see the migrations
-        # pending; the write lock makes the second wait and then find none.
-        with write_transaction(db):
-            migrations.apply(db)
+    if migrate:
+        if migrations.pending(db):
+            # Two commands starting on a fresh file would both see the migrations
+            # pending; the write lock makes the second wait and then find none.
+            with write_transaction(db):
+                migrations.apply(db)
+        ensure_views(db)
     return db
 
 

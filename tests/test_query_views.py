@@ -264,22 +264,37 @@ def test_gone_columns_add_no_scan_to_a_cluster_lookup(fixture):
         assert not [p for p in plan if re.match(r"SCAN (a|c|cm|m|articles|clusters|cluster_members)\b", p)], plan
 
 
-def test_migration_m009_adds_the_gone_columns_to_an_older_database(tmp_path):
+def test_views_of_an_older_version_are_replaced_on_open(tmp_path):
     from sqlite_utils import Database
 
     from syndtrack.migrations import migrations
 
     db = Database(tmp_path / "old.db")
-    migrations.apply(db, stop_before="m009_analyst_gone_columns")
-    # As a database migrated before m009 had them: views without the gone columns.
-    for name in ("outlet_report", "cluster_summary", "republications"):
-        db.execute(f"drop view {name}")
+    migrations.apply(db)
+    # As an older syndtrack left them: views without later columns, one missing.
     db.execute("create view republications as select cluster_id, article_id as copy_id from cluster_members")
+    db.execute("create view outlet_report as select 'x' as outlet")
     db.close()
     db = open_db(tmp_path / "old.db")
     assert {"origin_gone", "copy_gone"} <= {c.name for c in db["republications"].columns}
     assert "origin_gone" in {c.name for c in db["cluster_summary"].columns}
-    assert "outlet_report" in db.view_names()
+    assert [c.name for c in db["outlet_report"].columns] == OUTLET_REPORT_COLUMNS + ["origins_gone", "copies_gone"]
+    db.close()
+
+
+def test_migrations_create_no_views_and_opening_twice_rewrites_nothing(tmp_path):
+    from sqlite_utils import Database
+
+    from syndtrack.migrations import migrations
+    from syndtrack.views import ensure_views
+
+    db = Database(tmp_path / "early.db")
+    migrations.apply(db, stop_before="m008_crawler_article_gone")
+    assert db.view_names() == []  # so no view can name a column a later migration adds
+    db.close()
+    db = open_db(tmp_path / "early.db")
+    assert "gone" in db["articles"].columns_dict and "outlet_report" in db.view_names()
+    assert ensure_views(db) is False
     db.close()
 
 
@@ -351,45 +366,3 @@ def test_outlet_report_counts_deletions_per_outlet_and_source(tmp_path):
     db.close()
 
 
-def test_migration_m010_appends_the_gone_counts_to_an_older_database(tmp_path):
-    from sqlite_utils import Database
-
-    from syndtrack.migrations import migrations
-
-    db = Database(tmp_path / "old.db")
-    migrations.apply(db, stop_before="m010_analyst_outlet_gone")
-    # As a database migrated before m010 had it: outlet_report without the gone counts.
-    db.execute("drop view outlet_report")
-    db.execute("create view outlet_report as select 'x' as outlet")
-    db.close()
-    db = open_db(tmp_path / "old.db")
-    assert [c.name for c in db["outlet_report"].columns] == OUTLET_REPORT_COLUMNS + ["origins_gone", "copies_gone"]
-    db.close()
-
-
-def test_views_created_before_articles_has_gone_count_nothing_gone(tmp_path):
-    """The migrations before m008 create the views too, before articles has its gone column."""
-    from sqlite_utils import Database
-
-    from syndtrack.migrations import migrations
-
-    db = Database(tmp_path / "early.db")
-    migrations.apply(db, stop_before="m008_crawler_article_gone")  # m002, m005, m007 call create_views
-    assert "gone" not in db["articles"].columns_dict
-    assert [c.name for c in db["outlet_report"].columns][-2:] == ["origins_gone", "copies_gone"]
-    assert list(db.query("select * from outlet_report")) == []
-    db.close()
-
-    # With data: the counts say 0, in the view and in the body recomputed for a date window.
-    path = tmp_path / "old.db"
-    build_fixture_db(path)
-    db = Database(path)
-    for name in ("outlet_report", "cluster_summary", "republications"):
-        db.execute(f"drop view {name}")
-    db.execute("alter table articles drop column gone")
-    queries.create_views(db)
-    rows = list(db.query("select * from outlet_report"))
-    assert len(rows) == 5 and {(r["origins_gone"], r["copies_gone"]) for r in rows} == {(0, 0)}
-    rows = queries.outlet_report(db, filters=queries.Filters(since="2023-01-01"))
-    assert rows and {(r["origins_gone"], r["copies_gone"]) for r in rows} == {(0, 0)}
-    db.close()
