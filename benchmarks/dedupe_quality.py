@@ -90,6 +90,7 @@ class Member:
     same_outlet: int | None = None
     coverage: float | None = None
     score: float | None = None
+    credit_status: str | None = None
 
 
 def _fmt(x) -> str:
@@ -102,7 +103,8 @@ Prediction = dict[int, Member]  # article id -> its cluster membership
 def read_clusters(db) -> tuple[Prediction, dict[int, int]]:
     """The clusters a system wrote: members by article id, origin by cluster id."""
     pred = {
-        r["article_id"]: Member(r["cluster_id"], r["relation"], r["credited"], r["same_outlet"], r["coverage"], r["score"])
+        r["article_id"]: Member(r["cluster_id"], r["relation"], r["credited"], r["same_outlet"], r["coverage"], r["score"],
+                                r.get("credit_status"))
         for r in db.query("select * from cluster_members")
     }
     origins = {r["id"]: r["origin_id"] for r in db.query("select id, origin_id from clusters")}
@@ -278,6 +280,7 @@ def score(labels: dict[int, dict], pred: Prediction, origins: dict[int, int]) ->
     cred_wrong, missed, rel_wrong = [], [], []
     recall_by_transform: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     cred_by_cue: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    status_confusion: Counter = Counter()
     for s, members in stories.items():
         if len(members) < 2:
             continue
@@ -318,6 +321,7 @@ def score(labels: dict[int, dict], pred: Prediction, origins: dict[int, int]) ->
             cred_n += 1
             cue = cred_by_cue[lab.get("credit_by") or "none"]
             cue[1] += 1
+            status_confusion[f"{'credited' if lab['credited'] else 'uncredited'}->{pred[a].credit_status}"] += 1
             if pred[a].credited == lab["credited"]:
                 cred_ok += 1
                 cue[0] += 1
@@ -376,6 +380,8 @@ def score(labels: dict[int, dict], pred: Prediction, origins: dict[int, int]) ->
         "relation_confusion": {f"{e}->{g}": n for (e, g), n in sorted(rel_confusion.items(), key=str)},
         "recall_by_transform": {t: round(f / n, 4) for t, (f, n) in sorted(recall_by_transform.items())},
         "credited_accuracy_by_cue": {c: f"{ok}/{n}" for c, (ok, n) in sorted(cred_by_cue.items())},
+        # The label says credited or not; the system says which of the five statuses.
+        "credit_status_confusion": dict(sorted(status_confusion.items())),
         "false_merges": false_merges, "false_merge_articles_by_kind": dict(merge_kinds),
         "missed": missed, "origin_wrong": origin_wrong, "relation_wrong": rel_wrong, "credited_wrong": cred_wrong,
     }
@@ -608,7 +614,7 @@ def labels_by_id(arts, ids):
 
 def summarize(sc: dict) -> dict:
     keep = ("articles", "roundups", "precision", "recall", "f1", "origin_accuracy", "relation_accuracy", "credited_accuracy",
-            "same_outlet_accuracy", "relation_confusion", "recall_by_transform", "credited_accuracy_by_cue", "false_merge_articles_by_kind")
+            "same_outlet_accuracy", "relation_confusion", "recall_by_transform", "credited_accuracy_by_cue", "credit_status_confusion", "false_merge_articles_by_kind")
     out = {k: sc[k] for k in keep}
     out.update(false_merges=len(sc["false_merges"]), missed=len(sc["missed"]), origin_wrong=len(sc["origin_wrong"]),
                relation_wrong=len(sc["relation_wrong"]), credited_wrong=len(sc["credited_wrong"]))

@@ -295,6 +295,10 @@ def outlets_report(ctx, sort, limit, outlet, since, until, state_media, fmt):
     origins_gone: stories the source has deleted since (its URL answered
     404/410 on a re-check) while the copy is kept; copies_gone: the outlet's
     own copies gone the same way. The table shows both when any is gone.
+    The uncredited copies by what they say instead: credit_other (another
+    outlet, e.g. "Xinhua" on a CGTN piece), credit_vague ("Agencies"),
+    credit_stripped (the source's own credit or dateline removed), and
+    credit_none (JSON and CSV) for the rest.
 
     Example:
 
@@ -303,7 +307,7 @@ def outlets_report(ctx, sort, limit, outlet, since, until, state_media, fmt):
     rows = _run(queries.outlet_report, get_db(ctx), limit=limit, sort=sort,
                 filters=_filters(outlet, since, until, state_media))
     columns = ["outlet", "source", "state_media", "republications", "stories", "uncredited",
-               "uncredited_share", "median_lag_hours", "avg_coverage"]
+               "uncredited_share", "credit_other", "credit_vague", "credit_stripped", "median_lag_hours", "avg_coverage"]
     if any(r.get("origins_gone") or r.get("copies_gone") for r in rows):
         columns += ["origins_gone", "copies_gone"]
     echo(render(rows, fmt, columns=columns), fmt)

@@ -49,7 +49,7 @@ from dedupe import fingerprint as fp
 from dedupe.align import align
 from dedupe.assemble import Edge, Node, assemble, origin_order
 from dedupe.stories import group_versions, joins_versions, stable_ids
-from dedupe.credit import credits_origin, host_of, origin_names
+from dedupe.credit import OutletNames, credit_status, credits_origin, host_of, origin_names
 from dedupe.normalize import LONG_LINE, MAX_TEXT, Scan, is_cjk, is_long_key, scan, units
 from syndtrack.db import parse_timestamp, utcnow
 from syndtrack.registry import Registry
@@ -74,7 +74,8 @@ POSTINGS_SLICE = 200_000  # fingerprint postings converted to Python and inserte
 # built with other values is rebuilt.
 # Version 6: obfuscation undone in normalisation (Traditional Chinese, injected
 # romanisation, look-alike letters, keyword headers) and the 200,000-character cap.
-PARAMS = {"version": 6, "k": fp.K, "w": fp.W, "w_cjk": fp.W_CJK, "max_links": fp.MAX_LINKS, "stop": fp.STOP,
+# Version 7: stories and the credit status of every member, filled by the rebuild.
+PARAMS = {"version": 7, "k": fp.K, "w": fp.W, "w_cjk": fp.W_CJK, "max_links": fp.MAX_LINKS, "stop": fp.STOP,
           "min_shared": fp.MIN_SHARED, "boilerplate_min": BOILERPLATE_MIN, "boilerplate_long_min": BOILERPLATE_LONG_MIN,
           "min_shared_share": MIN_SHARED_SHARE}
 
@@ -260,6 +261,8 @@ class _Run:
         self.timings: dict[str, float] = {}
         self._tick = self.t0
         self._outlet_cache: dict = {}
+        self._outlet_names: OutletNames | None = None
+        self._groups: dict[str, set[str]] = {}
         # Stories of the articles being re-clustered, read before their clusters are deleted.
         self.old_story_of: dict[int, int] = {}
         self.old_story_created: dict[int, str] = {}
@@ -797,20 +800,42 @@ class _Run:
                     aliases=origin["aliases"],
                 )
             names, hosts = self._names_cache[key]
+            # The origin's own credit or dateline ("BEIJING, May 3 (Xinhua) --"): a copy without one stripped it.
+            credits_itself = credits_origin(origin["evidence"], [], names, hosts)
+            origin_group = self._group_slugs(origin["registry_slug"])
             for m in c.members:
                 if m.relation == "origin":
-                    credited = None
+                    credited = status = None
                 else:
                     mi = info[m.article_id]
-                    credited = int(credits_origin(mi["evidence"], mi["links"], names, hosts))
+                    others = self._named_outlets().named(mi["evidence"], mi["links"])
+                    others -= origin_group | self._group_slugs(mi["registry_slug"])
+                    status = credit_status(mi["evidence"], mi["links"], names, hosts, others=others,
+                                           origin_credits_itself=credits_itself)
+                    credited = int(status == "credited")
                 rows.append((cid, m.article_id, m.relation, m.score, round(m.coverage, 4), credited,
-                             m.lag_seconds, int(m.same_outlet)))
+                             m.lag_seconds, int(m.same_outlet), status))
         conn.executemany(
-            "insert into cluster_members (cluster_id, article_id, relation, score, coverage, credited, lag_seconds, same_outlet) "
-            "values (?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert into cluster_members (cluster_id, article_id, relation, score, coverage, credited, lag_seconds, "
+            "same_outlet, credit_status) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
         return len(clusters)
+
+    def _named_outlets(self) -> OutletNames:
+        """Every registry outlet's names and hosts, matched in one pass (built on first use)."""
+        if self._outlet_names is None:
+            self._outlet_names = OutletNames(self.outlets.names(), self.outlets.hosts())
+        return self._outlet_names
+
+    def _group_slugs(self, slug: str | None) -> set[str]:
+        """An outlet and its media group's other outlets: crediting a sibling is crediting the group."""
+        if not slug:
+            return set()
+        if slug not in self._groups:
+            outlet = self.outlets.get(slug)
+            self._groups[slug] = {o["slug"] for o in self.outlets.group(outlet)} | {slug} if outlet else {slug}
+        return self._groups[slug]
 
     def _old_stories(self, article_ids: list[int] | None) -> tuple[dict[int, int], dict[int, str]]:
         """Before the clusters of ``article_ids`` (all, when None) are rebuilt: each

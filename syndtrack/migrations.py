@@ -359,3 +359,12 @@ def m015_crawler_run_process(db: Database) -> None:
     for name, kind in (("pid", int), ("host", str), ("reason", str)):
         if name not in table.columns_dict:
             table.add_column(name, kind)
+
+
+@migrations()
+def m016_cluster_members_credit_status(db: Database) -> None:
+    # What a copy says about its source, beyond credited yes/no: credited,
+    # credited_other (another outlet), vague ("Agencies"), stripped (the origin
+    # carried its own credit or dateline and the copy removed it), none.
+    # Filled by the next `cluster` (the index version changes with it).
+    db.execute("ALTER TABLE cluster_members ADD COLUMN credit_status TEXT")

@@ -71,7 +71,9 @@ SELECT
   cm.same_outlet,
   a.credit AS copy_credit,
   o.gone AS origin_gone,
-  a.gone AS copy_gone
+  a.gone AS copy_gone,
+  cm.credit_status,
+  c.story_id
 FROM cluster_members cm
 JOIN clusters c ON c.id = cm.cluster_id
 JOIN articles o ON o.id = c.origin_id
@@ -151,7 +153,12 @@ SELECT
   MIN(r.copy_published) AS first_published,
   MAX(r.copy_published) AS last_published,
   COUNT(DISTINCT CASE WHEN r.origin_gone IS NOT NULL THEN r.cluster_id END) AS origins_gone,
-  COUNT(r.copy_gone) AS copies_gone
+  COUNT(r.copy_gone) AS copies_gone,
+  SUM(r.credit_status = 'credited') AS credit_credited,
+  SUM(r.credit_status = 'credited_other') AS credit_other,
+  SUM(r.credit_status = 'vague') AS credit_vague,
+  SUM(r.credit_status = 'stripped') AS credit_stripped,
+  SUM(r.credit_status = 'none') AS credit_none
 FROM r
 LEFT JOIN medians m ON m.copy_outlet IS r.copy_outlet AND m.origin_outlet IS r.origin_outlet
 GROUP BY r.copy_outlet, r.origin_outlet

@@ -328,7 +328,8 @@ def test_outlets_report_counts_what_the_source_deleted(tmp_path):
     assert "origins_gone" not in run(path, "outlets", "report").output.splitlines()[0]
     rows = json.loads(run(path, "outlets", "report", "--format", "json").output)
     assert {(r["origins_gone"], r["copies_gone"]) for r in rows} == {(0, 0)}
-    assert list(rows[0])[-2:] == ["origins_gone", "copies_gone"]
+    assert list(rows[0])[-7:-5] == ["origins_gone", "copies_gone"]
+    assert list(rows[0])[-5:] == ["credit_credited", "credit_other", "credit_vague", "credit_stripped", "credit_none"]
 
     set_gone(path, "cmg", "2026-11-20T08:15:00+00:00")  # CGTN took its commentary down
     set_gone(path, "monitor", "2026-11-22T10:00:00+00:00")

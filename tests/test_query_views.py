@@ -208,7 +208,7 @@ CLUSTER_SUMMARY_COLUMNS = [
 
 def test_views_keep_their_columns_and_append_the_gone_ones(fixture):
     db, _, _ = fixture
-    assert [c.name for c in db["republications"].columns] == REPUBLICATIONS_COLUMNS + ["origin_gone", "copy_gone"]
+    assert [c.name for c in db["republications"].columns] == REPUBLICATIONS_COLUMNS + ["origin_gone", "copy_gone", "credit_status", "story_id"]
     assert [c.name for c in db["cluster_summary"].columns] == CLUSTER_SUMMARY_COLUMNS + ["origin_gone", "copies_gone"]
     # Nothing is gone in the fixture: the new columns are empty and nothing else moved.
     assert {r["origin_gone"] for r in db.query("select origin_gone from republications")} == {None}
@@ -278,7 +278,7 @@ def test_views_of_an_older_version_are_replaced_on_open(tmp_path):
     db = open_db(tmp_path / "old.db")
     assert {"origin_gone", "copy_gone"} <= {c.name for c in db["republications"].columns}
     assert "origin_gone" in {c.name for c in db["cluster_summary"].columns}
-    assert [c.name for c in db["outlet_report"].columns] == OUTLET_REPORT_COLUMNS + ["origins_gone", "copies_gone"]
+    assert [c.name for c in db["outlet_report"].columns] == OUTLET_REPORT_COLUMNS + ["origins_gone", "copies_gone", *CREDIT_COLUMNS]
     db.close()
 
 
@@ -305,9 +305,12 @@ OUTLET_REPORT_COLUMNS = [
 ]
 
 
+CREDIT_COLUMNS = ["credit_credited", "credit_other", "credit_vague", "credit_stripped", "credit_none"]
+
+
 def test_outlet_report_keeps_its_columns_and_appends_the_gone_counts(fixture):
     db, _, _ = fixture
-    assert [c.name for c in db["outlet_report"].columns] == OUTLET_REPORT_COLUMNS + ["origins_gone", "copies_gone"]
+    assert [c.name for c in db["outlet_report"].columns] == OUTLET_REPORT_COLUMNS + ["origins_gone", "copies_gone", *CREDIT_COLUMNS]
     rows = list(db.query("select * from outlet_report"))
     assert len(rows) == 5 and {(r["origins_gone"], r["copies_gone"]) for r in rows} == {(0, 0)}
     assert list(rows[0])[: len(OUTLET_REPORT_COLUMNS)] == OUTLET_REPORT_COLUMNS
