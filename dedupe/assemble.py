@@ -30,6 +30,9 @@ class Node:
     published: float | None = None  # POSIX seconds, None when unknown
     state_media: bool = False
     url: str = ""  # canonical URL: the last tie-breaker, so the origin never depends on insertion order
+    precise: bool = True  # published has a time and a zone (not a bare date, not a naive time)
+    credits: frozenset = frozenset()  # outlets (registry slugs) its credit lines and source links name
+    group: frozenset = frozenset()  # its own outlet and that outlet's media group (registry slugs)
 
 
 @dataclass
@@ -56,21 +59,40 @@ class Cluster:
     members: list[Member] = field(default_factory=list)
 
 
+DAY = 86400.0
+
+
 def _before(x: Node, y: Node) -> int:
     """Origin order, a total order that does not depend on when articles were stored.
 
-    1. the earlier published time;
-    2. on a tie or a missing time, state media first;
-    3. a known time before an unknown one;
-    4. the smaller canonical URL (a plain string comparison), and only for
+    1. the earlier published time, unless the times cannot tell: a bare date or
+       a time without a zone against another time of the same day (a date-only
+       "2024-05-03" is midnight, which would beat every copy of that day), or
+       times less than a day apart when one of the two credits the other
+       (time zones get lost; a copy that says "Source: Xinhua" came after Xinhua);
+    2. state media first;
+    3. the credited first: of two articles where one credits the other's outlet
+       or media group, the credited one;
+    4. a known time before an unknown one; a precise time before a bare date or
+       a naive time of the same day;
+    5. the smaller canonical URL (a plain string comparison), and only for
        articles without URLs (tests), the smaller id.
     """
-    if x.published is not None and y.published is not None and x.published != y.published:
-        return -1 if x.published < y.published else 1
+    credit = (1 if x.credits & y.group else 0) - (1 if y.credits & x.group else 0)  # 1: x credits y
+    both = x.published is not None and y.published is not None
+    if both and x.published != y.published:
+        same_day = int(x.published // DAY) == int(y.published // DAY)
+        vague = (not x.precise or not y.precise) and same_day
+        if not vague and not (credit and abs(x.published - y.published) < DAY):
+            return -1 if x.published < y.published else 1
     if x.state_media != y.state_media:
         return -1 if x.state_media else 1
+    if credit:
+        return credit
     if (x.published is None) != (y.published is None):
         return -1 if x.published is not None else 1
+    if x.precise != y.precise:
+        return -1 if x.precise else 1  # same day, one bare date: the real time is the evidence
     if x.url != y.url:
         return -1 if x.url < y.url else 1
     return -1 if x.id < y.id else (1 if x.id > y.id else 0)
@@ -115,7 +137,10 @@ def assemble(nodes: dict[int, Node], edges: dict[tuple[int, int], Edge]) -> list
         neighbours.setdefault(b, {})[a] = e
     clusters: list[Cluster] = []
     for group in components(edges):
-        order = sorted((nodes[i] for i in group), key=cmp_to_key(_before))
+        # Sorted by URL first: the rules of _before are not transitive in every corner
+        # (time, credit and state media can disagree), and a fixed input order keeps
+        # the result independent of article ids all the same.
+        order = sorted(sorted((nodes[i] for i in group), key=lambda n: (n.url, n.id)), key=cmp_to_key(_before))
         by_origin: dict[int, Cluster] = {}
         rank = {n.id: r for r, n in enumerate(order)}
         for node in order:

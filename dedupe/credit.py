@@ -78,32 +78,52 @@ _GENERIC_NAMES = frozenset(
 _SHORT_OK = frozenset(("rt", "aa", "dw", "ap"))
 
 
+_TOKEN = re.compile(r"[\w'+&-]+(?:\.[\w'+&-]+)*")
+
+
 class OutletNames:
-    """Finds which known outlets a copy's credit evidence names, in one regex pass.
+    """Finds which known outlets a copy's credit evidence names.
 
     ``names`` maps casefolded outlet names and aliases to a key (the registry
     slug); ``hosts`` maps domains to the same keys. Built once per clustering
     run from the registry, so this module still knows no registry itself.
+
+    Latin-script names are looked up by runs of up to :attr:`longest` words of
+    the evidence, other scripts by substring: a regex alternation of the ~1,200
+    names tried every name at every position (milliseconds per article); the
+    look-ups take microseconds.
     """
 
     def __init__(self, names: dict[str, str | None], hosts: dict[str, str] | None = None):
-        self.keys = {n: k for n, k in names.items()
-                     if k and n not in _GENERIC_NAMES and (len(n) >= 3 or n in _SHORT_OK)}
-        ascii_names = sorted((n for n in self.keys if n.isascii()), key=len, reverse=True)
-        other = sorted((n for n in self.keys if not n.isascii()), key=len, reverse=True)
-        parts = []
-        if ascii_names:
-            parts.append(r"(?<![\w])(?:" + "|".join(re.escape(n) for n in ascii_names) + r")(?![\w])")
-        if other:
-            parts.append("|".join(re.escape(n) for n in other))
-        self._pattern = re.compile("|".join(parts)) if parts else None
+        keys = {" ".join(_TOKEN.findall(n)) if n.isascii() else n: k for n, k in names.items()
+                if k and n not in _GENERIC_NAMES and (len(n) >= 3 or n in _SHORT_OK)}
+        self.words = {n: k for n, k in keys.items() if n.isascii() and n}
+        self.other = sorted(((n, k) for n, k in keys.items() if not n.isascii()), key=lambda nk: -len(nk[0]))
+        self.longest = min(6, max((n.count(" ") + 1 for n in self.words), default=1))
+        # The longest name starting with each word: most words of a credit start none.
+        self.first: dict[str, int] = {}
+        for n in self.words:
+            head, length = n.split(" ")[0], n.count(" ") + 1
+            self.first[head] = min(self.longest, max(self.first.get(head, 0), length))
         self.hosts = dict(hosts or {})
 
     def named(self, evidence_text: str, links: Iterable[str] = ()) -> set[str]:
         """The keys of the outlets the evidence names or its links point at."""
         found: set[str] = set()
-        if self._pattern is not None and evidence_text:
-            found.update(self.keys[m.group(0)] for m in self._pattern.finditer(evidence_text.casefold()))
+        if evidence_text:
+            text = evidence_text.casefold()
+            tokens = _TOKEN.findall(text)
+            words, first = self.words, self.first
+            for i, token in enumerate(tokens):
+                longest = first.get(token)
+                if not longest:
+                    continue
+                for n in range(1, min(longest, len(tokens) - i) + 1):
+                    key = words.get(" ".join(tokens[i : i + n]))
+                    if key:
+                        found.add(key)
+            if not text.isascii():
+                found.update(k for n, k in self.other if n in text)
         for link in links:
             host = host_of(link)
             while host:

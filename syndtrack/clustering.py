@@ -137,6 +137,11 @@ def _timestamp(value: str | None) -> float | None:
     return parsed.timestamp() if parsed else None
 
 
+def _is_precise(published: str | None) -> bool:
+    """A published time with a time of day and a zone: not a bare date, not a naive time."""
+    return bool(published) and len(published) >= 20 and "T" in published and (published.endswith("Z") or published[-6] in "+-")
+
+
 def _site(url: str | None) -> str | None:
     """A cache key for what the host of ``url`` depends on: an http(s) URL's part
     before its third slash holds its whole network location."""
@@ -780,7 +785,8 @@ class _Run:
         if not edges:
             return 0
         info = self._node_info(sorted({x for e in edges for x in e}))
-        nodes = {aid: Node(aid, r["outlet"], r["ts"], r["state_media"], r["url"]) for aid, r in info.items()}
+        nodes = {aid: Node(aid, r["outlet"], r["ts"], r["state_media"], r["url"], r["precise"], r["credits"], r["group"])
+                 for aid, r in info.items()}
         edges = {k: e for k, e in edges.items() if k[0] in nodes and k[1] in nodes}
         clusters = assemble(nodes, edges)
         clusters.sort(key=lambda c: c.origin_id)
@@ -808,8 +814,7 @@ class _Run:
                     credited = status = None
                 else:
                     mi = info[m.article_id]
-                    others = self._named_outlets().named(mi["evidence"], mi["links"])
-                    others -= origin_group | self._group_slugs(mi["registry_slug"])
+                    others = mi["credits"] - origin_group
                     status = credit_status(mi["evidence"], mi["links"], names, hosts, others=others,
                                            origin_credits_itself=credits_itself)
                     credited = int(status == "credited")
@@ -930,10 +935,15 @@ class _Run:
                             evidence.append(str(cue.get("text") or ""))
                             if cue.get("href"):
                                 links.append(str(cue["href"]))
+                evidence_text = "\n".join(evidence)
+                group = frozenset(self._group_slugs(o["slug"]))
                 out[aid] = {
                     "outlet": outlet, "url": url, "ts": _timestamp(published), "state_media": o["state_media"],
+                    "precise": _is_precise(published), "group": group,
+                    # Whom it credits, its own group left out: for the origin order (dedupe.assemble).
+                    "credits": frozenset(self._named_outlets().named(evidence_text, links) - group),
                     "site_name": site_name, "outlet_name": o["name"], "owner": o["owner"],
                     "registry_slug": o["slug"], "aliases": o["aliases"],
-                    "evidence": "\n".join(evidence), "links": links, "hosts": o["hosts"],
+                    "evidence": evidence_text, "links": links, "hosts": o["hosts"],
                 }
         return out
