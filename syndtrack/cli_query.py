@@ -63,7 +63,8 @@ def _run(fn, *args, **kwargs):
 def clusters(ctx, sort, gone, limit, outlet, since, until, state_media, fmt):
     """List clusters: each story with the copies found of it.
 
-    One row per cluster: its id (for `syndtrack show`), the origin's title,
+    One row per cluster (one version of a story: `syndtrack stories` counts
+    stories across their versions): its story, its id (for `syndtrack show`), the origin's title,
     outlet and date, how many copies, on how many outlets, which outlets, and
     the share of copies that credited the source. Dates filter on the origin's
     publication date; --outlet keeps clusters the outlet started or carried.
@@ -76,10 +77,72 @@ def clusters(ctx, sort, gone, limit, outlet, since, until, state_media, fmt):
     """
     rows = _run(queries.clusters, get_db(ctx), sort=sort, limit=limit, filters=_filters(outlet, since, until, state_media),
                 gone=True if gone else None)
-    columns = ["id", "origin_title", "origin_outlet", "origin_published", "copies", "outlets", "copy_outlets", "credited_share"]
+    columns = ["story_id", "id", "origin_title", "origin_outlet", "origin_published", "copies", "outlets", "copy_outlets",
+               "credited_share"]
     if any(r.get("origin_gone") for r in rows):
         columns.append("origin_gone")
     echo(render(rows, fmt, columns=columns, widths={"origin_title": 48, "copy_outlets": 40}), fmt)
+
+
+@cli.command()
+@click.option("--sort", type=click.Choice(sorted(queries.STORY_SORTS)), default="outlets", show_default=True,
+              help="outlets: reached most outlets first; recent: latest publication first.")
+@limit_option(20)
+@filter_options
+@format_option
+@click.pass_context
+def stories(ctx, sort, limit, outlet, since, until, state_media, fmt):
+    """List stories: each piece with all its versions and every outlet that ran one.
+
+    Agencies rewrite a story through the day and outlets carry different
+    versions; each version is a cluster (`syndtrack clusters`), and a story
+    groups the versions that share substantial own text within 48 hours.
+    One row per story: its id (for `syndtrack story`), the first version's
+    title, outlet and date, how many versions, articles and outlets, and the
+    share of copies that credited the source. Dates filter on the first
+    version's date; --outlet keeps stories the outlet started or carried.
+
+    Example:
+
+        syndtrack stories --state-media --since 2024-05-01
+    """
+    rows = _run(queries.stories, get_db(ctx), sort=sort, limit=limit, filters=_filters(outlet, since, until, state_media))
+    columns = ["id", "origin_title", "origin_outlet", "origin_published", "versions", "articles", "outlets",
+               "copy_outlets", "credited_share"]
+    echo(render(rows, fmt, columns=columns, widths={"origin_title": 48, "copy_outlets": 40}), fmt)
+
+
+@cli.command()
+@click.argument("story_id", type=int)
+@format_option
+@click.pass_context
+def story(ctx, story_id, fmt):
+    """Show one story: its versions, each with its copies (see `syndtrack show`).
+
+    Example:
+
+        syndtrack story 3
+    """
+    result = _run(queries.show_story, get_db(ctx), story_id)
+    if fmt != "table":
+        echo(render(result if fmt == "json" else result["versions"], fmt), fmt)
+        return
+    s = result["story"]
+    state = " (state media)" if s.get("state_media") else ""
+    lines = [
+        f"story {s['id']}: {plural(s['versions'], 'version', 'versions')}, {plural(s['articles'], 'article', 'articles')} "
+        f"on {plural(s['outlets'], 'outlet', 'outlets')}, {_pct(s['credited_share'])} of copies credited",
+        f"first   #{s['origin_id']} {s['origin_outlet']}{state}  {s['origin_published'] or 'date unknown'}",
+        f"        {s['origin_title'] or '(no title)'}",
+        "",
+    ]
+    for v in result["versions"]:
+        lines.append(f"version cluster {v['id']}: {v['origin_outlet']}  {v['origin_published'] or 'date unknown'}  "
+                     f"{plural(v['copies'], 'copy', 'copies')} on {plural(v['outlets'], 'outlet', 'outlets')}")
+        lines.append(f"        {v['origin_title'] or '(no title)'}")
+        if v.get("copy_outlets"):
+            lines.append(f"        carried by: {v['copy_outlets']}")
+    echo("\n".join(lines), fmt)
 
 
 @cli.command()
@@ -124,7 +187,8 @@ def _show_text(result: dict) -> str:
             (f"{plural(c['copies_gone'], 'copy', 'copies')} GONE" if c.get("copies_gone") else "")]
     lines = [
         f"cluster {c['id']}: {c['copies']} copies on {c['outlets']} outlets, {_pct(c['credited_share'])} credited"
-        + "".join(f", {g}" for g in gone if g),
+        + "".join(f", {g}" for g in gone if g)
+        + (f"  (a version of story {c['story_id']}: syndtrack story {c['story_id']})" if c.get("story_id") else ""),
         f"origin  #{o['id']} {o['outlet']}{state}  {o['published'] or 'date unknown'}",
         f"        {o['title'] or '(no title)'}",
         f"        {o['url']}",

@@ -115,6 +115,38 @@ def clusters(db: Database, *, sort: str = "size", limit: int | None = 20, filter
     return _select(db, "SELECT * FROM cluster_summary", clauses, params, CLUSTER_SORTS[sort], limit)
 
 
+STORY_SORTS = {
+    "outlets": "outlets DESC, articles DESC, id",
+    "recent": "COALESCE(last_published, origin_published) DESC, outlets DESC, id",
+}
+
+
+def stories(db: Database, *, sort: str = "outlets", limit: int | None = 20, filters: Filters | None = None) -> list[dict]:
+    """Stories: the versions of one piece with every outlet that ran any of them.
+
+    ``filters.outlet`` keeps stories the outlet started or carried; the dates
+    apply to the first version's publication date; ``state_media`` to its outlet.
+    """
+    if sort not in STORY_SORTS:
+        raise QueryError(f"unknown sort {sort!r}: use one of {', '.join(STORY_SORTS)}")
+    filters = filters or Filters()
+    clauses, params = filters.where(
+        date_col="origin_published",
+        outlet_sql="(origin_outlet = :outlet OR id IN (SELECT story_id FROM republications WHERE copy_outlet = :outlet))",
+    )
+    return _select(db, "SELECT * FROM story_summary", clauses, params, STORY_SORTS[sort], limit)
+
+
+def show_story(db: Database, story_id: int) -> dict:
+    """One story: its summary and its versions (clusters), first version first."""
+    summary = next(iter(db.query("SELECT * FROM story_summary WHERE id = ?", [story_id])), None)
+    if summary is None:
+        raise QueryError(f"no story with id {story_id}")
+    versions = list(db.query("SELECT * FROM cluster_summary WHERE story_id = ? "
+                             "ORDER BY origin_published IS NULL, origin_published, id", [story_id]))
+    return {"story": summary, "versions": versions}
+
+
 def outlet_report(db: Database, *, limit: int | None = None, filters: Filters | None = None, sort: str = "republications") -> list[dict]:
     """Which outlets republish which sources: how often, how fast, how often uncredited,
     and how many of the stories carried the source has deleted since (``origins_gone``;

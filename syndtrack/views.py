@@ -110,7 +110,8 @@ SELECT
   (SELECT MAX(a.published) {_MEMBERS}) AS last_copy_published,
   c.updated,
   o.gone AS origin_gone,
-  (SELECT COUNT(a.gone) {_MEMBERS}) AS copies_gone
+  (SELECT COUNT(a.gone) {_MEMBERS}) AS copies_gone,
+  c.story_id
 FROM clusters c
 JOIN articles o ON o.id = c.origin_id
 LEFT JOIN outlet_lookup oo ON oo.name = o.outlet
@@ -166,11 +167,41 @@ GROUP BY r.copy_outlet, r.origin_outlet
 
 OUTLET_REPORT_SQL = "CREATE VIEW outlet_report AS" + OUTLET_REPORT_BODY.format(where="")
 
+# What analysts count: a story is the versions of one piece (dedupe.stories), each
+# version a cluster of copies. Reach is counted over all versions: every article,
+# every outlet that ran any version. The origin is the first version's origin.
+_STORY_MEMBERS = ("FROM clusters c2 JOIN cluster_members m ON m.cluster_id = c2.id JOIN articles a ON a.id = m.article_id "
+                  "WHERE c2.story_id = s.id")
+STORY_SUMMARY_SQL = f"""
+CREATE VIEW story_summary AS
+SELECT
+  s.id,
+  s.origin_id,
+  o.title AS origin_title,
+  o.outlet AS origin_outlet,
+  o.published AS origin_published,
+  o.url AS origin_url,
+  oo.state_media AS state_media,
+  s.versions,
+  s.size AS articles,
+  s.outlets,
+  (SELECT group_concat(DISTINCT a.outlet) {_STORY_MEMBERS} AND a.id != s.origin_id) AS copy_outlets,
+  (SELECT ROUND(AVG(m.credited), 3) {_STORY_MEMBERS} AND m.relation != 'origin') AS credited_share,
+  (SELECT MAX(a.published) {_STORY_MEMBERS}) AS last_published,
+  (SELECT group_concat(c2.id) FROM clusters c2 WHERE c2.story_id = s.id) AS cluster_ids,
+  s.created,
+  s.updated
+FROM stories s
+JOIN articles o ON o.id = s.origin_id
+LEFT JOIN outlet_lookup oo ON oo.name = o.outlet
+"""
+
 VIEWS = {
     "outlet_lookup": OUTLET_LOOKUP_SQL,
     "republications": REPUBLICATIONS_SQL,
     "cluster_summary": CLUSTER_SUMMARY_SQL,
     "outlet_report": OUTLET_REPORT_SQL,
+    "story_summary": STORY_SUMMARY_SQL,
 }
 
 

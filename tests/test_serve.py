@@ -245,7 +245,7 @@ def test_metadata_describes_every_column_of_the_views(fixture):
     path, _ = fixture
     tables = metadata_for(path)["databases"]["news"]["tables"]
     conn = sqlite3.connect(path)
-    for view in ("republications", "cluster_summary", "outlet_report"):
+    for view in ("republications", "cluster_summary", "outlet_report", "story_summary"):
         columns = [r[1] for r in conn.execute(f"select * from pragma_table_info('{view}')")]
         assert set(columns) == set(tables[view]["columns"]), view
     conn.close()

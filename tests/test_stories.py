@@ -153,3 +153,32 @@ def test_helsinki_story_level_against_the_hand_labels(tmp_path):
     largest = {s["story"]: s for s in stories["largest_stories"]}
     for ap in ("ap-trump-putin-summit-monday", "ap-trump-expectations-low"):
         assert largest[ap]["group_sizes"][0] >= 28, largest[ap]
+
+
+# -- what analysts see ------------------------------------------------------------------------------
+
+
+def test_stories_and_story_commands_count_across_versions(db_path):
+    import json as _json
+
+    from click.testing import CliRunner
+
+    from syndtrack.cli import cli
+
+    db = open_db(db_path)
+    store_articles(db, _versions_corpus())
+    cluster(db)
+    runner = CliRunner()
+    rows = _json.loads(runner.invoke(cli, ["--db", str(db_path), "stories", "--format", "json"]).output)
+    top = rows[0]
+    assert (top["versions"], top["articles"], top["outlets"]) == (2, 5, 5)
+    assert top["origin_title"] is None or top["origin_outlet"] == "a.example"
+    text = runner.invoke(cli, ["--db", str(db_path), "story", str(top["id"])]).output
+    assert f"story {top['id']}: 2 versions, 5 articles on 5 outlets" in text
+    assert text.count("version cluster") == 2
+    listing = runner.invoke(cli, ["--db", str(db_path), "clusters"]).output
+    assert listing.splitlines()[0].split()[:2] == ["story_id", "id"]
+    shown = runner.invoke(cli, ["--db", str(db_path), "show", str(top["cluster_ids"].split(",")[0])]).output
+    assert f"a version of story {top['id']}" in shown
+    missing = runner.invoke(cli, ["--db", str(db_path), "story", "999"])
+    assert missing.exit_code != 0 and "no story with id 999" in missing.output
