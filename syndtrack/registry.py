@@ -127,6 +127,14 @@ class Registry(Mapping[str, dict]):
         mine = []
         for row in rows:
             outlet = outlet_from_row(row)
+            known = outlets.get(outlet["slug"])
+            if known is not None:
+                # A row written by an older syndtrack or another tool may lack what the
+                # registry knows (aliases came later): its empty keys keep the registry's,
+                # or a copy crediting "新华社" would no longer credit a Xinhua row without aliases.
+                outlet = {**outlet, **{k: v for k, v in known.items()
+                                       if k in ("aliases", "domains", "owner", "country", "typology", "language")
+                                       and not outlet.get(k)}}
             outlets[outlet["slug"]] = outlet
             mine.append(outlet["slug"])
         return cls(outlets, first=mine)

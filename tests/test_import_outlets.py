@@ -106,3 +106,15 @@ def test_bad_registry_file_is_one_clear_error(tmp_path, db_path):
                                       str(write_jsonl(tmp_path / "in.jsonl", ARTICLES[:1]))])
     assert result.exit_code == 1
     assert "bad outlet registry" in result.output and "x" in result.output
+
+
+def test_database_rows_without_aliases_keep_the_registrys():
+    # A row written by an older syndtrack (no aliases column filled) must not make
+    # "新华社" stop crediting Xinhua.
+    base = Registry.load()
+    registry = Registry.from_rows([{"slug": "xinhua", "name": "Xinhua", "url": "https://english.news.cn/",
+                                    "domains": "[]", "aliases": None}], base=base)
+    assert set(base["xinhua"]["aliases"]) <= set(registry["xinhua"]["aliases"]) and registry["xinhua"]["aliases"]
+    assert registry["xinhua"]["domains"] == base["xinhua"]["domains"]
+    names, _ = registry.credit_names(registry["xinhua"])
+    assert "新华社" in names
