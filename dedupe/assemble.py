@@ -66,7 +66,7 @@ def _before(x: Node, y: Node) -> int:
     """Origin order, a total order that does not depend on when articles were stored.
 
     1. the earlier published time, unless the times cannot tell: a bare date or
-       a time without a zone against another time of the same day (a date-only
+       a time without a zone against a real time (with a zone) of the same day (a date-only
        "2024-05-03" is midnight, which would beat every copy of that day), or
        times less than a day apart when one of the two credits the other
        (time zones get lost; a copy that says "Source: Xinhua" came after Xinhua);
@@ -82,7 +82,9 @@ def _before(x: Node, y: Node) -> int:
     both = x.published is not None and y.published is not None
     if both and x.published != y.published:
         same_day = int(x.published // DAY) == int(y.published // DAY)
-        vague = (not x.precise or not y.precise) and same_day
+        # Only across kinds: two naive times (or two bare dates) still compare as
+        # the best there is; a naive or bare one against a real time of that day cannot.
+        vague = x.precise != y.precise and same_day
         if not vague and not (credit and abs(x.published - y.published) < DAY):
             return -1 if x.published < y.published else 1
     if x.state_media != y.state_media:
