@@ -6,7 +6,7 @@ rest unclustered), with clusters, cluster_members and matches rows as dedupe
 writes them, then times each question. Texts are Zipf-distributed pseudo-words
 in paragraphs, so FTS5 and trace work on realistic document frequencies.
 
-Rows go in with plain SQL inserts rather than syndtrack.articles (which
+Rows go in with plain SQL inserts rather than syndtrack.store.articles (which
 validates and keeps revisions): this measures reading, not loading.
 
 Usage::
@@ -34,7 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from syndtrack import queries  # noqa: E402
-from syndtrack.db import open_db  # noqa: E402
+from syndtrack.store.db import open_db  # noqa: E402
 
 SYLLABLES = [a + b for a in "bcdfghjklmnprstvz" for b in ("a", "e", "i", "o", "u", "ai", "ou", "an", "en")]
 

@@ -43,7 +43,7 @@ from w3lib.encoding import html_to_unicode  # noqa: E402
 from crawler.extraction import extract  # noqa: E402
 from rss import own_peak_rss_mb  # noqa: E402  (benchmarks/, the script's folder)
 from syndtrack.crawl import crawl  # noqa: E402
-from syndtrack.db import open_db  # noqa: E402
+from syndtrack.store.db import open_db  # noqa: E402
 from syndtrack.siteserver import SiteServer  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"

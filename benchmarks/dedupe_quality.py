@@ -2,8 +2,8 @@
 through the database, on labelled corpora, and score both.
 
 Every system sees the same thing the CLI sees: a temporary SQLite database opened
-with ``syndtrack.db.open_db``, outlets in ``outlets``, articles stored through
-``syndtrack.articles`` (``validate_article`` + ``ArticleStore.store_batch``).
+with ``syndtrack.store.db.open_db``, outlets in ``outlets``, articles stored through
+``syndtrack.store.articles`` (``validate_article`` + ``ArticleStore.store_batch``).
 syndtrack is run with ``syndtrack.clustering.cluster(db)`` and scored from the
 ``clusters``/``cluster_members`` rows it wrote.
 
@@ -45,8 +45,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/ helpers
 
 from corpus import DATA_DIR, autoblog_posts, autoblog_title, generate  # noqa: E402
 
-from syndtrack.articles import ArticleStore, BadArticle, validate_article  # noqa: E402
-from syndtrack.db import open_db  # noqa: E402
+from syndtrack.store.articles import ArticleStore, BadArticle, validate_article  # noqa: E402
+from syndtrack.store.db import open_db  # noqa: E402
 
 SEED = DATA_DIR.parent / "seeds" / "000_d229f4eea3c573a8.txt"
 
@@ -196,7 +196,7 @@ def load_via_import(db, articles: list[dict], outlets: list[dict]) -> tuple[dict
         errors: list[str] = []
         import_jsonl(db, jsonl, outlets_file=str(toml) if toml else None, on_bad=lambda bad: errors.append(str(bad)))
     ids = {r["url"]: r["id"] for r in db.query("select id, url from articles")}
-    from syndtrack.urls import canonical_url
+    from syndtrack.store.urls import canonical_url
 
     return {a["url"]: ids[canonical_url(a["url"])] for a in articles if canonical_url(a["url"]) in ids}, errors
 

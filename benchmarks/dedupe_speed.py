@@ -126,8 +126,8 @@ class Generator:
 
 
 def build_db(path: Path, gen: Generator, n: int) -> float:
-    from syndtrack.articles import ArticleStore, validate_article
-    from syndtrack.db import open_db
+    from syndtrack.store.articles import ArticleStore, validate_article
+    from syndtrack.store.db import open_db
 
     db = open_db(path)
     store = ArticleStore(db)
@@ -157,8 +157,9 @@ def build_db_fast(path: Path, gen: Generator, n: int, chunk: int = 50_000) -> fl
     database is put back in WAL mode with its triggers, as ``open_db`` left it.
     Only for a new database: URLs must not be stored already.
     """
-    from syndtrack.articles import validate_article
-    from syndtrack.db import open_db, utcnow
+    from syndtrack.store.articles import validate_article
+    from syndtrack.store.dates import utcnow
+from syndtrack.store.db import open_db
 
     db = open_db(path)
     conn = db.conn
@@ -215,7 +216,7 @@ def check_fast_build(n: int, seed: int = 0) -> bool:
     """Build n articles with store_batch and with build_db_fast; report every difference."""
     import tempfile
 
-    from syndtrack.db import open_db
+    from syndtrack.store.db import open_db
 
     problems: list[str] = []
     with tempfile.TemporaryDirectory(dir=CACHE) as tmp:
@@ -276,7 +277,7 @@ def check_fast_build(n: int, seed: int = 0) -> bool:
 
 def measure(db_path: str, mode: str) -> dict:
     """Runs in a subprocess: one clustering (or baseline) run, timed, with its peak RSS."""
-    from syndtrack.db import open_db
+    from syndtrack.store.db import open_db
 
     db = open_db(db_path)
     own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -200,13 +200,13 @@ def _fundus_body(root: Path, rec: dict) -> str:
 def _expected_day(value: str) -> str:
     # fundus writes "2024-05-03 15:47:42.389000+00:00": the day as the publisher gave it, in UTC
     # when the zone is UTC, local otherwise; our published is UTC when zoned, so compare in UTC.
-    from crawler.extraction.dates import iso
+    from syndtrack.store.dates import iso
 
     return (iso(value) or value)[:10]
 
 
 def _same_instant(got: str, expected: str) -> bool:
-    from crawler.extraction.dates import iso
+    from syndtrack.store.dates import iso
 
     return iso(expected) == got
 

@@ -44,7 +44,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from syndtrack.registry import (  # noqa: E402
+from syndtrack.store.registry import (  # noqa: E402
     TYPOLOGY, RegistryError, is_public_suffix, parse_toml, strip_www, validate_registry,
 )
 

@@ -9,7 +9,6 @@ them.
 
 from __future__ import annotations
 
-import email.utils
 import re
 import time
 from datetime import datetime, timezone
@@ -21,6 +20,8 @@ import lxml.etree
 from parsel import Selector
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+
+from syndtrack.store.dates import lastmod, parse_timestamp
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/rdf+xml")
 # Look for DTD entity declarations only in the prolog: that is where they must be.
@@ -121,7 +122,7 @@ def parse_sitemap(body: bytes, max_size: int = 0) -> list[Link]:
             loc = (entry.get("loc") or "").strip()
             if loc:
                 date = entry.get("publication_date") or entry.get("lastmod")
-                links.append(Link(loc, kind, parse_date(date)))
+                links.append(Link(loc, kind, lastmod(date)))
         if not links:
             _check_well_formed(body)
         return links
@@ -154,23 +155,6 @@ def feeds_from_html(selector: Selector, base_url: str) -> list[Link]:
     return links
 
 
-def parse_date(value: str | None) -> str | None:
-    """A W3C/ISO 8601 or RFC 822 date as ISO 8601 UTC; None when unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00") if value.endswith("Z") else value)
-    except ValueError:
-        try:
-            parsed = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc).replace(microsecond=0).isoformat()
-
-
 def _struct_to_iso(stamp: time.struct_time | None) -> str | None:
     if not stamp:
         return None
@@ -184,9 +168,8 @@ def older_than(lastmod: str | None, max_age_days: float | None, now: datetime) -
     """Whether a feed/sitemap date says the entry is past the outlet's ``max_age_days``."""
     if not lastmod or max_age_days is None:
         return False
-    try:
-        when = datetime.fromisoformat(lastmod)
-    except ValueError:
+    when = parse_timestamp(lastmod)
+    if when is None:
         return False
     return (now - when).total_seconds() > max_age_days * 86400
 

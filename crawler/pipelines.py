@@ -5,11 +5,11 @@ from __future__ import annotations
 from scrapy.exceptions import DropItem
 
 from crawler.recorder import CrawlRecorder
-from syndtrack.articles import BadArticle, validate_article
+from syndtrack.store.articles import BadArticle, validate_article
 
 
 class ArticlePipeline:
-    """Articles go into SQLite only through syndtrack.articles (validate_article, ArticleStore)."""
+    """Articles go into SQLite only through syndtrack.store.articles (validate_article, ArticleStore)."""
 
     def __init__(self, crawler):
         self.crawler = crawler

@@ -19,9 +19,10 @@ from typing import Any, Callable, Mapping, TypeVar
 
 from scrapy import signals
 
-from syndtrack.articles import ArticleStore, StoreCounts
-from syndtrack.db import open_db, utcnow, write_transaction
-from syndtrack.urls import BadURL, canonical_url
+from syndtrack.store.articles import ArticleStore, StoreCounts
+from syndtrack.store.dates import utcnow
+from syndtrack.store.db import open_db, write_transaction
+from syndtrack.store.urls import BadURL, canonical_url
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -74,7 +75,7 @@ class CrawlRecorder:
     # -- lifecycle -----------------------------------------------------------
 
     def open(self, registry: Mapping[str, Mapping[str, Any]], slugs: list[str]) -> None:
-        from syndtrack.registry import sync_outlets
+        from syndtrack.store.registry import sync_outlets
 
         if self.db is not None:
             return

@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 
 def host_of(url: str | None) -> str:
+    # The twin of syndtrack.store.urls.host_of: dedupe is pure and below syndtrack, so
+    # it cannot import it (the layering test checks that dedupe imports no syndtrack).
     if not url:
         return ""
     try:

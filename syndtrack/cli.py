@@ -1,6 +1,6 @@
 """The ``syndtrack`` command line: a thin click layer over the Python API.
 
-Each command opens the database with :func:`syndtrack.db.open_db`, calls one
+Each command opens the database with :func:`syndtrack.store.db.open_db`, calls one
 function of the API and prints what it returned. Errors are one line on
 stderr (a traceback only with ``--debug``).
 """
@@ -13,7 +13,7 @@ import sys
 import click
 
 from syndtrack import __version__
-from syndtrack.db import default_db_path, open_db
+from syndtrack.store.db import default_db_path, open_db
 
 
 class CLIError(click.ClickException):
@@ -46,7 +46,7 @@ class SyndtrackGroup(click.Group):
     "db_path",
     type=click.Path(dir_okay=False),
     default=None,
-    help="SQLite database file. Default: $SYNDTRACK_DB or ./syndtrack.db",
+    help="SQLite database file. Default: $SYNDTRACK_DB or ./syndtrack.store.db",
 )
 @click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
 @click.pass_context
@@ -88,7 +88,7 @@ def migrate(ctx: click.Context) -> None:
 
         syndtrack --db news.db migrate
     """
-    from syndtrack.migrations import migrations
+    from syndtrack.store.migrations import migrations
 
     db = get_db(ctx)
     applied = [m.name for m in migrations.applied(db)]
@@ -123,7 +123,7 @@ def import_(ctx: click.Context, file, strict: bool, batch_size: int, outlets_fil
         syndtrack --db news.db import articles.jsonl --outlets my-outlets.toml
     """
     from syndtrack.importer import StrictImportError, import_jsonl
-    from syndtrack.registry import RegistryError
+    from syndtrack.store.registry import RegistryError
 
     db = get_db(ctx)
     progress = _import_progress(file)

@@ -1,6 +1,6 @@
 """Crawler commands: ``crawl`` and the ``outlets`` group (``list``, the default, and ``check``).
 
-Thin: each calls :mod:`syndtrack.crawl` or :mod:`syndtrack.registry` and prints
+Thin: each calls :mod:`syndtrack.crawl` or :mod:`syndtrack.store.registry` and prints
 what came back. Other areas add subcommands to :data:`outlets` (the analyst's
 ``outlets report``), so the group keeps that name.
 """
@@ -19,7 +19,7 @@ OUTLETS_FILE_HELP = "A registry TOML laid over the default one (its keys win)."
 
 
 def _registry(outlets_file, no_default):
-    from syndtrack.registry import RegistryError, load_registry
+    from syndtrack.store.registry import RegistryError, load_registry
 
     try:
         return load_registry(outlets_file, use_default=not no_default)
@@ -167,7 +167,7 @@ def outlets_check(file):
 
         syndtrack outlets check my-outlets.toml
     """
-    from syndtrack.registry import RegistryError, default_registry_text, load_registry, parse_toml, validate_registry
+    from syndtrack.store.registry import RegistryError, default_registry_text, load_registry, parse_toml, validate_registry
 
     try:
         if file is None:  # every key of the shipped file, which loading trusts for speed
@@ -198,7 +198,7 @@ def outlets_load(ctx, file):
         syndtrack --db news.db outlets load my-outlets.toml
     """
     from syndtrack.cli import get_db
-    from syndtrack.registry import RegistryError, load_outlets
+    from syndtrack.store.registry import RegistryError, load_outlets
 
     db = get_db(ctx)
     try:

@@ -51,8 +51,8 @@ from dedupe.assemble import Edge, Node, assemble, origin_order
 from dedupe.stories import group_versions, joins_versions, stable_ids
 from dedupe.credit import OutletNames, credit_status, credits_origin, host_of, origin_names
 from dedupe.normalize import LONG_LINE, MAX_TEXT, Scan, is_cjk, is_long_key, scan, units
-from syndtrack.db import parse_timestamp, utcnow
-from syndtrack.registry import Registry
+from syndtrack.store.dates import is_precise, timestamp, utcnow
+from syndtrack.store.registry import Registry
 
 # A short line found on this many of an outlet's articles is that outlet's boilerplate.
 BOILERPLATE_MIN = 4
@@ -130,16 +130,6 @@ def _blob(values: np.ndarray, dtype) -> bytes:
 
 def _unblob(data: bytes | None, dtype) -> np.ndarray:
     return np.frombuffer(data or b"", dtype=dtype)
-
-
-def _timestamp(value: str | None) -> float | None:
-    parsed = parse_timestamp(value)
-    return parsed.timestamp() if parsed else None
-
-
-def _is_precise(published: str | None) -> bool:
-    """A published time with a time of day and a zone: not a bare date, not a naive time."""
-    return bool(published) and len(published) >= 20 and "T" in published and (published.endswith("Z") or published[-6] in "+-")
 
 
 def _site(url: str | None) -> str | None:
@@ -938,8 +928,8 @@ class _Run:
                 evidence_text = "\n".join(evidence)
                 group = frozenset(self._group_slugs(o["slug"]))
                 out[aid] = {
-                    "outlet": outlet, "url": url, "ts": _timestamp(published), "state_media": o["state_media"],
-                    "precise": _is_precise(published), "group": group,
+                    "outlet": outlet, "url": url, "ts": timestamp(published), "state_media": o["state_media"],
+                    "precise": is_precise(published), "group": group,
                     # Whom it credits, its own group left out: for the origin order (dedupe.assemble).
                     "credits": frozenset(self._named_outlets().named(evidence_text, links) - group),
                     "site_name": site_name, "outlet_name": o["name"], "owner": o["owner"],

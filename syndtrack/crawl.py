@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from syndtrack.registry import Registry, RegistryError, load_registry as _load_registry, sync_outlets
-from syndtrack.db import open_db, utcnow, write_transaction
+from syndtrack.store.registry import Registry, RegistryError, load_registry as _load_registry, sync_outlets
+from syndtrack.store.dates import utcnow
+from syndtrack.store.db import open_db, write_transaction
 
 __all__ = ["CrawlResult", "CrawlError", "RegistryError", "crawl", "fail_dead_runs", "load_registry"]
 
@@ -58,7 +59,7 @@ class CrawlResult:
 
 
 def load_registry(outlets_file: str | os.PathLike | None = None, use_default: bool = True) -> Registry:
-    """The outlet registry: slug -> outlet dict (see :class:`syndtrack.registry.Registry`)."""
+    """The outlet registry: slug -> outlet dict (see :class:`syndtrack.store.registry.Registry`)."""
     return _load_registry(outlets_file, use_default=use_default)
 
 

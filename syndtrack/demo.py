@@ -24,7 +24,7 @@ from typing import Callable
 
 import filelock
 
-from syndtrack.db import open_db
+from syndtrack.store.db import open_db
 from syndtrack.run import RunResult, lock_path, log_path, run
 from syndtrack.siteserver import SiteServer
 

@@ -14,10 +14,10 @@ from typing import Callable, IO, Iterator
 
 from sqlite_utils import Database
 
-from syndtrack.articles import ArticleStore, BadArticle, StoreCounts, validate_article
-from syndtrack.db import write_transaction
-from syndtrack.registry import load_outlets, store_outlets
-from syndtrack.urls import url_host
+from syndtrack.store.articles import ArticleStore, BadArticle, StoreCounts, validate_article
+from syndtrack.store.db import write_transaction
+from syndtrack.store.registry import load_outlets, store_outlets
+from syndtrack.store.urls import url_host
 
 BATCH_SIZE = 1000
 
@@ -102,7 +102,7 @@ def import_jsonl(
 
     Each article's outlet is resolved through the registry (the database's
     outlets, the default registry, and ``outlets_file`` over both; see
-    :meth:`syndtrack.registry.Registry.outlet_for`), and every outlet an
+    :meth:`syndtrack.store.registry.Registry.outlet_for`), and every outlet an
     article names is written to the ``outlets`` table, so views and filters
     treat imported articles as crawled ones. ``on_progress`` is called after
     each batch with the number of lines read.

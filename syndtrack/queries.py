@@ -5,8 +5,8 @@ credited it: the same answers whether you ask through ``syndtrack clusters``,
 ``sqlite-utils query``, Datasette or pandas, because the CLI reads the views
 defined here (``republications``, ``cluster_summary``, ``outlet_report``).
 
-The views themselves are in :mod:`syndtrack.views`, kept current by every
-:func:`syndtrack.db.open_db`.
+The views themselves are in :mod:`syndtrack.store.views`, kept current by every
+:func:`syndtrack.store.db.open_db`.
 """
 
 from __future__ import annotations
@@ -15,15 +15,13 @@ import json
 import re
 import sqlite3
 from dataclasses import dataclass
-from datetime import date, timedelta
 from typing import Any, Iterable
 
 from sqlite_utils import Database
 
-from syndtrack.articles import BadArticle, normalize_date
 from syndtrack.snippet import make_snippet
-
-from syndtrack.views import OUTLET_REPORT_BODY, VIEWS, create_views  # noqa: E402,F401  (the views moved)
+from syndtrack.store.dates import BadDate, next_day, normalize_date
+from syndtrack.store.views import OUTLET_REPORT_BODY
 
 
 class QueryError(ValueError):
@@ -58,7 +56,7 @@ class Filters:
             if len(until) == 10:
                 # A bare date means "up to the end of that day".
                 clauses.append(f"{date_col} < :until")
-                params["until"] = (date.fromisoformat(until) + timedelta(days=1)).isoformat()
+                params["until"] = next_day(until)
             else:
                 clauses.append(f"{date_col} <= :until")
                 params["until"] = until
@@ -71,7 +69,7 @@ class Filters:
 def _check_date(value: str, name: str) -> str:
     try:
         return normalize_date(value, name)
-    except BadArticle as exc:
+    except BadDate as exc:
         raise QueryError(f"--{name}: {exc}") from None
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from syndtrack import __version__, queries
-from syndtrack.db import parse_timestamp
+from syndtrack.store.dates import parse_timestamp
 from syndtrack.output import plural
 
 # Lag buckets, in hours: how fast a story travels matters at these scales.

@@ -29,7 +29,7 @@ from typing import Any, Callable
 
 import filelock
 
-from syndtrack.db import utcnow
+from syndtrack.store.dates import utcnow
 
 # Exit statuses monitoring can tell apart. 75 is EX_TEMPFAIL from sysexits.h:
 # "try again later", which is exactly what a skipped overlapping run means.
@@ -162,7 +162,7 @@ def _default_crawl(db_path, **kwargs):
 
 def _default_cluster(db_path, *, full: bool = False, progress=None):
     from syndtrack.clustering import cluster
-    from syndtrack.db import open_db
+    from syndtrack.store.db import open_db
 
     db = open_db(db_path)
     try:

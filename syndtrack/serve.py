@@ -16,7 +16,7 @@ import sqlite3
 from importlib import resources
 from pathlib import Path
 
-from syndtrack.db import open_db
+from syndtrack.store.db import open_db
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8001

@@ -32,7 +32,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from syndtrack import __version__
-from syndtrack.urls import BadURL, canonical_url
+from syndtrack.store.urls import BadURL, canonical_url
 
 USER_AGENT = f"syndtrack/{__version__} (trace)"
 MAX_PAGE_BYTES = 20 * 1024 * 1024

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from syndtrack.db import open_db
+from syndtrack.store.db import open_db
 
 TESTS = Path(__file__).parent
 SITES = TESTS / "sites"

@@ -84,7 +84,7 @@ def import_records(db, records: list[dict]) -> None:
 
 
 def ids_by_label(db, records) -> dict[str, int]:
-    from syndtrack.urls import canonical_url
+    from syndtrack.store.urls import canonical_url
 
     return {r["label"]: db.execute("select id from articles where url = ?", [canonical_url(r["url"])]).fetchone()[0] for r in records}
 
@@ -110,7 +110,7 @@ ALL = seed_records() + helsinki_records() + boilerplate_records()
 
 @pytest.fixture(scope="module")
 def clustered(tmp_path_factory):
-    from syndtrack.db import open_db
+    from syndtrack.store.db import open_db
 
     db = open_db(tmp_path_factory.mktemp("clu") / "labelled.db")
     import_records(db, ALL)
@@ -145,7 +145,7 @@ def test_seed_copy_clusters_with_the_china_media_group_original_and_is_credited(
 
 
 def test_state_media_origin_wins_a_tie(tmp_path):
-    from syndtrack.db import open_db
+    from syndtrack.store.db import open_db
 
     db = open_db(tmp_path / "tie.db")
     records = seed_records()[:2]
@@ -221,7 +221,7 @@ def test_learned_boilerplate_is_read_through_the_partial_index(tmp_path):
     # Incremental runs read each touched outlet's boilerplate through the partial index of
     # migration m012 (lines on 4+ articles): the thresholds must not fall below it.
     from syndtrack.clustering import BOILERPLATE_LONG_MIN, _Run
-    from syndtrack.db import open_db
+    from syndtrack.store.db import open_db
 
     assert min(BOILERPLATE_MIN, BOILERPLATE_LONG_MIN) >= 4
     db = open_db(tmp_path / "lines.db")
@@ -241,7 +241,7 @@ def test_learned_boilerplate_is_read_through_the_partial_index(tmp_path):
 def test_long_disclaimer_is_learned_as_boilerplate_incrementally_and_in_full(tmp_path):
     from dedupe.normalize import is_long_key
     from syndtrack.clustering import BOILERPLATE_LONG_MIN
-    from syndtrack.db import open_db
+    from syndtrack.store.db import open_db
 
     records = disclaimer_records()
     assert len(records) > BOILERPLATE_LONG_MIN
@@ -272,7 +272,7 @@ def test_long_disclaimer_is_learned_as_boilerplate_incrementally_and_in_full(tmp
 
 
 def test_incremental_equals_full(tmp_path):
-    from syndtrack.db import open_db
+    from syndtrack.store.db import open_db
 
     db = open_db(tmp_path / "inc.db")
     seed, hel, boiler = seed_records(), helsinki_records(), boilerplate_records()
@@ -302,7 +302,7 @@ def test_articles_written_during_a_run_wait_for_the_next_and_deletions_are_queue
     # Scheduled crawls keep writing while `cluster` runs: the triggers of migration m011
     # queue every write, and a run takes out only what it saw, so an article stored or
     # changed while it computes is processed by the next run, not lost.
-    from syndtrack.db import open_db
+    from syndtrack.store.db import open_db
 
     db = open_db(tmp_path / "queue.db")
     seed, hel = seed_records(), helsinki_records()
@@ -336,7 +336,7 @@ def test_articles_written_during_a_run_wait_for_the_next_and_deletions_are_queue
 
 
 def test_cli_cluster_prints_a_summary(tmp_path):
-    from syndtrack.db import open_db
+    from syndtrack.store.db import open_db
 
     path = tmp_path / "cli.db"
     db = open_db(path)
@@ -365,7 +365,7 @@ def test_cli_cluster_prints_a_summary(tmp_path):
 
 def test_worker_processes_give_the_same_result(tmp_path, monkeypatch):
     from syndtrack import clustering
-    from syndtrack.db import open_db
+    from syndtrack.store.db import open_db
 
     db = open_db(tmp_path / "par.db")
     import_records(db, ALL)
@@ -380,7 +380,7 @@ def test_worker_processes_give_the_same_result(tmp_path, monkeypatch):
 
 
 def test_credited_needs_a_credit_cue_not_a_word(tmp_path):
-    from syndtrack.db import open_db
+    from syndtrack.store.db import open_db
 
     db = open_db(tmp_path / "credit.db")
     db["outlets"].insert({"slug": "time", "name": "Time", "url": "https://time.example/", "state_media": 0})

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from conftest import SITES, start_site_server
 from syndtrack.cli import cli
 from syndtrack.crawl import CrawlError, crawl
-from syndtrack.db import open_db
+from syndtrack.store.db import open_db
 
 ROOT = Path(__file__).parent.parent
 # Politeness off for the local server, so the tests stay fast.

@@ -9,9 +9,9 @@ import json
 import pytest
 
 from conftest import SITES, start_site_server
-from syndtrack.articles import store_articles
+from syndtrack.store.articles import store_articles
 from syndtrack.crawl import crawl
-from syndtrack.db import open_db
+from syndtrack.store.db import open_db
 from test_crawl import FAST, paths, write_registry
 
 OFFSITE = "/_redirect/statemedia/news/2023-05-20/what-is-the-purpose-of-japans-series-of-dangerous-actions.html"

@@ -14,7 +14,7 @@ import threading
 import time
 
 from syndtrack.crawl import crawl
-from syndtrack.db import open_db
+from syndtrack.store.db import open_db
 from test_crawl import FAST, registry_toml
 
 SLUGS = ["statemedia", "republisher"]

@@ -8,10 +8,10 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from dedupe.credit import OutletNames, credit_status
-from syndtrack.articles import store_articles
+from syndtrack.store.articles import store_articles
 from syndtrack.cli import cli
 from syndtrack.clustering import cluster
-from syndtrack.registry import Registry, load_outlets
+from syndtrack.store.registry import Registry, load_outlets
 
 FIXTURES = Path(__file__).parent / "dedupe_fixtures"
 ROWS = [json.loads(line) for line in (FIXTURES / "helsinki_sample.jsonl").read_text(encoding="utf-8").splitlines()]

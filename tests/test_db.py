@@ -1,7 +1,7 @@
 import sqlite3
 
-from syndtrack.db import open_db
-from syndtrack.migrations import migrations
+from syndtrack.store.db import open_db
+from syndtrack.store.migrations import migrations
 
 TABLES = {"outlets", "articles", "article_revisions", "pages", "crawl_runs", "crawl_errors",
           "clusters", "cluster_members", "matches", "articles_fts"}

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from crawler.extraction import extract
-from syndtrack.db import open_db
+from syndtrack.store.db import open_db
 from syndtrack.demo import demo_outlets, demo_sites_root, prepare_db
 from syndtrack.siteserver import SiteServer
 

@@ -10,7 +10,7 @@ import pytest
 
 from crawler.extraction import FIELDS, extract
 from crawler.extraction.attribution import line_kind
-from crawler.extraction.dates import iso
+from syndtrack.store.dates import iso
 
 FIXTURES = Path(__file__).parent / "extraction"
 CASES = sorted(p.stem for p in FIXTURES.glob("*.json"))

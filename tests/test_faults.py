@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from syndtrack.cli import cli
-from syndtrack.db import open_db
+from syndtrack.store.db import open_db
 
 SYNDTRACK = [sys.executable, "-m", "syndtrack"]
 
@@ -256,7 +256,7 @@ def test_huge_article_is_compared_by_its_first_characters_only(db_path):
     cleaned = clean(huge)
     assert max(end for _, end in cleaned.spans) <= MAX_TEXT
     db = open_db(db_path)
-    from syndtrack.articles import store_articles
+    from syndtrack.store.articles import store_articles
 
     store_articles(db, [{"url": "https://huge.example/a", "text": huge, "published": "2024-01-01T00:00:00+00:00"},
                         {"url": "https://copy.example/b", "text": lede, "published": "2024-01-02T00:00:00+00:00"}])

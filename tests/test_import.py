@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from syndtrack.cli import cli
-from syndtrack.db import open_db
+from syndtrack.store.db import open_db
 
 GOOD = [
     {"url": "https://www.cgtn.com/a?utm_source=tw", "text": "Japan continues to take dangerous steps.",

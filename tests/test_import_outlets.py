@@ -7,11 +7,11 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from syndtrack.articles import store_articles
+from syndtrack.store.articles import store_articles
 from syndtrack.cli import cli
 from syndtrack.clustering import cluster
-from syndtrack.db import open_db
-from syndtrack.registry import Registry, sync_outlets
+from syndtrack.store.db import open_db
+from syndtrack.store.registry import Registry, sync_outlets
 
 FIXTURES = Path(__file__).parent / "dedupe_fixtures"
 XINHUA_TEXT = json.loads((FIXTURES / "culturax_zh.json").read_text(encoding="utf-8"))[0]

@@ -18,9 +18,9 @@ from click.testing import CliRunner
 
 from dedupe import align, clean, normalize_text
 from dedupe.normalize import scan
-from syndtrack.articles import store_articles
+from syndtrack.store.articles import store_articles
 from syndtrack.cli import cli
-from syndtrack.db import open_db
+from syndtrack.store.db import open_db
 
 FIXTURES = Path(__file__).parent / "dedupe_fixtures"
 XINHUA, OTHER_XINHUA = json.loads((FIXTURES / "culturax_zh.json").read_text(encoding="utf-8"))

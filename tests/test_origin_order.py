@@ -8,9 +8,9 @@ from itertools import permutations
 from pathlib import Path
 
 from dedupe.assemble import Edge, Node, assemble
-from syndtrack.articles import store_articles
+from syndtrack.store.articles import store_articles
 from syndtrack.clustering import cluster
-from syndtrack.registry import load_outlets
+from syndtrack.store.registry import load_outlets
 
 FIXTURES = Path(__file__).parent / "dedupe_fixtures"
 ROWS = [json.loads(line) for line in (FIXTURES / "helsinki_sample.jsonl").read_text(encoding="utf-8").splitlines()]

@@ -106,8 +106,8 @@ def test_search(fixture):
 
 def store_huge_article(path, words=200_000):
     """~1 MB of one repeated word: FTS5's snippet() took minutes on it (quadratic in hits)."""
-    from syndtrack.articles import store_articles
-    from syndtrack.db import open_db
+    from syndtrack.store.articles import store_articles
+    from syndtrack.store.db import open_db
 
     db = open_db(path)
     store_articles(db, [{"url": "https://huge.example/a/1", "title": "huge", "text": "word " * words},

@@ -1,7 +1,7 @@
 """A small analyst database: three real republication cases, clustered by hand.
 
 Built the way the contract says the pipeline fills it: articles through
-``syndtrack.articles``, outlets as the crawler registers them, and
+``syndtrack.store.articles``, outlets as the crawler registers them, and
 clusters / cluster_members / matches rows as the m001 schema defines them
 (matches.passages = JSON [a_start, a_end, b_start, b_end] offsets into
 articles.text). The texts are real:
@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import json
 
-from syndtrack.articles import store_articles
-from syndtrack.db import open_db
+from syndtrack.store.articles import store_articles
+from syndtrack.store.db import open_db
 
 CMG = [
     'Recently, Japan has extensively upgraded the US-Japan security treaty, conducted joint military exercises with the US, Australia and the Philippines in the South China Sea, and sought to join “AUKUS”… Japan continues to take such dangerous steps This has led to strong opposition from all quarters. Some analysts in Japan pointed out that the Japanese government is trying to expand its military power with the help of military alliances and is walking on a “dangerous path toward war.” Regional countries should remain extremely cautious.',
@@ -85,7 +85,7 @@ ADDED = (
     "as Tokyo's choices will shape security well beyond the East China Sea."
 )
 
-# key: (record for syndtrack.articles, ...). Outlets are slugs for crawled pages
+# key: (record for syndtrack.store.articles, ...). Outlets are slugs for crawled pages
 # and hosts for imported ones, as the pipeline stores them.
 ARTICLES = {
     "cmg": {"url": "https://news.cgtn.com/news/2023-07-12/What-is-the-purpose-of-Japan-s-series-of-dangerous-actions-1lmWVnL0k4o/index.html",

@@ -5,9 +5,9 @@ import json
 import pytest
 
 from syndtrack import queries
-from syndtrack.articles import store_articles
+from syndtrack.store.articles import store_articles
 from syndtrack.clustering import cluster
-from syndtrack.db import open_db
+from syndtrack.store.db import open_db
 from syndtrack.trace import candidate_ids, document_from_text, fingerprint_candidate_ids, trace
 from test_query_fixture import ARTICLES, CLUSTERS, OUTLETS, XINHUA
 

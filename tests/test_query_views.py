@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from syndtrack import queries
-from syndtrack.articles import store_articles
-from syndtrack.db import open_db
+from syndtrack.store.articles import store_articles
+from syndtrack.store.db import open_db
 from test_query_fixture import ARTICLES, CMG, build_fixture_db, set_gone
 
 
@@ -267,7 +267,7 @@ def test_gone_columns_add_no_scan_to_a_cluster_lookup(fixture):
 def test_views_of_an_older_version_are_replaced_on_open(tmp_path):
     from sqlite_utils import Database
 
-    from syndtrack.migrations import migrations
+    from syndtrack.store.migrations import migrations
 
     db = Database(tmp_path / "old.db")
     migrations.apply(db)
@@ -285,8 +285,8 @@ def test_views_of_an_older_version_are_replaced_on_open(tmp_path):
 def test_migrations_create_no_views_and_opening_twice_rewrites_nothing(tmp_path):
     from sqlite_utils import Database
 
-    from syndtrack.migrations import migrations
-    from syndtrack.views import ensure_views
+    from syndtrack.store.migrations import migrations
+    from syndtrack.store.views import ensure_views
 
     db = Database(tmp_path / "early.db")
     migrations.apply(db, stop_before="m008_crawler_article_gone")

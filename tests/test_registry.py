@@ -5,8 +5,9 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from crawler.feeds import BadSource, older_than, parse_date, parse_feed, parse_sitemap
-from syndtrack.registry import RegistryError, in_domains, load_registry, sync_outlets
+from crawler.feeds import BadSource, older_than, parse_feed, parse_sitemap
+from syndtrack.store.dates import lastmod as parse_date
+from syndtrack.store.registry import RegistryError, in_domains, load_registry, sync_outlets
 from syndtrack.cli import cli
 
 STATE_MEDIA = ["cgtn", "cri", "cctv", "cnr", "xinhua", "peoples-daily", "global-times", "china-daily", "chinanews"]
@@ -155,7 +156,7 @@ def test_dates_and_max_age():
 
 # -- one registry: identity, owners, resolution ------------------------------------------------
 
-from syndtrack.registry import Registry, registrable_domain  # noqa: E402
+from syndtrack.store.registry import Registry, registrable_domain  # noqa: E402
 
 
 def test_resolve_by_slug_url_host_and_name():

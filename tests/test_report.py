@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from syndtrack.cli import cli
-from syndtrack.db import open_db
+from syndtrack.store.db import open_db
 from test_query_fixture import ARTICLES, build_fixture_db, set_gone
 
 CHARTS = ["republications_over_time", "top_republishers", "lag_distribution", "credited_vs_uncredited"]

@@ -15,7 +15,8 @@ from types import SimpleNamespace
 import filelock
 import pytest
 
-from syndtrack.db import open_db, utcnow
+from syndtrack.store.dates import utcnow
+from syndtrack.store.db import open_db
 from syndtrack.run import (
     EXIT_CLUSTER_FAILED,
     EXIT_CRAWL_FAILED,

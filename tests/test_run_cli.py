@@ -16,9 +16,9 @@ import filelock
 import pytest
 from click.testing import CliRunner
 
-from syndtrack.articles import store_articles
+from syndtrack.store.articles import store_articles
 from syndtrack.cli import cli
-from syndtrack.db import open_db
+from syndtrack.store.db import open_db
 from syndtrack.run import EXIT_LOCKED, EXIT_OK, lock_path, log_path, read_log
 
 

@@ -207,7 +207,7 @@ def test_copied_passages_when_the_copy_is_stored_first_in_the_pair(tmp_path):
     ds = make_datasette(path)
     rows = get(ds, f"/swap/copied_passages.json?_shape=array&cluster_id={ids['cluster:cmg']}").json()
     assert [r["copied_text"] for r in rows if r["copy_id"] == ids["monitor"]] == [CMG[0], CMG[1], CMG[5]]
-    from syndtrack.db import open_db
+    from syndtrack.store.db import open_db
     from syndtrack.queries import show_cluster
 
     db = open_db(path)

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from dedupe.stories import VERSION_SHARE, group_versions, joins_versions, stable_ids
-from syndtrack.articles import store_articles
+from syndtrack.store.articles import store_articles
 from syndtrack.clustering import cluster
-from syndtrack.db import open_db
+from syndtrack.store.db import open_db
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 
@@ -120,7 +120,7 @@ def test_story_ids_are_stable_across_incremental_and_full_runs(fresh_db):
 
 
 def test_migration_gives_existing_clusters_a_story_each(db_path):
-    from syndtrack.migrations import migrations
+    from syndtrack.store.migrations import migrations
 
     db = open_db(db_path, migrate=False)
     migrations.apply(db, stop_before="m014_stories")

@@ -1,6 +1,6 @@
 import pytest
 
-from syndtrack.urls import BadURL, canonical_url, url_host
+from syndtrack.store.urls import BadURL, canonical_url, url_host
 
 
 @pytest.mark.parametrize(

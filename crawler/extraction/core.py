@@ -10,7 +10,9 @@ from urllib.parse import urljoin
 import trafilatura
 from w3lib.encoding import html_to_unicode
 
-from . import attribution, body, dates, metadata, pagetype
+from syndtrack.store import dates
+
+from . import attribution, body, metadata, pagetype
 
 logger = logging.getLogger(__name__)
 

@@ -38,10 +38,10 @@ from w3lib.encoding import html_to_unicode
 
 from crawler.feeds import BadSource, Link, feeds_from_html, older_than, parse_feed, parse_sitemap, unique
 from crawler.recorder import CrawlRecorder
-from syndtrack.registry import in_domains, load_registry
-from syndtrack import __version__
-from syndtrack.db import parse_timestamp, utcnow
-from syndtrack.urls import BadURL, canonical_url
+from syndtrack.store.registry import in_domains, load_registry
+from syndtrack.store import __version__
+from syndtrack.store.dates import parse_timestamp, utcnow
+from syndtrack.store.urls import BadURL, canonical_url
 
 from crawler.extraction import extract
 

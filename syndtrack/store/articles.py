@@ -12,13 +12,13 @@ import gzip
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
 from sqlite_utils import Database
 
-from syndtrack.db import utcnow, write_transaction
-from syndtrack.urls import BadURL, canonical_url, url_host
+from syndtrack.store.dates import BadDate, normalize_date, utcnow
+from syndtrack.store.db import write_transaction
+from syndtrack.store.urls import BadURL, canonical_url, url_host
 
 # Columns a record may set; anything else in a record is ignored.
 ARTICLE_COLUMNS = (
@@ -32,28 +32,6 @@ REVISION_FIELDS = ("title", "text", "published", "modified")
 
 class BadArticle(ValueError):
     """A record that cannot be stored; the message says why."""
-
-
-def normalize_date(value: Any, field_name: str = "published") -> str | None:
-    """ISO 8601 in, ISO 8601 out: converted to UTC when the value has a zone.
-
-    A date without a time stays a date; a time without a zone stays naive
-    (we do not invent a zone the source did not give).
-    """
-    if value in (None, ""):
-        return None
-    if not isinstance(value, str):
-        raise BadArticle(f"{field_name} must be an ISO 8601 string, got {type(value).__name__}")
-    text = value.strip()
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
-    except ValueError:
-        raise BadArticle(f"{field_name} is not an ISO 8601 date: {value!r}") from None
-    if len(text) == 10 and "T" not in text and " " not in text:
-        return parsed.date().isoformat()
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(timezone.utc)
-    return parsed.replace(microsecond=0).isoformat()
 
 
 def validate_article(record: Mapping[str, Any], *, origin: str = "import") -> dict[str, Any]:
@@ -83,7 +61,10 @@ def validate_article(record: Mapping[str, Any], *, origin: str = "import") -> di
         if isinstance(value, str):
             value = _without_nul(value)
         if key in ("published", "modified"):
-            value = normalize_date(value, key)
+            try:
+                value = normalize_date(value, key)
+            except BadDate as exc:
+                raise BadArticle(str(exc)) from None
         elif key == "attribution" and not isinstance(value, str):
             value = json.dumps(value, ensure_ascii=False)
         elif key == "author" and isinstance(value, (list, tuple)):

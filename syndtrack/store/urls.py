@@ -38,7 +38,21 @@ def canonical_url(url: str) -> str:
     return urldefrag(normalized)[0]
 
 
+def strip_www(host: str) -> str:
+    return host[4:] if host.startswith("www.") else host
+
+
+def host_of(url: str | None) -> str:
+    """The host of a URL or bare host name, lower-case, without ``www.`` ('' if none)."""
+    if not url:
+        return ""
+    try:
+        host = urlsplit(url if "//" in url else "//" + url).hostname or ""
+    except ValueError:
+        return ""
+    return strip_www(host)
+
+
 def url_host(url: str) -> str:
     """The host of a URL without a leading ``www.``: the default outlet name."""
-    host = (urlsplit(url).hostname or "").lower()
-    return host[4:] if host.startswith("www.") else host
+    return host_of(url)

@@ -2,7 +2,7 @@
 ``outlet_lookup`` (and ``story_summary``).
 
 Views are derived objects, not stored state, so they are not migrations: every
-:func:`syndtrack.db.open_db` brings them in line with this module after the
+:func:`syndtrack.store.db.open_db` brings them in line with this module after the
 migrations ran (:func:`ensure_views`: a string comparison with what the
 database holds, and a rewrite only when they differ). A migration therefore never
 depends on the views of a later version, and a view can name any column the
@@ -216,7 +216,7 @@ def ensure_views(db: Database) -> bool:
     stored = dict(db.execute("select name, sql from sqlite_master where type = 'view'").fetchall())
     if all(_same(stored.get(name), sql) for name, sql in VIEWS.items()) and INDEX_SQL_NAME in _indexes(db):
         return False
-    from syndtrack.db import write_transaction
+    from syndtrack.store.db import write_transaction
 
     with write_transaction(db):
         create_views(db)

@@ -10,16 +10,15 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
 from sqlite_utils import Database
 
-from syndtrack.migrations import migrations
-from syndtrack.views import ensure_views
+from syndtrack.store.migrations import migrations
+from syndtrack.store.views import ensure_views
 
-DEFAULT_DB = "syndtrack.db"
+DEFAULT_DB = "syndtrack.store.db"
 # Long enough that a crawl writing batches never makes a concurrent reader or
 # a second writer fail with "database is locked".
 BUSY_TIMEOUT_MS = 30_000
@@ -116,19 +115,3 @@ def write_transaction(db: Database) -> Iterator[Database]:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
-
-
-def utcnow() -> str:
-    """Now, as the ISO 8601 UTC string used in every timestamp column."""
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-
-
-def parse_timestamp(value: str | None) -> datetime | None:
-    """A stored ISO 8601 string as an aware datetime (naive values taken as UTC); None if unreadable."""
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)

@@ -7,7 +7,7 @@ and how to crawl it (``feeds``, ``sitemaps``, ``start_urls``,
 ``article_pattern``, ``crawl``, ...). The crawler, clustering and the queries
 all ask this module; nothing else keeps a list of outlets, hosts or names.
 
-    >>> from syndtrack.registry import Registry
+    >>> from syndtrack.store.registry import Registry
     >>> registry = Registry.load()                      # the default, shipped in the package
     >>> registry.resolve("https://english.news.cn/20240101/abc/c.html")["slug"]
     'xinhua'
@@ -31,6 +31,8 @@ from typing import Any, Iterable, Iterator, Mapping
 from urllib.parse import urlsplit
 
 import tomllib
+
+from syndtrack.store.urls import host_of, strip_www  # noqa: F401  (host_of is part of this module's API)
 
 LIST_KEYS = ("feeds", "sitemaps", "start_urls")
 KEYS = {
@@ -66,7 +68,7 @@ TYPOLOGY = {
     "ISM": "independent state-managed media",
     "IP": "independent public media",
 }
-DEFAULT_PATH = Path(__file__).parent / "data" / "outlets" / "outlets.toml"
+DEFAULT_PATH = Path(__file__).parent.parent / "data" / "outlets" / "outlets.toml"
 
 
 class RegistryError(ValueError):
@@ -192,8 +194,8 @@ class Registry(Mapping[str, dict]):
         hosts = self.hosts()
         if port and f"{host}:{port}" in hosts:
             return hosts[f"{host}:{port}"]
-        if port and host.startswith("www.") and f"{host[4:]}:{port}" in hosts:
-            return hosts[f"{host[4:]}:{port}"]
+        if port and f"{strip_www(host)}:{port}" in hosts:
+            return hosts[f"{strip_www(host)}:{port}"]
         labels = host.split(".")
         # Domains never are public suffixes (validate_outlet refuses them), so
         # walking up to the last label cannot match "com.cn" or "co.uk".
@@ -491,21 +493,6 @@ def is_http_url(value: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.hostname) and " " not in value
 
 
-def strip_www(host: str) -> str:
-    return host[4:] if host.startswith("www.") else host
-
-
-def host_of(url: str | None) -> str:
-    """The host of a URL or bare host name, lower-case, without ``www.`` ('' if none)."""
-    if not url:
-        return ""
-    try:
-        host = urlsplit(url if "//" in url else "//" + url).hostname or ""
-    except ValueError:
-        return ""
-    return strip_www(host)
-
-
 @lru_cache(maxsize=1)
 def _suffixes():
     import tldextract
@@ -586,7 +573,8 @@ def store_outlets(db, outlets: Iterable[Mapping[str, Any]], *, replace: bool = T
     Returns how many rows were written. Imports call it with ``replace=False``
     for the default registry's outlets, so an outlet a user loaded or crawled
     with keeps the user's keys."""
-    from syndtrack.db import utcnow, write_transaction
+    from syndtrack.store.dates import utcnow
+    from syndtrack.store.db import write_transaction
 
     now = utcnow()
     rows = [outlet_row(o, now) for o in outlets]
@@ -615,7 +603,8 @@ def load_outlets(db, path: str | Path | None = None) -> tuple[Registry, int]:
 
 def sync_outlets(db, registry: Mapping[str, Mapping[str, Any]]) -> None:
     """Upsert the registry into the ``outlets`` table (outlets no longer listed stay)."""
-    from syndtrack.db import utcnow, write_transaction
+    from syndtrack.store.dates import utcnow
+    from syndtrack.store.db import write_transaction
 
     now = utcnow()
     with write_transaction(db):

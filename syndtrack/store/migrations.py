@@ -3,7 +3,7 @@
 Each function runs once per database, inside a transaction, and is recorded in
 ``_sqlite_migrations``. Never edit a migration that has shipped: add a new one.
 Each carries its own SQL and calls no code that may change later. The analyst
-views are not migrations (they are derived, :mod:`syndtrack.views` keeps them
+views are not migrations (they are derived, :mod:`syndtrack.store.views` keeps them
 current on every open): the five migrations that once created them are empty now.
 """
 
@@ -177,7 +177,7 @@ def m001_initial(db: Database) -> None:
 
 @migrations()
 def m002_analyst_views(db: Database) -> None:
-    # Views are no longer made by migrations: syndtrack.views.ensure_views keeps them current on every open.
+    # Views are no longer made by migrations: syndtrack.store.views.ensure_views keeps them current on every open.
     del db
 
 
@@ -241,7 +241,7 @@ def m004_dedupe_index(db: Database) -> None:
 def m005_analyst_cluster_summary(db: Database) -> None:
     # cluster_summary computes per-cluster figures only for the rows asked for,
     # and clusters(size) is indexed for "largest first".
-    # Views are no longer made by migrations: syndtrack.views.ensure_views keeps them current on every open.
+    # Views are no longer made by migrations: syndtrack.store.views.ensure_views keeps them current on every open.
     del db
 
 
@@ -257,7 +257,7 @@ def m006_dedupe_dirty_index(db: Database) -> None:
 def m007_analyst_outlet_lookup(db: Database) -> None:
     # outlet_lookup also matches an imported article's host to its outlet by
     # parent domain (english.news.cn -> news.cn).
-    # Views are no longer made by migrations: syndtrack.views.ensure_views keeps them current on every open.
+    # Views are no longer made by migrations: syndtrack.store.views.ensure_views keeps them current on every open.
     del db
 
 
@@ -273,7 +273,7 @@ def m008_crawler_article_gone(db: Database) -> None:
 def m009_analyst_gone_columns(db: Database) -> None:
     # The views show deleted articles: republications gets origin_gone and
     # copy_gone, cluster_summary origin_gone and copies_gone (articles.gone, m008).
-    # Views are no longer made by migrations: syndtrack.views.ensure_views keeps them current on every open.
+    # Views are no longer made by migrations: syndtrack.store.views.ensure_views keeps them current on every open.
     del db
 
 
@@ -281,7 +281,7 @@ def m009_analyst_gone_columns(db: Database) -> None:
 def m010_analyst_outlet_gone(db: Database) -> None:
     # outlet_report counts deletions per (republisher, source): origins_gone (stories
     # whose origin the source has deleted since) and copies_gone, appended at the end.
-    # Views are no longer made by migrations: syndtrack.views.ensure_views keeps them current on every open.
+    # Views are no longer made by migrations: syndtrack.store.views.ensure_views keeps them current on every open.
     del db
 
 
