@@ -13,7 +13,7 @@ import sys
 import click
 from click_default_group import DefaultGroup
 
-from syndtrack.cli import CLIError, cli
+from syndtrack.cli_common import CLIError
 
 OUTLETS_FILE_HELP = "A registry TOML laid over the default one (its keys win)."
 
@@ -40,7 +40,7 @@ def _setting(values):
     return out
 
 
-@cli.command()
+@click.command()
 @click.option("--outlets", "outlets_file", type=click.Path(exists=True, dir_okay=False), help=OUTLETS_FILE_HELP)
 @click.option("--no-default-outlets", is_flag=True, help="Use only --outlets FILE, not the default registry.")
 @click.option("--outlet", "outlet_slugs", multiple=True, metavar="SLUG", help="Crawl only this outlet (repeatable). Default: all.")
@@ -86,7 +86,7 @@ def crawl(ctx, outlets_file, no_default_outlets, outlet_slugs, settings, log_fil
         sys.exit(1)
 
 
-@cli.group(cls=DefaultGroup, default="list", default_if_no_args=True)
+@click.group(cls=DefaultGroup, default="list", default_if_no_args=True)
 def outlets():
     """The outlet registry: list it, check a registry file.
 

@@ -11,8 +11,7 @@ import sys
 import click
 
 from syndtrack import queries
-from syndtrack.cli import CLIError, cli, get_db
-from syndtrack.cli_crawl import outlets  # the crawler's group; `report` joins `list` and `check`
+from syndtrack.cli_common import CLIError, get_db
 from syndtrack.output import echo, format_option, plural, render, shorten
 
 
@@ -51,7 +50,7 @@ def _run(fn, *args, **kwargs):
         raise CLIError(str(exc)) from None
 
 
-@cli.command()
+@click.command()
 @click.option("--sort", type=click.Choice(sorted(queries.CLUSTER_SORTS)), default="size", show_default=True,
               help="size: most copies first; recent: latest republication first; gone: latest deleted origin first.")
 @click.option("--gone", is_flag=True,
@@ -82,7 +81,7 @@ def clusters(ctx, sort, gone, limit, outlet, since, until, state_media, fmt):
     echo(render(rows, fmt, columns=columns, widths={"origin_title": 48, "copy_outlets": 40}), fmt)
 
 
-@cli.command()
+@click.command()
 @click.argument("cluster_id", type=int)
 @limit_option(0, "copies")
 @click.option("--context", type=click.IntRange(min=0), default=120, show_default=True,
@@ -173,7 +172,7 @@ def _lag(seconds) -> str:
     return f"{sign}{seconds / 86400:.1f}d"
 
 
-@cli.command()
+@click.command()
 @click.argument("query")
 @limit_option(20)
 @filter_options(whose="outlet")
@@ -202,7 +201,7 @@ def search(ctx, query, limit, outlet, since, until, state_media, fmt):
     )
 
 
-@cli.command()
+@click.command()
 @click.argument("source")
 @limit_option(10, "matches")
 @click.option("--min-score", type=click.FloatRange(0, 100), default=None,
@@ -276,7 +275,7 @@ def _trace_text(result) -> str:
     return "\n".join(lines)
 
 
-@outlets.command(name="report")
+@click.command(name="report")
 @click.option("--sort", type=click.Choice(["republications", "uncredited", "lag", "gone"]), default="republications",
               show_default=True,
               help="Most republications, highest uncredited share, fastest, or most stories deleted at the source first.")

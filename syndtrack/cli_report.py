@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
-from syndtrack.cli import cli, get_db
+from syndtrack.cli_common import get_db
 from syndtrack.cli_query import _filters, _run, filter_options
 
 
-@cli.command()
+@click.command()
 @click.option("--out", "out", type=click.Path(dir_okay=False), default="report.html", show_default=True,
               help="The HTML file to write (replaced if it exists).")
 @click.option("--png-dir", type=click.Path(file_okay=False), default=None,

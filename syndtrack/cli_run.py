@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 import click
 
-from syndtrack.cli import CLIError, cli, is_terminal
+from syndtrack.cli_common import CLIError, is_terminal
 from syndtrack.cli_crawl import _setting  # the same -s NAME=VALUE parsing as `syndtrack crawl`
 from syndtrack.run import RunConfigError, lock_path, log_path, run
 from syndtrack.run_display import RunDisplay
@@ -38,7 +38,7 @@ def sigterm_exits():
         signal.signal(signal.SIGTERM, previous)
 
 
-@cli.command(name="run")
+@click.command(name="run")
 @click.option("--outlets", "outlets_file", type=click.Path(exists=True, dir_okay=False), help="Outlet registry TOML (added to the default registry unless --no-default-outlets).")
 @click.option("--outlet", "outlet_slugs", multiple=True, metavar="SLUG", help="Crawl only this outlet (repeatable).")
 @click.option("--default-outlets/--no-default-outlets", default=True, show_default=True, help="Include the registry that ships with syndtrack.")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
-from syndtrack.cli import CLIError, cli
+from syndtrack.cli_common import CLIError
 from syndtrack.serve import DEFAULT_HOST, DEFAULT_PORT, ServeError
 
 
-@cli.command()
+@click.command()
 @click.option("--host", default=DEFAULT_HOST, show_default=True,
               help="Interface to listen on. 0.0.0.0 exposes the database to your network.")
 @click.option("-p", "--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True)
