@@ -32,12 +32,17 @@ def read_db(ctx: click.Context):
     existing one is still migrated, so an older database gets the views the
     queries read.
     """
+    return open_db(existing_db_path(ctx))
+
+
+def existing_db_path(ctx: click.Context) -> Path:
+    """The ``--db`` path, which must exist (see :func:`read_db`)."""
     path = Path(ctx.obj["db_path"])
     if not path.exists():
         raise CLIError(f"{path}: no such database (crawl or import into it first, or give --db PATH)")
     if path.is_dir():
         raise CLIError(f"{path}: is a directory, not a database")
-    return open_db(path)
+    return path
 
 
 def is_terminal(stream=None) -> bool:

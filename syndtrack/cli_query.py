@@ -11,7 +11,7 @@ import sys
 import click
 
 from syndtrack import queries
-from syndtrack.cli_common import CLIError, get_db
+from syndtrack.cli_common import CLIError, read_db
 from syndtrack.output import echo, format_option, plural, render, shorten
 
 
@@ -73,7 +73,7 @@ def clusters(ctx, sort, gone, limit, outlet, since, until, state_media, fmt):
 
         syndtrack clusters --gone --state-media --sort gone
     """
-    rows = _run(queries.clusters, get_db(ctx), sort=sort, limit=limit, filters=_filters(outlet, since, until, state_media),
+    rows = _run(queries.clusters, read_db(ctx), sort=sort, limit=limit, filters=_filters(outlet, since, until, state_media),
                 gone=True if gone else None)
     columns = ["id", "origin_title", "origin_outlet", "origin_published", "copies", "outlets", "copy_outlets", "credited_share"]
     if any(r.get("origin_gone") for r in rows):
@@ -103,7 +103,7 @@ def show(ctx, cluster_id, limit, context, fmt):
 
         syndtrack show 12 --format json
     """
-    result = _run(queries.show_cluster, get_db(ctx), cluster_id, context=context if fmt == "table" else None)
+    result = _run(queries.show_cluster, read_db(ctx), cluster_id, context=context if fmt == "table" else None)
     if limit:
         result["copies"] = result["copies"][:limit]
     if fmt == "json":
@@ -189,7 +189,7 @@ def search(ctx, query, limit, outlet, since, until, state_media, fmt):
 
         syndtrack search '"security treaty" AND japan' --since 2023-01-01
     """
-    rows = _run(queries.search, get_db(ctx), query, limit=limit, filters=_filters(outlet, since, until, state_media))
+    rows = _run(queries.search, read_db(ctx), query, limit=limit, filters=_filters(outlet, since, until, state_media))
     echo(
         render(
             rows,
@@ -230,7 +230,7 @@ def trace(ctx, source, limit, min_score, fmt):
             doc = tracing.fetch_document(source)
         else:
             doc = tracing.read_document(source)
-        result = tracing.trace(get_db(ctx), doc, limit=limit or None, min_score=min_score)
+        result = tracing.trace(read_db(ctx), doc, limit=limit or None, min_score=min_score)
     except tracing.TraceError as exc:
         raise CLIError(str(exc)) from None
     if fmt == "json":
@@ -299,7 +299,7 @@ def outlets_report(ctx, sort, limit, outlet, since, until, state_media, fmt):
 
         syndtrack outlets report --state-media --sort uncredited
     """
-    rows = _run(queries.outlet_report, get_db(ctx), limit=limit, sort=sort,
+    rows = _run(queries.outlet_report, read_db(ctx), limit=limit, sort=sort,
                 filters=_filters(outlet, since, until, state_media))
     columns = ["outlet", "source", "state_media", "republications", "stories", "uncredited",
                "uncredited_share", "median_lag_hours", "avg_coverage"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from syndtrack.cli_common import CLIError
+from syndtrack.cli_common import CLIError, existing_db_path
 from syndtrack.serve import DEFAULT_HOST, DEFAULT_PORT, ServeError
 
 
@@ -34,6 +34,6 @@ def serve(ctx, host, port, immutable):
         click.echo(f"Serving {ctx.obj['db_path']} read-only at {url} (Ctrl-C to stop)", err=True)
 
     try:
-        run(ctx.obj["db_path"], host=host, port=port, immutable=immutable, on_ready=ready)
+        run(existing_db_path(ctx), host=host, port=port, immutable=immutable, on_ready=ready)
     except ServeError as exc:
         raise CLIError(str(exc)) from None

@@ -126,6 +126,7 @@ def test_report_escapes_what_pages_say(tmp_path):
 
 def test_report_on_an_empty_database(tmp_path):
     out = tmp_path / "empty.html"
+    assert CliRunner().invoke(cli, ["--db", str(tmp_path / "e.db"), "migrate"]).exit_code == 0
     result = CliRunner().invoke(cli, ["--db", str(tmp_path / "e.db"), "report", "--out", str(out)])
     assert result.exit_code == 0, result.output
     html = out.read_text("utf-8")
