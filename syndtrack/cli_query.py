@@ -203,34 +203,36 @@ def search(ctx, query, limit, outlet, since, until, state_media, fmt):
 
 @click.command()
 @click.argument("source")
+@click.option("--fetch", is_flag=True,
+              help="SOURCE is a URL to fetch live (default: a URL is looked up in the database, no network).")
 @limit_option(10, "matches")
 @click.option("--min-score", type=click.FloatRange(0, 100), default=None,
               help="Ignore candidates scoring below this (0-100). Default: dedupe's own threshold.")
 @format_option
 @click.pass_context
-def trace(ctx, source, limit, min_score, fmt):
+def trace(ctx, source, fetch, limit, min_score, fmt):
     """Find where a text came from: its origin and sibling copies in the database.
 
-    SOURCE is a URL (the page is fetched and its article text extracted), a
-    file (HTML or plain text), or - for text on stdin. The text need not be
-    in the database: it is compared, with dedupe's matcher, against the
-    articles that share its fingerprints or its rarest words, and each match
-    is shown with its cluster's origin and the other copies of the same story.
+    SOURCE is any of: an article id (12 or #12) or a stored article's URL
+    (its stored text: works when the page is gone), a file (HTML or plain
+    text), - for text on stdin, or the text itself in quotes. Nothing is
+    fetched unless --fetch is given with a URL. The text need not be in the
+    database: it is compared with the articles sharing its fingerprints or
+    its rarest words, as `syndtrack cluster` compares two articles (same
+    normalisation and verifier); a short passage (an excerpt, reworded or cut
+    mid-sentence) is also looked for inside each of them. Each match is
+    shown with its cluster's origin and the other copies of the same story.
 
     Example:
 
-        syndtrack trace https://dainiksaveratimes.com/world/japan-actions/
+        syndtrack trace 'Japan has taken a series of dangerous actions in the region'
     """
     from syndtrack import trace as tracing
 
+    db = read_db(ctx)
     try:
-        if source == "-":
-            doc = tracing.document_from_text(sys.stdin.read(), name="<stdin>")
-        elif source.startswith(("http://", "https://")):
-            doc = tracing.fetch_document(source)
-        else:
-            doc = tracing.read_document(source)
-        result = tracing.trace(read_db(ctx), doc, limit=limit or None, min_score=min_score)
+        doc = tracing.resolve(db, source, fetch=fetch, stdin=sys.stdin)
+        result = tracing.trace(db, doc, limit=limit or None, min_score=min_score)
     except tracing.TraceError as exc:
         raise CLIError(str(exc)) from None
     if fmt == "json":
@@ -243,9 +245,24 @@ def trace(ctx, source, limit, min_score, fmt):
 
 def _trace_text(result) -> str:
     d = result.as_dict()
-    lines = [f"{d['source']['name']}: {d['source']['chars']} characters, {d['candidates']} candidates compared"]
-    if d["source"]["in_database"]:
-        lines.append(f"this page is already in the database as article #{d['source']['in_database']}")
+    src = d["source"]
+    after = ""
+    if src["kind"] == "stored article":
+        what = f"stored article #{src['in_database']} ({src['name']}), its stored text"
+        after = (f" as fetched {shorten(src['fetched'], 16)}" if src.get("fetched") else "") + "; nothing fetched"
+    elif src["kind"] == "fetched page":
+        what = f"{src['name']}, fetched live now (--fetch)"
+    elif src["kind"] == "file":
+        what = f"the file {src['name']}"
+    elif src["kind"] == "stdin":
+        what = "the text on stdin"
+    else:
+        what = "the text given as an argument"
+    lines = [f"traced: {what}, {plural(src['chars'], 'character', 'characters')}{after}",
+             f"matched against: {d['database']} ({plural(d['candidates'], 'candidate', 'candidates')} from its fingerprint "
+             "and full-text indexes, compared as `syndtrack cluster` does)"]
+    if src["in_database"] and src["kind"] != "stored article":
+        lines.append(f"this page is already in the database as article #{src['in_database']}")
     if not d["matches"]:
         lines.append("no article in the database shares this text")
         from dedupe.align import MIN_CHARS
@@ -265,8 +282,12 @@ def _trace_text(result) -> str:
         if origin.get("gone"):
             lines.append(f"        {_gone(origin['gone'])}")
     lines.append("")
-    lines.append(render(d["matches"], "table", columns=["id", "outlet", "published", "score", "coverage", "cluster_id", "relation", "title"],
+    rows = [{**m, "coverage": _pct(m["coverage"])} for m in d["matches"]]
+    lines.append(render(rows, "table", columns=["id", "outlet", "published", "score", "coverage", "method", "cluster_id", "relation", "title"],
                         widths={"title": 50}))
+    if any(m["method"] == "passage" for m in d["matches"]):
+        lines.append("(method passage: the text was found inside the article, edited or cut mid-sentence; "
+                     "aligned: sentence by sentence, as clustering does)")
     if d["siblings"]:
         lines.append("")
         lines.append("other copies of the same story:")
