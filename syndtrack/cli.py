@@ -13,7 +13,8 @@ import sys
 import click
 
 from syndtrack import __version__
-from syndtrack import cli_cluster, cli_crawl, cli_demo, cli_query, cli_report, cli_run, cli_serve, cli_store
+from syndtrack import (cli_cluster, cli_crawl, cli_demo, cli_evidence, cli_query, cli_report, cli_run, cli_serve,
+                       cli_store)
 from syndtrack.cli_common import CLIError
 from syndtrack.db import default_db_path
 
@@ -70,6 +71,7 @@ for command in (
     cli_store.migrate, cli_store.import_,
     cli_crawl.crawl, cli_crawl.outlets, cli_cluster.cluster_cmd, cli_run.run_command,
     cli_query.clusters, cli_query.show, cli_query.search, cli_query.trace,
+    cli_evidence.article, cli_evidence.evidence,
     cli_report.report, cli_serve.serve, cli_demo.demo_command,
 ):
     cli.add_command(command)

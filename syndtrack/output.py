@@ -110,3 +110,10 @@ def echo(text: str, fmt: str = "table") -> None:
     later cat'ed or a pipe into less -R."""
     terminal = fmt == "table" or sys.stdout.isatty()
     click.echo(clean(text, terminal=terminal))
+
+
+def yes_no(value) -> str:
+    """A 0/1 flag as people read it; unknown stays unknown."""
+    if value is None:
+        return "?"
+    return "yes" if value else "no"
