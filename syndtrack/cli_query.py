@@ -225,7 +225,7 @@ def trace(ctx, source, fetch, limit, min_score, fmt):
 
     Example:
 
-        syndtrack trace 'Japan has taken a series of dangerous actions in the region'
+        syndtrack trace 'Japan has taken dangerous actions in the region'
     """
     from syndtrack import trace as tracing
 
