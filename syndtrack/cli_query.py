@@ -45,6 +45,9 @@ def _filters(outlet, since, until, state_media) -> queries.Filters:
 def _run(fn, *args, **kwargs):
     """Turn a QueryError into the one-line CLI error."""
     try:
+        filters = kwargs.get("filters")
+        if filters is not None and filters.outlet:
+            queries.check_outlet(args[0], filters.outlet)
         return fn(*args, **kwargs)
     except queries.QueryError as exc:
         raise CLIError(str(exc)) from None
@@ -122,7 +125,8 @@ def _show_text(result: dict) -> str:
     gone = [("origin GONE" if o.get("gone") else ""),
             (f"{plural(c['copies_gone'], 'copy', 'copies')} GONE" if c.get("copies_gone") else "")]
     lines = [
-        f"cluster {c['id']}: {c['copies']} copies on {c['outlets']} outlets, {_pct(c['credited_share'])} credited"
+        f"cluster {c['id']}: {plural(c['copies'], 'copy', 'copies')} on {plural(c['outlets'], 'outlet', 'outlets')}, "
+        f"{_pct(c['credited_share'])} credited"
         + "".join(f", {g}" for g in gone if g),
         f"origin  #{o['id']} {o['outlet']}{state}  {o['published'] or 'date unknown'}",
         f"        {o['title'] or '(no title)'}",

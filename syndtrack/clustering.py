@@ -104,10 +104,13 @@ class ClusterResult:
         mode = "full rebuild" if self.full else "incremental"
         if self.rebuilt_because:
             mode = f"{mode}: {self.rebuilt_because}"
+        from syndtrack.output import plural as n
+
         return (
-            f"{self.articles_processed} articles processed ({mode}), {self.candidates} candidate pairs, "
-            f"{self.matches} matches, {self.clusters_rebuilt} clusters rebuilt; "
-            f"now {self.clusters} clusters with {self.members} members ({self.seconds:.1f}s)"
+            f"{n(self.articles_processed, 'article', 'articles')} processed ({mode}), "
+            f"{n(self.candidates, 'candidate pair', 'candidate pairs')}, {n(self.matches, 'match', 'matches')}, "
+            f"{n(self.clusters_rebuilt, 'cluster', 'clusters')} rebuilt; "
+            f"now {n(self.clusters, 'cluster', 'clusters')} with {n(self.members, 'member', 'members')} ({self.seconds:.1f}s)"
         )
 
 

@@ -50,10 +50,13 @@ class CrawlResult:
         return self.status == "finished"
 
     def summary(self) -> str:
+        from syndtrack.output import plural as n
+
         return (
-            f"crawl run {self.run_id} {self.status}: {self.pages_fetched} pages fetched, "
-            f"{self.articles_new} new, {self.articles_updated} updated, {self.articles_unchanged} unchanged articles, "
-            f"{self.errors} errors"
+            f"crawl run {self.run_id} {self.status}: {n(self.pages_fetched, 'page', 'pages')} fetched, "
+            f"{self.articles_new} new, {self.articles_updated} updated, {self.articles_unchanged} unchanged "
+            f"{'article' if self.articles_new + self.articles_updated + self.articles_unchanged == 1 else 'articles'}, "
+            f"{n(self.errors, 'error', 'errors')}"
         )
 
 

@@ -30,3 +30,77 @@ def test_read_command_on_a_missing_database_says_so(tmp_path, args):
     assert "(no rows)" not in result.output
     assert not path.exists()
     assert not list(tmp_path.iterdir())
+
+
+@pytest.fixture(scope="module")
+def one_copy(tmp_path_factory):
+    """The seed: the China Media Group commentary and its one copy, on Dainik Savera Times."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_dedupe import SEED, seed_original
+
+    from syndtrack.articles import store_articles
+    from syndtrack.clustering import cluster
+    from syndtrack.db import open_db
+
+    from syndtrack.registry import load_registry, sync_outlets
+
+    path = tmp_path_factory.mktemp("one") / "one.db"
+    db = open_db(path)
+    sync_outlets(db, load_registry())
+    store_articles(db, [
+        {"url": "https://www.cgtn.com/opinions/japan.html", "outlet": "cgtn", "text": seed_original(),
+         "published": "2023-12-01T08:00:00Z"},
+        {"url": "https://dainiksaveratimes.com/japan", "outlet": "dainiksaveratimes.com", "text": SEED,
+         "published": "2023-12-01T12:00:00Z"},
+    ])
+    cluster(db)
+    cid = db.execute("select id from clusters").fetchone()[0]
+    db.close()
+    return path, cid
+
+
+def run(path, *args, ok=True):
+    result = CliRunner().invoke(cli, ["--db", str(path), *args])
+    if ok:
+        assert result.exit_code == 0, result.output
+    return result
+
+
+def test_plurals_one_copy_on_one_outlet(one_copy):
+    path, cid = one_copy
+    assert run(path, "show", str(cid)).output.startswith(f"cluster {cid}: 1 copy on 1 outlet, 100% credited")
+    from syndtrack.clustering import ClusterResult
+
+    line = ClusterResult(articles_processed=1, candidates=1, matches=1, clusters_rebuilt=1, clusters=1, members=2,
+                         seconds=0.1, full=False).summary()
+    assert "1 article processed" in line and "1 candidate pair, 1 match, 1 cluster rebuilt; now 1 cluster with 2 members" in line
+
+
+def test_tables_show_shares_as_percentages_and_state_media_as_yes_no(one_copy):
+    path, cid = one_copy
+    clusters = run(path, "clusters").output.splitlines()
+    header = clusters[0].split()
+    assert header[-1] == "credited_share" and clusters[2].split()[-1] == "100%"
+    report = run(path, "outlets", "report").output.splitlines()
+    cells = dict(zip(report[0].split(), report[2].split()))
+    assert cells["state_media"] == "yes" and cells["uncredited_share"] == "0%" and cells["avg_coverage"].endswith("%")
+    from syndtrack.output import for_people
+
+    assert for_people("state_media", None) == "no"  # not in the registry: not known as state media
+    # JSON keeps the stored values for tools
+    import json
+
+    row = json.loads(run(path, "outlets", "report", "--format", "json").output)[0]
+    assert row["state_media"] == 1 and row["uncredited_share"] == 0
+
+
+def test_unknown_outlet_is_named_as_unknown(one_copy):
+    path, _ = one_copy
+    for args in (["clusters"], ["outlets", "report"], ["search", "Japan"]):
+        result = run(path, *args, "--outlet", "dainiksaveratime.com", ok=False)
+        assert result.exit_code == 1, result.output
+        assert "unknown outlet: dainiksaveratime.com" in result.output and "dainiksaveratimes.com" in result.output
+    assert "(no rows)" not in run(path, "clusters", "--outlet", "cgtn").output  # a known one still filters
