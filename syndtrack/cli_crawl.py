@@ -81,6 +81,10 @@ def crawl(ctx, outlets_file, no_default_outlets, outlet_slugs, settings, log_fil
         )
     except CrawlError as exc:
         raise CLIError(str(exc)) from None
+    from syndtrack.crawl import failed_outlets
+
+    for line in failed_outlets(ctx.obj["db_path"], result.run_id):
+        click.echo(line, err=True)
     click.echo(result.summary())
     if not result.ok:
         sys.exit(1)

@@ -103,6 +103,12 @@ def run_command(ctx, outlets_file, outlet_slugs, default_outlets, settings, wait
         raise
     finally:
         display.close()
+    run_id = (result.crawl or {}).get("run_id")
+    if not quiet and run_id:
+        from syndtrack.crawl import failed_outlets
+
+        for line in failed_outlets(db_path, run_id):
+            click.echo(line, err=True)
     click.echo(result.summary())
     if not quiet and result.status not in ("ok", "locked"):
         click.echo(f"details: {log_path(db_path)}", err=True)

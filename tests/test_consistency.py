@@ -104,3 +104,35 @@ def test_unknown_outlet_is_named_as_unknown(one_copy):
         assert result.exit_code == 1, result.output
         assert "unknown outlet: dainiksaveratime.com" in result.output and "dainiksaveratimes.com" in result.output
     assert "(no rows)" not in run(path, "clusters", "--outlet", "cgtn").output  # a known one still filters
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # closed again when the block ends: connections are refused
+
+
+@pytest.mark.slow
+def test_offline_crawl_prints_one_line_per_failed_outlet_not_tracebacks(tmp_path):
+    import subprocess
+    import sys
+
+    ports = [_closed_port(), _closed_port()]
+    (tmp_path / "o.toml").write_text(
+        f'[outlets.deadsite]\nname = "Dead"\nurl = "http://127.0.0.1:{ports[0]}/"\nfeeds = ["http://127.0.0.1:{ports[0]}/feed.xml"]\n'
+        f'[outlets.othersite]\nname = "Other"\nurl = "http://127.0.0.1:{ports[1]}/"\n', encoding="utf-8")
+    for command in (["crawl"], ["run"]):
+        out = subprocess.run([sys.executable, "-m", "syndtrack", "--db", str(tmp_path / "c.db"), *command,
+                              "--outlets", str(tmp_path / "o.toml"), "--no-default-outlets",
+                              "-s", "RETRY_TIMES=0", "-s", "DOWNLOAD_TIMEOUT=5"],
+                             capture_output=True, text=True, timeout=120)
+        assert out.returncode != 0
+        assert "Traceback" not in out.stderr and "File \"" not in out.stderr, out.stderr
+        lines = out.stderr.splitlines()
+        for slug, port in (("deadsite", ports[0]), ("othersite", ports[1])):
+            mine = [line for line in lines if line.startswith(f"{slug}: ")]
+            assert len(mine) == 1 and "Connection" in mine[0] and f":{port}/" in mine[0], out.stderr
+        # no per-URL line from Scrapy either
+        assert not [line for line in lines if "ERROR" in line or "Gave up retrying" in line], out.stderr
