@@ -105,6 +105,15 @@ def test_demo_end_to_end_in_a_fresh_folder(tmp_path, monkeypatch):
     assert db["articles"].count == 15 and db["crawl_runs"].count == 1
     db.close()
 
+    # Run in a checkout, the demo leaves nothing `git status` would show (the repo's .gitignore).
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert {"demo.db", "demo-report.html", "demo.db.runs.jsonl"} <= set(left)
+    repo = Path(__file__).resolve().parent.parent
+    if (repo / ".git").exists():
+        check = subprocess.run(["git", "check-ignore", "--no-index", "--stdin"], cwd=repo, input="\n".join(left),
+                               capture_output=True, text=True)
+        assert sorted(check.stdout.split()) == left, f"not git-ignored: {set(left) - set(check.stdout.split())}"
+
 
 def test_demo_refuses_a_database_with_real_data(tmp_path):
     path = tmp_path / "news.db"
