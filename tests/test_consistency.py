@@ -136,3 +136,15 @@ def test_offline_crawl_prints_one_line_per_failed_outlet_not_tracebacks(tmp_path
             assert len(mine) == 1 and "Connection" in mine[0] and f":{port}/" in mine[0], out.stderr
         # no per-URL line from Scrapy either
         assert not [line for line in lines if "ERROR" in line or "Gave up retrying" in line], out.stderr
+
+
+def test_docs_do_not_tell_users_to_pip_install_an_unpublished_package():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).parent.parent
+    pages = [root / "README.md", *sorted((root / "docs").glob("*.md")), *sorted((root / "contrib").rglob("*.md"))]
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        # `pip install syndtrack` (from PyPI, where it is not): any install naming the bare project
+        assert not re.search(r"pip install[ \t]+(?:[^\n`]*[ \t])?syndtrack(?:\[[^\]]*\])?(?=\s|$|`)", text), page
