@@ -252,8 +252,9 @@ def _trace_text(result) -> str:
     src = d["source"]
     after = ""
     if src["kind"] == "stored article":
-        what = f"stored article #{src['in_database']} ({src['name']}), its stored text"
-        after = (f" as fetched {shorten(src['fetched'], 16)}" if src.get("fetched") else "") + "; nothing fetched"
+        what = f"stored article #{src['in_database']} ({src['name']}), its stored text" + (
+            f" as fetched {shorten(src['fetched'], 16)}" if src.get("fetched") else "")
+        after = "; nothing fetched now"
     elif src["kind"] == "fetched page":
         what = f"{src['name']}, fetched live now (--fetch)"
     elif src["kind"] == "file":
