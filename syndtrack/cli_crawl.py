@@ -138,12 +138,13 @@ def outlets_list(outlets_file, no_default_outlets, state_media, countries, show_
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    table = [("slug", "name", "state", "owner", "cc", "lang", "links from")]
+    table = [("slug", "name", "state_media", "owner", "cc", "lang", "links from")]
     for o in rows:
         sources = ", ".join(f"{len(o[k])} {k.replace('_', ' ')}" for k in ("feeds", "sitemaps", "start_urls") if o[k])
         if not o["crawl"] or not o["url"]:
             sources = "not crawled: " + (", ".join(o["domains"]) or "no website")
-        state = (o["typology"] or "yes") if o["state_media"] else "no"
+        # yes/no as in every other command; the State Media Matrix typology (SC, CS, ...) beside it
+        state = (f"yes ({o['typology']})" if o["typology"] else "yes") if o["state_media"] else "no"
         table.append((o["slug"], o["name"], state, o["owner"] or "-", o["country"] or "-", o["language"] or "-",
                       sources or "discovery: " + o["url"]))
     widths = [max(len(str(r[i])) for r in table) for i in range(len(table[0]) - 1)]

@@ -177,3 +177,13 @@ def test_pip_23_2_resolves_the_project(tmp_path):
     subprocess.run([pip, "install", "-q", "pip==23.2"], check=True)
     out = subprocess.run([pip, "install", "--dry-run", str(src)], capture_output=True, text=True, timeout=900)
     assert out.returncode == 0 and "Would install" in out.stdout, out.stderr[-2000:]
+
+
+def test_outlets_list_says_state_media_yes_or_no():
+    out = CliRunner().invoke(cli, ["outlets", "list", "--all"]).output.splitlines()
+    assert out[0].split()[2] == "state_media"
+    values = {line.split("  ")[0].strip(): line for line in out[1:] if line.strip() and not line.startswith("\n")}
+    assert " yes (SC) " in values["cgtn"] or " yes " in values["cgtn"]
+    col = out[0].index("state_media")
+    cells = {line[col:col + 8].split(" (")[0].strip() for line in out[1:-2] if line.strip()}
+    assert cells <= {"yes", "no"}, cells
