@@ -194,7 +194,11 @@ class CrawlRecorder:
         self.errors += 1
         self.stats.inc_value("syndtrack/errors")
         self.stats.inc_value(f"syndtrack/errors/{kind}")
-        logger.warning("%s: %s%s: %s", outlet or "-", url, f" [{status}]" if status else "", reason)
+        # A download that failed (an outlet offline, refusing, erroring) is summed up per outlet
+        # by `syndtrack crawl` from crawl_errors, so quiet stderr drops its line (crawler.runner).
+        download = kind in ("connection", "timeout", "other") or kind.startswith("http_")
+        logger.warning("%s: %s%s: %s", outlet or "-", url, f" [{status}]" if status else "", reason,
+                       extra={"failed_url": download})
         self._error_rows.append(
             {"run_id": self.run_id, "url": url, "outlet": outlet, "status": status, "reason": reason, "at": utcnow()}
         )

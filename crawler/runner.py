@@ -19,6 +19,29 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 
+# Download failures are stored in crawl_errors, and `syndtrack crawl` prints one line
+# per failed outlet from there; on stderr Scrapy would print each failed URL with a
+# 60-line Twisted traceback (an offline machine: one per outlet, robots.txt and feed).
+_DOWNLOAD_LOGGERS = ("scrapy.downloadermiddlewares.retry", "scrapy.downloadermiddlewares.robotstxt",
+                     "scrapy.core.scraper", "scrapy.core.engine")
+_DOWNLOAD_ERRORS = ("Error downloading", "Gave up retrying")
+
+
+def _one_line_errors(record: logging.LogRecord) -> bool:
+    """Quiet stderr: drop download failures, and any other error without its traceback
+    (a --log-file or -v keeps everything)."""
+    if getattr(record, "failed_url", False):
+        return False
+    if record.name.startswith(_DOWNLOAD_LOGGERS) and str(record.msg).startswith(_DOWNLOAD_ERRORS):
+        return False
+    if record.exc_info:
+        kind = record.exc_info[0].__name__ if record.exc_info[0] else "error"
+        record.msg = f"{record.getMessage()} ({kind}; -v or --log-file for the traceback)"
+        record.args = None
+        record.exc_info = record.exc_text = None
+    return True
+
+
 def run(spec: dict) -> int:
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
@@ -36,6 +59,10 @@ def run(spec: dict) -> int:
     gc.freeze()
     failures = []
     deferred = process.crawl("outlets", **kwargs)
+    if settings.get("LOG_LEVEL") not in ("DEBUG", "INFO"):
+        # After crawl(): creating the crawler replaces Scrapy's root handler.
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_one_line_errors)
     deferred.addErrback(lambda failure: failures.append(failure) and None)
     process.start()
     for failure in failures:

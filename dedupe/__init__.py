@@ -12,12 +12,12 @@ Matching is a pure function of two texts; the database work (the persisted
 fingerprint index, incremental runs) lives in :mod:`syndtrack.clustering`.
 """
 
-from dedupe.align import Match, align
+from dedupe.align import Match, align, align_passage
 from dedupe.assemble import Cluster, Edge, Member, Node, assemble
 from dedupe.fingerprint import candidate_pairs, fingerprint_batch
 from dedupe.normalize import Cleaned, clean, normalize_text
 
 __all__ = [
     "Cleaned", "Cluster", "Edge", "Match", "Member", "Node",
-    "align", "assemble", "candidate_pairs", "clean", "fingerprint_batch", "normalize_text",
+    "align", "align_passage", "assemble", "candidate_pairs", "clean", "fingerprint_batch", "normalize_text",
 ]

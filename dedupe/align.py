@@ -136,6 +136,64 @@ def align(a: Cleaned, b: Cleaned, *, accept_all: bool = False) -> Match | None:
     )
 
 
+# A passage is a text at most this long (letters/digits): what an analyst pastes or a
+# writer lifts out of an article, not an article of its own.
+MAX_PASSAGE = 2000
+
+
+def align_passage(passage: Cleaned, article: Cleaned) -> Match | None:
+    """Find a short ``passage`` inside a longer ``article``; None when it is not there.
+
+    :func:`align` pairs whole sentences, and its short-text rule compares words only
+    when both texts are short. A passage lifted out of a long article starts and ends
+    in mid-sentence and may have a few words changed, so it pairs with no sentence
+    and its words are never compared: a 243-character reworded excerpt of a stored
+    article went unfound. Here the passage's letters and digits are aligned as one
+    string against the article's (rapidfuzz's partial ratio: the best window of the
+    article, in one pass), then measured character by character in that window. The
+    verdict keeps align()'s bars: at least MIN_RATIO similar, at least MIN_COVERAGE of
+    the passage and MIN_CHARS letters found, and not only quotation or stock text.
+    """
+    total = passage.length
+    if not total or total > MAX_PASSAGE or article.length <= total:
+        return None
+    scale = CJK_SCALE if _cjk(passage) and _cjk(article) else 1
+    stock = _stock(passage)
+    evidence = sum(len(sk) for sk, q, st in zip(passage.skeletons, passage.quoted, stock) if not q and not st)
+    if evidence < MIN_CHARS * scale or evidence < MIN_UNQUOTED * total:
+        return None
+    needle, hay = passage.text(), article.text()
+    found = fuzz.partial_ratio_alignment(needle, hay, score_cutoff=MIN_RATIO)
+    if found is None:
+        return None
+    window = hay[found.dest_start : found.dest_end]
+    matched = sum(b.size for b in Indel.opcodes(needle, window).as_matching_blocks())
+    if matched < MIN_CHARS * scale or matched < MIN_COVERAGE * total:
+        return None
+    a0, a1 = _unit_range(passage, found.src_start, found.src_end)
+    b0, b1 = _unit_range(article, found.dest_start, found.dest_end)
+    return Match(
+        score=round(found.score, 2),
+        coverage_a=round(matched / total, 4),
+        coverage_b=round(matched / article.length, 4),
+        passages=[[passage.spans[a0][0], passage.spans[a1][1], article.spans[b0][0], article.spans[b1][1]]],
+        chars=matched,
+    )
+
+
+def _unit_range(c: Cleaned, start: int, end: int) -> tuple[int, int]:
+    """The first and last unit of ``c`` holding skeleton offsets ``start`` to ``end``."""
+    first = last = None
+    pos = 0
+    for i, sk in enumerate(c.skeletons):
+        if first is None and start < pos + len(sk):
+            first = i
+        if end > pos:
+            last = i
+        pos += len(sk)
+    return first or 0, last if last is not None else len(c.skeletons) - 1
+
+
 def _worth_words(a: Cleaned, b: Cleaned, pairs, la, lb, total_a: int, total_b: int) -> bool:
     """Whether the word-level pass could lift the pair to the short-text rule's share
     (most candidate pairs it would be tried on cannot: it is the expensive step)."""

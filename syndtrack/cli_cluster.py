@@ -7,7 +7,7 @@ from datetime import datetime
 
 import click
 
-from syndtrack.cli import cli, get_db, is_terminal
+from syndtrack.cli_common import get_db, is_terminal
 
 
 class _Progress:
@@ -38,7 +38,7 @@ class _Progress:
             self.bar = None
 
 
-@cli.command(name="cluster")
+@click.command(name="cluster")
 @click.option("--full", is_flag=True, help="Rebuild the fingerprint index, matches and clusters from scratch.")
 @click.pass_context
 def cluster_cmd(ctx: click.Context, full: bool) -> None:

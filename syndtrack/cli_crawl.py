@@ -13,7 +13,7 @@ import sys
 import click
 from click_default_group import DefaultGroup
 
-from syndtrack.cli import CLIError, cli
+from syndtrack.cli_common import CLIError
 
 OUTLETS_FILE_HELP = "A registry TOML laid over the default one (its keys win)."
 
@@ -40,7 +40,7 @@ def _setting(values):
     return out
 
 
-@cli.command()
+@click.command()
 @click.option("--outlets", "outlets_file", type=click.Path(exists=True, dir_okay=False), help=OUTLETS_FILE_HELP)
 @click.option("--no-default-outlets", is_flag=True, help="Use only --outlets FILE, not the default registry.")
 @click.option("--outlet", "outlet_slugs", multiple=True, metavar="SLUG", help="Crawl only this outlet (repeatable). Default: all.")
@@ -81,12 +81,16 @@ def crawl(ctx, outlets_file, no_default_outlets, outlet_slugs, settings, log_fil
         )
     except CrawlError as exc:
         raise CLIError(str(exc)) from None
+    from syndtrack.crawl import failed_outlets
+
+    for line in failed_outlets(ctx.obj["db_path"], result.run_id):
+        click.echo(line, err=True)
     click.echo(result.summary())
     if not result.ok:
         sys.exit(1)
 
 
-@cli.group(cls=DefaultGroup, default="list", default_if_no_args=True)
+@click.group(cls=DefaultGroup, default="list", default_if_no_args=True)
 def outlets():
     """The outlet registry: list it, check a registry file.
 
@@ -134,12 +138,13 @@ def outlets_list(outlets_file, no_default_outlets, state_media, countries, show_
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    table = [("slug", "name", "state", "owner", "cc", "lang", "links from")]
+    table = [("slug", "name", "state_media", "owner", "cc", "lang", "links from")]
     for o in rows:
         sources = ", ".join(f"{len(o[k])} {k.replace('_', ' ')}" for k in ("feeds", "sitemaps", "start_urls") if o[k])
         if not o["crawl"] or not o["url"]:
             sources = "not crawled: " + (", ".join(o["domains"]) or "no website")
-        state = (o["typology"] or "yes") if o["state_media"] else "no"
+        # yes/no as in every other command; the State Media Matrix typology (SC, CS, ...) beside it
+        state = (f"yes ({o['typology']})" if o["typology"] else "yes") if o["state_media"] else "no"
         table.append((o["slug"], o["name"], state, o["owner"] or "-", o["country"] or "-", o["language"] or "-",
                       sources or "discovery: " + o["url"]))
     widths = [max(len(str(r[i])) for r in table) for i in range(len(table[0]) - 1)]
@@ -197,7 +202,7 @@ def outlets_load(ctx, file):
 
         syndtrack --db news.db outlets load my-outlets.toml
     """
-    from syndtrack.cli import get_db
+    from syndtrack.cli_common import get_db
     from syndtrack.store.registry import RegistryError, load_outlets
 
     db = get_db(ctx)

@@ -9,7 +9,7 @@ import time
 
 import click
 
-from syndtrack.cli import CLIError, cli, is_terminal
+from syndtrack.cli_common import CLIError, is_terminal
 from syndtrack.demo import DEFAULT_DEMO_DB, SEED_COPY_PATH, DemoError, demo
 from syndtrack.run import log_path
 from syndtrack.run_display import RunDisplay
@@ -117,7 +117,8 @@ def render_report(result, db_arg: str) -> str:
 
 
 def _registered(path: tuple[str, ...]) -> bool:
-    group = cli
+    # The root of whatever CLI runs the demo: this module does not know syndtrack.cli.
+    group = click.get_current_context().find_root().command
     for name in path:
         if not isinstance(group, click.Group) or name not in group.commands:
             return False
@@ -125,7 +126,7 @@ def _registered(path: tuple[str, ...]) -> bool:
     return True
 
 
-@cli.command(name="demo")
+@click.command(name="demo")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None, help="Where to write the HTML report. Default: <db name>-report.html next to the database.")
 @click.option("--keep-serving", is_flag=True, help="Keep the demo sites up after the demo, to look at the pages the spider read, until Ctrl-C.")
 @click.pass_context
@@ -139,7 +140,7 @@ def demo_command(ctx, report_path, keep_serving):
     them with the real spider, clusters the copies and prints what it found,
     where the database and report are, and what to run next.
 
-    The database defaults to demo.db (not syndtrack.store.db, so the demo never
+    The database defaults to demo.db (not syndtrack.db, so the demo never
     mixes with your own crawls); --db picks another. It is rebuilt on every
     run, and the demo refuses to touch a database holding non-demo data.
 

@@ -11,8 +11,7 @@ import sys
 import click
 
 from syndtrack import queries
-from syndtrack.cli import CLIError, cli, get_db
-from syndtrack.cli_crawl import outlets  # the crawler's group; `report` joins `list` and `check`
+from syndtrack.cli_common import CLIError, read_db
 from syndtrack.output import echo, format_option, plural, render, shorten
 
 
@@ -46,12 +45,15 @@ def _filters(outlet, since, until, state_media) -> queries.Filters:
 def _run(fn, *args, **kwargs):
     """Turn a QueryError into the one-line CLI error."""
     try:
+        filters = kwargs.get("filters")
+        if filters is not None and filters.outlet:
+            queries.check_outlet(args[0], filters.outlet)
         return fn(*args, **kwargs)
     except queries.QueryError as exc:
         raise CLIError(str(exc)) from None
 
 
-@cli.command()
+@click.command()
 @click.option("--sort", type=click.Choice(sorted(queries.CLUSTER_SORTS)), default="size", show_default=True,
               help="size: most copies first; recent: latest republication first; gone: latest deleted origin first.")
 @click.option("--gone", is_flag=True,
@@ -75,7 +77,7 @@ def clusters(ctx, sort, gone, limit, outlet, since, until, state_media, fmt):
 
         syndtrack clusters --gone --state-media --sort gone
     """
-    rows = _run(queries.clusters, get_db(ctx), sort=sort, limit=limit, filters=_filters(outlet, since, until, state_media),
+    rows = _run(queries.clusters, read_db(ctx), sort=sort, limit=limit, filters=_filters(outlet, since, until, state_media),
                 gone=True if gone else None)
     columns = ["story_id", "id", "origin_title", "origin_outlet", "origin_published", "copies", "outlets", "copy_outlets",
                "credited_share"]
@@ -84,7 +86,7 @@ def clusters(ctx, sort, gone, limit, outlet, since, until, state_media, fmt):
     echo(render(rows, fmt, columns=columns, widths={"origin_title": 48, "copy_outlets": 40}), fmt)
 
 
-@cli.command()
+@click.command()
 @click.option("--sort", type=click.Choice(sorted(queries.STORY_SORTS)), default="outlets", show_default=True,
               help="outlets: reached most outlets first; recent: latest publication first.")
 @limit_option(20)
@@ -106,13 +108,13 @@ def stories(ctx, sort, limit, outlet, since, until, state_media, fmt):
 
         syndtrack stories --state-media --since 2024-05-01
     """
-    rows = _run(queries.stories, get_db(ctx), sort=sort, limit=limit, filters=_filters(outlet, since, until, state_media))
+    rows = _run(queries.stories, read_db(ctx), sort=sort, limit=limit, filters=_filters(outlet, since, until, state_media))
     columns = ["id", "origin_title", "origin_outlet", "origin_published", "versions", "articles", "outlets",
                "copy_outlets", "credited_share"]
     echo(render(rows, fmt, columns=columns, widths={"origin_title": 48, "copy_outlets": 40}), fmt)
 
 
-@cli.command()
+@click.command()
 @click.argument("story_id", type=int)
 @format_option
 @click.pass_context
@@ -123,7 +125,7 @@ def story(ctx, story_id, fmt):
 
         syndtrack story 3
     """
-    result = _run(queries.show_story, get_db(ctx), story_id)
+    result = _run(queries.show_story, read_db(ctx), story_id)
     if fmt != "table":
         echo(render(result if fmt == "json" else result["versions"], fmt), fmt)
         return
@@ -145,7 +147,7 @@ def story(ctx, story_id, fmt):
     echo("\n".join(lines), fmt)
 
 
-@cli.command()
+@click.command()
 @click.argument("cluster_id", type=int)
 @limit_option(0, "copies")
 @click.option("--context", type=click.IntRange(min=0), default=120, show_default=True,
@@ -167,7 +169,7 @@ def show(ctx, cluster_id, limit, context, fmt):
 
         syndtrack show 12 --format json
     """
-    result = _run(queries.show_cluster, get_db(ctx), cluster_id, context=context if fmt == "table" else None)
+    result = _run(queries.show_cluster, read_db(ctx), cluster_id, context=context if fmt == "table" else None)
     if limit:
         result["copies"] = result["copies"][:limit]
     if fmt == "json":
@@ -186,7 +188,8 @@ def _show_text(result: dict) -> str:
     gone = [("origin GONE" if o.get("gone") else ""),
             (f"{plural(c['copies_gone'], 'copy', 'copies')} GONE" if c.get("copies_gone") else "")]
     lines = [
-        f"cluster {c['id']}: {c['copies']} copies on {c['outlets']} outlets, {_pct(c['credited_share'])} credited"
+        f"cluster {c['id']}: {plural(c['copies'], 'copy', 'copies')} on {plural(c['outlets'], 'outlet', 'outlets')}, "
+        f"{_pct(c['credited_share'])} credited"
         + "".join(f", {g}" for g in gone if g)
         + (f"  (a version of story {c['story_id']}: syndtrack story {c['story_id']})" if c.get("story_id") else ""),
         f"origin  #{o['id']} {o['outlet']}{state}  {o['published'] or 'date unknown'}",
@@ -237,7 +240,7 @@ def _lag(seconds) -> str:
     return f"{sign}{seconds / 86400:.1f}d"
 
 
-@cli.command()
+@click.command()
 @click.argument("query")
 @limit_option(20)
 @filter_options(whose="outlet")
@@ -254,7 +257,7 @@ def search(ctx, query, limit, outlet, since, until, state_media, fmt):
 
         syndtrack search '"security treaty" AND japan' --since 2023-01-01
     """
-    rows = _run(queries.search, get_db(ctx), query, limit=limit, filters=_filters(outlet, since, until, state_media))
+    rows = _run(queries.search, read_db(ctx), query, limit=limit, filters=_filters(outlet, since, until, state_media))
     echo(
         render(
             rows,
@@ -266,36 +269,38 @@ def search(ctx, query, limit, outlet, since, until, state_media, fmt):
     )
 
 
-@cli.command()
+@click.command()
 @click.argument("source")
+@click.option("--fetch", is_flag=True,
+              help="SOURCE is a URL to fetch live (default: a URL is looked up in the database, no network).")
 @limit_option(10, "matches")
 @click.option("--min-score", type=click.FloatRange(0, 100), default=None,
               help="Ignore candidates scoring below this (0-100). Default: dedupe's own threshold.")
 @format_option
 @click.pass_context
-def trace(ctx, source, limit, min_score, fmt):
+def trace(ctx, source, fetch, limit, min_score, fmt):
     """Find where a text came from: its origin and sibling copies in the database.
 
-    SOURCE is a URL (the page is fetched and its article text extracted), a
-    file (HTML or plain text), or - for text on stdin. The text need not be
-    in the database: it is compared, with dedupe's matcher, against the
-    articles that share its fingerprints or its rarest words, and each match
-    is shown with its cluster's origin and the other copies of the same story.
+    SOURCE is any of: an article id (12 or #12) or a stored article's URL
+    (its stored text: works when the page is gone), a file (HTML or plain
+    text), - for text on stdin, or the text itself in quotes. Nothing is
+    fetched unless --fetch is given with a URL. The text need not be in the
+    database: it is compared with the articles sharing its fingerprints or
+    its rarest words, as `syndtrack cluster` compares two articles (same
+    normalisation and verifier); a short passage (an excerpt, reworded or cut
+    mid-sentence) is also looked for inside each of them. Each match is
+    shown with its cluster's origin and the other copies of the same story.
 
     Example:
 
-        syndtrack trace https://dainiksaveratimes.com/world/japan-actions/
+        syndtrack trace 'Japan has taken dangerous actions in the region'
     """
     from syndtrack import trace as tracing
 
+    db = read_db(ctx)
     try:
-        if source == "-":
-            doc = tracing.document_from_text(sys.stdin.read(), name="<stdin>")
-        elif source.startswith(("http://", "https://")):
-            doc = tracing.fetch_document(source)
-        else:
-            doc = tracing.read_document(source)
-        result = tracing.trace(get_db(ctx), doc, limit=limit or None, min_score=min_score)
+        doc = tracing.resolve(db, source, fetch=fetch, stdin=sys.stdin)
+        result = tracing.trace(db, doc, limit=limit or None, min_score=min_score)
     except tracing.TraceError as exc:
         raise CLIError(str(exc)) from None
     if fmt == "json":
@@ -308,9 +313,25 @@ def trace(ctx, source, limit, min_score, fmt):
 
 def _trace_text(result) -> str:
     d = result.as_dict()
-    lines = [f"{d['source']['name']}: {d['source']['chars']} characters, {d['candidates']} candidates compared"]
-    if d["source"]["in_database"]:
-        lines.append(f"this page is already in the database as article #{d['source']['in_database']}")
+    src = d["source"]
+    after = ""
+    if src["kind"] == "stored article":
+        what = f"stored article #{src['in_database']} ({src['name']}), its stored text" + (
+            f" as fetched {shorten(src['fetched'], 16)}" if src.get("fetched") else "")
+        after = "; nothing fetched now"
+    elif src["kind"] == "fetched page":
+        what = f"{src['name']}, fetched live now (--fetch)"
+    elif src["kind"] == "file":
+        what = f"the file {src['name']}"
+    elif src["kind"] == "stdin":
+        what = "the text on stdin"
+    else:
+        what = "the text given as an argument"
+    lines = [f"traced: {what}, {plural(src['chars'], 'character', 'characters')}{after}",
+             f"matched against: {d['database']} ({plural(d['candidates'], 'candidate', 'candidates')} from its fingerprint "
+             "and full-text indexes, compared as `syndtrack cluster` does)"]
+    if src["in_database"] and src["kind"] != "stored article":
+        lines.append(f"this page is already in the database as article #{src['in_database']}")
     if not d["matches"]:
         lines.append("no article in the database shares this text")
         from dedupe.align import MIN_CHARS
@@ -330,8 +351,12 @@ def _trace_text(result) -> str:
         if origin.get("gone"):
             lines.append(f"        {_gone(origin['gone'])}")
     lines.append("")
-    lines.append(render(d["matches"], "table", columns=["id", "outlet", "published", "score", "coverage", "cluster_id", "relation", "title"],
+    rows = [{**m, "coverage": _pct(m["coverage"])} for m in d["matches"]]
+    lines.append(render(rows, "table", columns=["id", "outlet", "published", "score", "coverage", "method", "cluster_id", "relation", "title"],
                         widths={"title": 50}))
+    if any(m["method"] == "passage" for m in d["matches"]):
+        lines.append("(method passage: the text was found inside the article, edited or cut mid-sentence; "
+                     "aligned: sentence by sentence, as clustering does)")
     if d["siblings"]:
         lines.append("")
         lines.append("other copies of the same story:")
@@ -340,7 +365,7 @@ def _trace_text(result) -> str:
     return "\n".join(lines)
 
 
-@outlets.command(name="report")
+@click.command(name="report")
 @click.option("--sort", type=click.Choice(["republications", "uncredited", "lag", "gone"]), default="republications",
               show_default=True,
               help="Most republications, highest uncredited share, fastest, or most stories deleted at the source first.")
@@ -368,7 +393,7 @@ def outlets_report(ctx, sort, limit, outlet, since, until, state_media, fmt):
 
         syndtrack outlets report --state-media --sort uncredited
     """
-    rows = _run(queries.outlet_report, get_db(ctx), limit=limit, sort=sort,
+    rows = _run(queries.outlet_report, read_db(ctx), limit=limit, sort=sort,
                 filters=_filters(outlet, since, until, state_media))
     columns = ["outlet", "source", "state_media", "republications", "stories", "uncredited",
                "uncredited_share", "credit_other", "credit_vague", "credit_stripped", "median_lag_hours", "avg_coverage"]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
-from syndtrack.cli import cli, get_db
+from syndtrack.cli_common import read_db
 from syndtrack.cli_query import _filters, _run, filter_options
 
 
-@cli.command()
+@click.command()
 @click.option("--out", "out", type=click.Path(dir_okay=False), default="report.html", show_default=True,
               help="The HTML file to write (replaced if it exists).")
 @click.option("--png-dir", type=click.Path(file_okay=False), default=None,
@@ -35,7 +35,7 @@ def report(ctx, out, png_dir, top, outlet, since, until, state_media):
     """
     from syndtrack.report import build_report
 
-    result = _run(build_report, get_db(ctx), out, png_dir=png_dir, top=top,
+    result = _run(build_report, read_db(ctx), out, png_dir=png_dir, top=top,
                   filters=_filters(outlet, since, until, state_media))
     click.echo(f"{result.out}: {len(result.charts)} charts, {result.republications} copies "
                f"in {result.clusters} clusters")

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 import click
 
-from syndtrack.cli import CLIError, cli, is_terminal
+from syndtrack.cli_common import CLIError, is_terminal
 from syndtrack.cli_crawl import _setting  # the same -s NAME=VALUE parsing as `syndtrack crawl`
 from syndtrack.run import RunConfigError, lock_path, log_path, run
 from syndtrack.run_display import RunDisplay
@@ -38,7 +38,7 @@ def sigterm_exits():
         signal.signal(signal.SIGTERM, previous)
 
 
-@cli.command(name="run")
+@click.command(name="run")
 @click.option("--outlets", "outlets_file", type=click.Path(exists=True, dir_okay=False), help="Outlet registry TOML (added to the default registry unless --no-default-outlets).")
 @click.option("--outlet", "outlet_slugs", multiple=True, metavar="SLUG", help="Crawl only this outlet (repeatable).")
 @click.option("--default-outlets/--no-default-outlets", default=True, show_default=True, help="Include the registry that ships with syndtrack.")
@@ -103,6 +103,12 @@ def run_command(ctx, outlets_file, outlet_slugs, default_outlets, settings, wait
         raise
     finally:
         display.close()
+    run_id = (result.crawl or {}).get("run_id")
+    if not quiet and run_id:
+        from syndtrack.crawl import failed_outlets
+
+        for line in failed_outlets(db_path, run_id):
+            click.echo(line, err=True)
     click.echo(result.summary())
     if not quiet and result.status not in ("ok", "locked"):
         click.echo(f"details: {log_path(db_path)}", err=True)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
-from syndtrack.cli import CLIError, cli
+from syndtrack.cli_common import CLIError, existing_db_path
 from syndtrack.serve import DEFAULT_HOST, DEFAULT_PORT, ServeError
 
 
-@cli.command()
+@click.command()
 @click.option("--host", default=DEFAULT_HOST, show_default=True,
               help="Interface to listen on. 0.0.0.0 exposes the database to your network.")
 @click.option("-p", "--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True)
@@ -34,6 +34,6 @@ def serve(ctx, host, port, immutable):
         click.echo(f"Serving {ctx.obj['db_path']} read-only at {url} (Ctrl-C to stop)", err=True)
 
     try:
-        run(ctx.obj["db_path"], host=host, port=port, immutable=immutable, on_ready=ready)
+        run(existing_db_path(ctx), host=host, port=port, immutable=immutable, on_ready=ready)
     except ServeError as exc:
         raise CLIError(str(exc)) from None

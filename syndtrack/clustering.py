@@ -105,10 +105,13 @@ class ClusterResult:
         mode = "full rebuild" if self.full else "incremental"
         if self.rebuilt_because:
             mode = f"{mode}: {self.rebuilt_because}"
+        from syndtrack.output import plural as n
+
         return (
-            f"{self.articles_processed} articles processed ({mode}), {self.candidates} candidate pairs, "
-            f"{self.matches} matches, {self.clusters_rebuilt} clusters rebuilt; "
-            f"now {self.clusters} clusters with {self.members} members ({self.seconds:.1f}s)"
+            f"{n(self.articles_processed, 'article', 'articles')} processed ({mode}), "
+            f"{n(self.candidates, 'candidate pair', 'candidate pairs')}, {n(self.matches, 'match', 'matches')}, "
+            f"{n(self.clusters_rebuilt, 'cluster', 'clusters')} rebuilt; "
+            f"now {n(self.clusters, 'cluster', 'clusters')} with {n(self.members, 'member', 'members')} ({self.seconds:.1f}s)"
         )
 
 
@@ -122,6 +125,17 @@ def cluster(db: Database, *, full: bool = False, progress: Progress | None = Non
 
 def _boilerplate_min(key: int) -> int:
     return BOILERPLATE_LONG_MIN if is_long_key(key) else BOILERPLATE_MIN
+
+
+def learned_boilerplate(conn: sqlite3.Connection, outlet: str) -> set[int]:
+    """The line keys the stored counts make the outlet's boilerplate (the SQL twin of
+    _boilerplate_min): what clustering leaves out of the outlet's articles, and what
+    ``syndtrack trace`` leaves out of them too, so both compare the same text."""
+    # `n >= 4` is the partial index's own condition (migration m012): BOILERPLATE_MIN
+    # and BOILERPLATE_LONG_MIN are at least that (tested).
+    sql = ("select key from dedupe_outlet_lines indexed by idx_dedupe_outlet_lines_boilerplate "
+           "where outlet = ? and n >= 4 and n >= (case when key >= ? then ? else ? end)")
+    return {r[0] for r in conn.execute(sql, (outlet, LONG_LINE, BOILERPLATE_LONG_MIN, BOILERPLATE_MIN))}
 
 
 def _blob(values: np.ndarray, dtype) -> bytes:
@@ -581,12 +595,7 @@ class _Run:
         return self.boilerplate[outlet]
 
     def _learned_boilerplate(self, outlet: str) -> set[int]:
-        """The line keys the stored counts make the outlet's boilerplate (the SQL twin of _boilerplate_min)."""
-        # `n >= 4` is the partial index's own condition (migration m012): BOILERPLATE_MIN
-        # and BOILERPLATE_LONG_MIN are at least that (tested).
-        sql = ("select key from dedupe_outlet_lines indexed by idx_dedupe_outlet_lines_boilerplate "
-               "where outlet = ? and n >= 4 and n >= (case when key >= ? then ? else ? end)")
-        return {r[0] for r in self._q(sql, (outlet, LONG_LINE, BOILERPLATE_LONG_MIN, BOILERPLATE_MIN))}
+        return learned_boilerplate(self.conn, outlet)
 
     def _verify(self, pairs: list[tuple[int, int, int]]) -> dict[tuple[int, int], object]:
         matches = {}

@@ -29,7 +29,7 @@ from syndtrack.store.registry import Registry, RegistryError, load_registry as _
 from syndtrack.store.dates import utcnow
 from syndtrack.store.db import open_db, write_transaction
 
-__all__ = ["CrawlResult", "CrawlError", "RegistryError", "crawl", "fail_dead_runs", "load_registry"]
+__all__ = ["CrawlResult", "CrawlError", "RegistryError", "crawl", "fail_dead_runs", "failed_outlets", "load_registry"]
 
 
 class CrawlError(RuntimeError):
@@ -51,10 +51,13 @@ class CrawlResult:
         return self.status == "finished"
 
     def summary(self) -> str:
+        from syndtrack.output import plural as n
+
         return (
-            f"crawl run {self.run_id} {self.status}: {self.pages_fetched} pages fetched, "
-            f"{self.articles_new} new, {self.articles_updated} updated, {self.articles_unchanged} unchanged articles, "
-            f"{self.errors} errors"
+            f"crawl run {self.run_id} {self.status}: {n(self.pages_fetched, 'page', 'pages')} fetched, "
+            f"{self.articles_new} new, {self.articles_updated} updated, {self.articles_unchanged} unchanged "
+            f"{'article' if self.articles_new + self.articles_updated + self.articles_unchanged == 1 else 'articles'}, "
+            f"{n(self.errors, 'error', 'errors')}"
         )
 
 
@@ -169,6 +172,24 @@ def _finish(db_path: str, run_id: int, returncode: int) -> CrawlResult:
             errors=row["errors"] or 0,
             status=row["status"],
         )
+    finally:
+        db.close()
+
+
+def failed_outlets(db_path: str | os.PathLike, run_id: int) -> list[str]:
+    """One line per outlet that had failures in run ``run_id``: how many URLs, the first reason and URL."""
+    db = open_db(db_path)
+    try:
+        rows = db.execute(
+            "select coalesce(outlet, '?'), count(*), min(id) from crawl_errors where run_id = ? group by 1 order by 1",
+            [run_id]).fetchall()
+        lines = []
+        for outlet, n, first in rows:
+            url, status, reason = db.execute("select url, status, reason from crawl_errors where id = ?", [first]).fetchone()
+            why = reason or (f"HTTP {status}" if status else "failed")
+            more = f" (and {n - 1} more URL{'s' if n > 2 else ''})" if n > 1 else ""
+            lines.append(f"{outlet}: {url}: {why}{more}")
+        return lines
     finally:
         db.close()
 

@@ -28,7 +28,8 @@ def format_option(f):
         type=click.Choice(FORMATS),
         default="table",
         show_default=True,
-        help="table for people; json or csv for other tools (json and csv carry every column).",
+        help="table for people (shares in %, flags yes/no); json or csv for other tools "
+             "(every column, stored values: shares 0-1, flags 0/1).",
     )(f)
 
 
@@ -78,7 +79,7 @@ def render(rows: Sequence[dict] | dict, fmt: str, *, columns: Iterable[str] | No
         return "(no rows)"
     columns = list(columns or rows[0])
     widths = widths or {}
-    table = [[shorten(row.get(c), widths.get(c, 60)) for c in columns] for row in rows]
+    table = [[shorten(for_people(c, row.get(c)), widths.get(c, 60)) for c in columns] for row in rows]
     return tabulate(table, headers=columns, tablefmt="simple", disable_numparse=True)
 
 
@@ -110,3 +111,34 @@ def echo(text: str, fmt: str = "table") -> None:
     later cat'ed or a pipe into less -R."""
     terminal = fmt == "table" or sys.stdout.isatty()
     click.echo(clean(text, terminal=terminal))
+
+
+# Tables are for people: a share reads as a percentage and a flag as yes/no, the
+# same in every command. JSON and CSV keep the stored values (0-1, 0/1) for tools.
+SHARE_COLUMNS = frozenset({"coverage", "reverse_coverage", "avg_coverage"})
+FLAG_COLUMNS = frozenset({"state_media", "copy_state_media", "credited", "same_outlet"})
+
+
+def for_people(column: str, value: Any) -> Any:
+    """A table cell: shares as percentages, flags as yes/no, anything else as is."""
+    if column in FLAG_COLUMNS and "state_media" in column and value is None:
+        return "no"  # not in the registry: not known as state media, as --state-media filters it
+    if value is None or isinstance(value, str):
+        return value
+    if column in SHARE_COLUMNS or column.endswith("_share"):
+        return pct(value)
+    if column in FLAG_COLUMNS:
+        return yes_no(value)
+    return value
+
+
+def pct(value) -> str:
+    """A 0-1 share as a percentage: 0.5 -> "50%"; None -> "?"."""
+    return "?" if value is None else f"{100 * value:.0f}%"
+
+
+def yes_no(value) -> str:
+    """A 0/1 flag as people read it; unknown stays unknown."""
+    if value is None:
+        return "?"
+    return "yes" if value else "no"

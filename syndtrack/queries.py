@@ -66,6 +66,25 @@ class Filters:
         return clauses, params
 
 
+def check_outlet(db: Database, outlet: str) -> None:
+    """Raise :class:`QueryError` naming ``outlet`` when neither the articles nor the registry know it.
+
+    A mistyped --outlet otherwise filters everything out, and "(no rows)" reads as
+    "this outlet never republished anything".
+    """
+    known = db.execute(
+        "SELECT 1 FROM articles WHERE outlet = :o UNION ALL SELECT 1 FROM outlets WHERE slug = :o "
+        "UNION ALL SELECT 1 FROM outlet_lookup WHERE slug = :o LIMIT 1", {"o": outlet}).fetchone()
+    if known:
+        return
+    import difflib
+
+    names = [r[0] for r in db.execute("SELECT DISTINCT outlet FROM articles WHERE outlet IS NOT NULL")]
+    close = difflib.get_close_matches(outlet, names, n=3, cutoff=0.6)
+    hint = f"; did you mean {' or '.join(close)}?" if close else "; outlets are named by registry slug or host (see `syndtrack outlets`)"
+    raise QueryError(f"unknown outlet: {outlet} (no article in the database is from it){hint}")
+
+
 def _check_date(value: str, name: str) -> str:
     try:
         return normalize_date(value, name)

@@ -9,7 +9,6 @@ the evidence (article pages), and only http(s) ones are made into links.
 
 from __future__ import annotations
 
-import html
 import io
 import re
 from collections import Counter, defaultdict
@@ -60,6 +59,10 @@ def build_report(db: Database, out: str | Path, *, png_dir: str | Path | None = 
     matplotlib.use("Agg", force=True)
     filters = filters or queries.Filters()
     out = Path(out)
+    # A mistyped --out must not leave a report in a directory tree made up on the spot.
+    for where, what in ((out.parent, "--out"), (Path(png_dir).parent if png_dir else None, "--png-dir")):
+        if where is not None and not where.is_dir():
+            raise queries.QueryError(f"{what}: directory does not exist: {where}")
     data = _gather(db, filters, top)
     clusters = queries.clusters(db, sort="size", limit=top, filters=filters)
     outlets = queries.outlet_report(db, limit=top * 2, filters=filters)
@@ -78,7 +81,7 @@ def build_report(db: Database, out: str | Path, *, png_dir: str | Path | None = 
                "lag_distribution": _lags, "credited_vs_uncredited": _credited}
     if png_dir:
         png_dir = Path(png_dir)
-        png_dir.mkdir(parents=True, exist_ok=True)
+        png_dir.mkdir(exist_ok=True)
     for chart in charts:
         fig = drawers[chart.slug](data, top)
         chart.svg = _svg(fig)
@@ -88,7 +91,6 @@ def build_report(db: Database, out: str | Path, *, png_dir: str | Path | None = 
 
     deleted = _deleted(db, filters)
     doc = _html(charts, clusters, outlets, data["uncredited"], data["totals"], filters, deleted, top)
-    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_text(doc, encoding="utf-8")
     tmp.replace(out)
@@ -317,47 +319,31 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}.no{color:#c0392b;font-w
 """
 
 
-def _e(value) -> str:
-    return html.escape("" if value is None else str(value))
-
-
-def _link(url, text=None) -> str:
-    """A link to evidence; anything but an http(s) URL stays plain text."""
-    label = _e(text if text is not None else url)
-    if isinstance(url, str) and url.startswith(("http://", "https://")):
-        return f'<a href="{_e(url)}" rel="noreferrer noopener">{label}</a>'
-    return label
-
-
 def _pct(v) -> str:
     return "" if v is None else f"{100 * v:.0f}%"
 
 
-def _date(v) -> str:
-    return _e((v or "")[:16].replace("T", " "))
+def _minutes(v) -> str:
+    return (v or "")[:16].replace("T", " ")
 
 
-def _table(headers: list[str], rows: list[list[str]], numeric: set[int] = frozenset()) -> str:
-    if not rows:
-        return "<p class=meta>Nothing in this selection.</p>"
-    head = "".join(f"<th>{_e(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + "".join(f'<td class="n">{c}</td>' if i in numeric else f"<td>{c}</td>" for i, c in enumerate(r)) + "</tr>"
-        for r in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+def _yes_no(v) -> str:
+    return "yes" if v else "no"
 
 
-def _deleted_section(deleted: list[dict], top: int) -> list[str]:
-    """'Deleted by the source': one line per source, then the latest stories found gone."""
-    parts = ['<h2 id="deleted">Deleted by the source</h2>']
-    if not deleted:
-        parts.append("<p class=meta>No republished state-media story has been found deleted at the source "
-                     "in this selection.</p>")
-        return parts
-    parts.append("<p class=meta>State-media stories that were republished and whose page at the source now answers "
-                 "404/410 (the crawler's re-check). Their texts and the copies are kept here; the date is when the "
-                 "deletion was found, not when it happened.</p>")
+def _environment():
+    """Jinja2 over the templates shipped in syndtrack/templates, autoescaping everything:
+    titles, outlet names and URLs are whatever a crawled site sent."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+    env = Environment(loader=PackageLoader("syndtrack", "templates"), autoescape=select_autoescape(["html"]),
+                      undefined=StrictUndefined, keep_trailing_newline=True)
+    env.filters.update(pct=_pct, minutes=_minutes, yes_no=_yes_no, plural=lambda n, one, many: plural(n, one, many))
+    return env
+
+
+def _per_source(deleted: list[dict]) -> list[tuple[str, dict]]:
+    """'Deleted by the source': per source, stories deleted, copies kept, and how many of those are gone too."""
     per_source: dict[str, dict] = {}
     for c in deleted:
         s = per_source.setdefault(c["origin_outlet"] or "?", {"stories": 0, "copies": 0, "gone": 0, "outlets": set()})
@@ -365,25 +351,7 @@ def _deleted_section(deleted: list[dict], top: int) -> list[str]:
         s["copies"] += c["copies"] or 0
         s["gone"] += c["copies_gone"] or 0
         s["outlets"].update(o for o in (c["copy_outlets"] or "").split(",") if o)
-    lines = []
-    for source, s in sorted(per_source.items(), key=lambda kv: (-kv[1]["stories"], kv[0])):
-        line = (f"<b>{_e(source)}</b>: {plural(s['stories'], 'republished story', 'republished stories')} deleted, "
-                f"{plural(s['copies'], 'copy', 'copies')} on {plural(len(s['outlets']), 'outlet', 'outlets')} kept here")
-        if s["gone"]:
-            line += f" ({s['gone']} of them gone at the republisher too)"
-        lines.append(f"<li>{line}</li>")
-    parts.append("<ul class=deleted-totals>" + "".join(lines) + "</ul>")
-    shown = deleted[: top * 3]
-    parts.append(_table(
-        ["source", "origin", "gone since", "copies", "carried by", "cluster"],
-        [[_e(c["origin_outlet"]), _link(c["origin_url"], c["origin_title"] or c["origin_url"]), _date(c["origin_gone"]),
-          _e(c["copies"]), _e((c["copy_outlets"] or "").replace(",", ", ")), _e(c["id"])] for c in shown],
-        numeric={3, 5},
-    ))
-    if len(shown) < len(deleted):
-        parts.append(f"<p class=meta>The {len(shown)} found most recently of {len(deleted)}; "
-                     "<code>syndtrack clusters --gone --state-media --sort gone --limit 0</code> lists them all.</p>")
-    return parts
+    return sorted(per_source.items(), key=lambda kv: (-kv[1]["stories"], kv[0]))
 
 
 def _html(charts, clusters, outlets, uncredited, totals, filters, deleted=(), top=15) -> str:
@@ -398,43 +366,8 @@ def _html(charts, clusters, outlets, uncredited, totals, filters, deleted=(), to
         ("outlets carrying state media", totals["republishing_outlets"]),
         ("state-media copies uncredited", _pct(totals["uncredited_share"]) or "n/a"),
     ]
-    parts = [
-        "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>",
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>syndtrack report {now}</title><style>{_CSS}</style></head><body>",
-        "<h1>Who republishes state media</h1>",
-        f"<p class=meta>syndtrack {_e(__version__)} report, made {now}. Selection: {_e(selection)}. "
-        "Every row links to the article pages (the evidence); cluster ids open in "
-        "<code>syndtrack show ID</code> with the aligned passages.</p>",
-        '<div class="figures">' + "".join(f'<div class="kpi"><b>{_e(v)}</b>{_e(k)}</div>' for k, v in kpis) + "</div>",
-    ]
-    for c in charts:
-        parts.append(f'<h2 id="{c.slug}">{_e(c.title)}</h2><figure data-chart="{c.slug}">{c.svg}'
-                     f"<figcaption>{_e(c.caption)}</figcaption></figure>")
-    parts.append('<h2 id="clusters">Largest clusters</h2>')
-    parts.append(_table(
-        ["cluster", "origin", "outlet", "published", "copies", "outlets", "carried by", "credited"],
-        [[_e(c["id"]), _link(c["origin_url"], c["origin_title"] or c["origin_url"]), _e(c["origin_outlet"]),
-          _date(c["origin_published"]), _e(c["copies"]), _e(c["outlets"]), _e((c["copy_outlets"] or "").replace(",", ", ")),
-          _pct(c["credited_share"])] for c in clusters],
-        numeric={0, 4, 5, 7},
-    ))
-    parts.append('<h2 id="outlets">Outlets and their sources</h2>')
-    parts.append(_table(
-        ["outlet", "source", "state media", "copies", "stories", "uncredited", "median lag (h)", "coverage"],
-        [[_e(o["outlet_name"] or o["outlet"]), _e(o["source_name"] or o["source"]), "yes" if o["state_media"] else "",
-          _e(o["republications"]), _e(o["stories"]), _pct(o["uncredited_share"]), _e(o["median_lag_hours"]),
-          _pct(o["avg_coverage"])] for o in outlets],
-        numeric={3, 4, 5, 6, 7},
-    ))
-    parts.append('<h2 id="uncredited">Latest uncredited copies of state-media stories</h2>')
-    parts.append(_table(
-        ["published", "outlet", "copy", "origin", "lag (h)", "coverage", "cluster"],
-        [[_date(r["copy_published"]), _e(r["copy_outlet"]), _link(r["copy_url"], r["copy_title"] or r["copy_url"]),
-          _link(r["origin_url"], r["origin_outlet"]), _e(r["lag_hours"]), _pct(r["coverage"]), _e(r["cluster_id"])]
-         for r in uncredited],
-        numeric={4, 5, 6},
-    ))
-    parts.extend(_deleted_section(list(deleted), top))
-    parts.append("</body></html>\n")
-    return "\n".join(parts)
+    deleted = list(deleted)
+    return _environment().get_template("report.html").render(
+        now=now, css=_CSS, version=__version__, selection=selection, kpis=kpis, charts=charts, clusters=clusters,
+        outlets=outlets, uncredited=uncredited, deleted=deleted, per_source=_per_source(deleted), shown=deleted[: top * 3],
+    )

@@ -83,19 +83,21 @@ class RunResult:
                 who = f" (pid {self.holder.get('pid')} on {self.holder.get('host')}, started {self.holder.get('started')})"
             why = "".join(f"; {e}" for e in self.errors)
             return f"run {self.status}: another syndtrack run holds {lock_path(self.db_path)}{who}{why}; did nothing [exit {self.exit_code}]"
+        from syndtrack.output import plural as n
+
         parts = [f"run {self.status} in {self.seconds:.1f}s"]
         if self.crawl:
             c = self.crawl
             parts.append(
-                f"crawl #{c.get('run_id')} {c.get('status')}: {c.get('pages_fetched', 0)} pages, "
+                f"crawl #{c.get('run_id')} {c.get('status')}: {n(c.get('pages_fetched', 0), 'page', 'pages')}, "
                 f"{c.get('articles_new', 0)} new, {c.get('articles_updated', 0)} updated, "
-                f"{c.get('articles_unchanged', 0)} unchanged, {c.get('errors', 0)} errors"
+                f"{c.get('articles_unchanged', 0)} unchanged, {n(c.get('errors', 0), 'error', 'errors')}"
             )
         if self.cluster:
             c = self.cluster
             parts.append(
-                f"cluster: {c.get('articles_processed', 0)} articles, {c.get('matches', 0)} matches, "
-                f"{c.get('clusters', 0)} clusters, {c.get('members', 0)} members"
+                f"cluster: {n(c.get('articles_processed', 0), 'article', 'articles')}, {n(c.get('matches', 0), 'match', 'matches')}, "
+                f"{n(c.get('clusters', 0), 'cluster', 'clusters')}, {n(c.get('members', 0), 'member', 'members')}"
             )
         parts.extend(self.errors)
         return "; ".join(parts) + f" [exit {self.exit_code}]"

@@ -1,10 +1,14 @@
 """Trace a text to its origin: the Churnalism question, "where did this come from?".
 
-The text (a fetched page, a file, stdin) need not be in the database. We find
-candidates with SQLite's own full-text index (the articles that share the
-text's rarest words, ranked by bm25), score each candidate against the text
-with dedupe's pairwise matcher, and report the matches with their cluster's
-origin and the other copies of the same story.
+The text is a stored article (by id or URL: its stored text, no network), a
+file, stdin, text given as an argument, or, only when asked, a page fetched
+live (:func:`resolve`). It need not be in the database. Candidates come from
+the indexes below; each is compared with the text as ``syndtrack cluster``
+compares two articles (the same normalisation, outlet boilerplate left out,
+the same verifier, :func:`dedupe.align.align`), and a short text that no
+sentence pairs with is looked for as a passage inside each candidate
+(:func:`dedupe.align.align_passage`). Matches are reported with their
+cluster's origin and the other copies of the same story.
 
 Candidates come from two places, both read-only:
 
@@ -54,12 +58,70 @@ class Document:
     title: str | None = None
     url: str | None = None
     published: str | None = None
+    # What was traced, said in the output: "text", "file", "stdin", "stored article", "fetched page"
+    kind: str = "text"
+    article_id: int | None = None  # a stored article: its id (it is left out of its own matches)
+    outlet: str | None = None  # a stored article: its outlet, whose learned boilerplate is left out
+    fetched: str | None = None  # a stored article: when its text was fetched
 
 
-def document_from_text(text: str, *, name: str) -> Document:
+def document_from_text(text: str, *, name: str, kind: str = "text") -> Document:
     if not text or not text.strip():
         raise TraceError(f"{name}: no text to trace")
-    return Document(text=text.strip(), name=name)
+    return Document(text=text.strip(), name=name, kind=kind)
+
+
+_ID = re.compile(r"#?(\d+)")
+_PATHLIKE = re.compile(r"[/\\]|\.[A-Za-z0-9]{1,5}$")
+
+
+def resolve(db: Database, source: str, *, fetch: bool = False, stdin=None) -> Document:
+    """What ``syndtrack trace SOURCE`` traces, offline unless ``fetch``.
+
+    ``-``: stdin. An article id (``12`` or ``#12``): the stored article. A URL: the
+    stored article at that URL (deleted pages are the usual reason to trace one);
+    fetched live only with ``fetch``. An existing file: its text (HTML through the
+    extractor). Anything else that does not look like a path: the text itself.
+    """
+    if source == "-":
+        return document_from_text((stdin.read() if stdin is not None else ""), name="<stdin>", kind="stdin")
+    m = _ID.fullmatch(source.strip())
+    if m:
+        return stored_document(db, int(m.group(1)))
+    if source.startswith(("http://", "https://")):
+        if fetch:
+            return fetch_document(source)
+        try:
+            row = db.execute("SELECT id FROM articles WHERE url = ?", [canonical_url(source)]).fetchone()
+        except BadURL as exc:
+            raise TraceError(f"{source}: {exc}") from None
+        if row is None:
+            raise TraceError(f"{source}: not in the database; add --fetch to fetch it live")
+        return stored_document(db, row[0])
+    path = Path(source)
+    try:
+        is_file, exists = path.is_file(), path.exists()
+    except (OSError, ValueError):  # too long, or a NUL in it, for a path: it is text
+        is_file = exists = False
+    if is_file:
+        return read_document(path)
+    if exists:
+        raise TraceError(f"{source}: not a file")
+    if not any(ch.isspace() for ch in source.strip()) and _PATHLIKE.search(source):
+        raise TraceError(f"{source}: no such file (to trace a phrase, give more than one word)")
+    return document_from_text(source, name="the text given", kind="text")
+
+
+def stored_document(db: Database, article_id: int) -> Document:
+    row = db.execute("SELECT id, url, outlet, title, text, published, fetched FROM articles WHERE id = ?",
+                     [article_id]).fetchone()
+    if row is None:
+        raise TraceError(f"no article #{article_id} in the database")
+    aid, url, outlet, title, text, published, fetched = row
+    if not (text or "").strip():
+        raise TraceError(f"article #{aid} has no stored text")
+    return Document(text=text, name=url, title=title, url=url, published=published, kind="stored article",
+                    article_id=aid, outlet=outlet, fetched=fetched)
 
 
 def read_document(path: str | Path) -> Document:
@@ -76,7 +138,7 @@ def read_document(path: str | Path) -> Document:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise TraceError(f"{path}: not UTF-8 text (convert it, or give the HTML page)") from None
-    return document_from_text(text, name=str(path))
+    return document_from_text(text, name=str(path), kind="file")
 
 
 def fetch_document(url: str, *, timeout: float = 30) -> Document:
@@ -93,7 +155,9 @@ def fetch_document(url: str, *, timeout: float = 30) -> Document:
         raise TraceError(f"{url}: cannot fetch: {getattr(exc, 'reason', exc)}") from None
     if len(body) > MAX_PAGE_BYTES:
         raise TraceError(f"{url}: page larger than {MAX_PAGE_BYTES // 2**20} MB")
-    return _extract(body, final_url, name=url, headers=headers)
+    doc = _extract(body, final_url, name=url, headers=headers)
+    doc.kind = "fetched page"
+    return doc
 
 
 def _extract(html: bytes, url: str, *, name: str, headers: dict | None = None) -> Document:
@@ -104,7 +168,7 @@ def _extract(html: bytes, url: str, *, name: str, headers: dict | None = None) -
         raise TraceError(f"{name}: no article text found on the page")
     page_url = art.get("canonical_url") or url
     return Document(text=art["text"], name=name, title=art.get("title"), url=page_url if page_url.startswith("http") else None,
-                    published=art.get("published"))
+                    published=art.get("published"), kind="file")
 
 
 # -- finding and scoring candidates ------------------------------------------------------------
@@ -168,8 +232,9 @@ class TraceResult:
 
     def as_dict(self) -> dict:
         return {
-            "source": {"name": self.source.name, "url": self.source.url, "title": self.source.title,
-                       "chars": len(self.source.text), "in_database": self.in_database},
+            "source": {"name": self.source.name, "kind": self.source.kind, "url": self.source.url, "title": self.source.title,
+                       "chars": len(self.source.text), "in_database": self.in_database, "fetched": self.source.fetched},
+            "database": self.extra.get("database"),
             "candidates": self.candidates,
             "origin": self.origin,
             "matches": self.matches,
@@ -189,35 +254,53 @@ class TraceResult:
         return out
 
 
-_ROW = ("id", "url", "outlet", "title", "published", "score", "coverage", "cluster_id", "relation", "credited", "gone")
+_ROW = ("id", "url", "outlet", "title", "published", "score", "coverage", "cluster_id", "relation", "credited", "gone",
+        "method", "found_by")
 
 
 def trace(db: Database, doc: Document, *, limit: int | None = 10, min_score: float | None = None) -> TraceResult:
     """Match ``doc`` against the database; see the module docstring.
 
-    A candidate counts when dedupe's verifier (``dedupe.align.align``, the
-    same test clustering applies) accepts the pair; ``min_score`` (0-100)
-    then drops the looser matches.
+    A candidate counts when dedupe's verifier accepts the pair: ``align``, the
+    test clustering applies, or for a short text ``align_passage``; each match
+    says which (``method``) and which index found it (``found_by``).
+    ``min_score`` (0-100) then drops the looser matches.
     """
-    from dedupe.align import align
+    from dedupe.align import align, align_passage
     from dedupe.normalize import clean
+    from syndtrack.clustering import learned_boilerplate
 
-    in_db = None
-    if doc.url:
+    in_db = doc.article_id
+    if in_db is None and doc.url:
         try:
             row = db.execute("SELECT id FROM articles WHERE url = ?", [canonical_url(doc.url)]).fetchone()
             in_db = row[0] if row else None
         except BadURL:
             pass
     try:
-        found = fingerprint_candidate_ids(db, doc.text) + candidate_ids(db, doc.text)
+        by_prints = fingerprint_candidate_ids(db, doc.text)
+        by_words = candidate_ids(db, doc.text)
     except sqlite3.OperationalError as exc:
         raise TraceError(f"cannot search the database: {exc}") from None
-    ids = [i for i in dict.fromkeys(found) if i != in_db]
-    query = clean(doc.text, title=doc.title)
+    ids = [i for i in dict.fromkeys(by_prints + by_words) if i != in_db]
+    prints, words = set(by_prints), set(by_words)
+    has_lines = "dedupe_outlet_lines" in db.table_names()
+    boilerplate: dict[str, set[int]] = {}
+
+    def cleaned(text: str, title: str | None, outlet: str | None):
+        # As clustering compares them: an outlet's learned boilerplate (menus, footers,
+        # subscription prompts) is left out, or two stories of one site would match on it.
+        if has_lines and outlet is not None and outlet not in boilerplate:
+            boilerplate[outlet] = learned_boilerplate(db.conn, outlet)
+        return clean(text, title=title, boilerplate=boilerplate.get(outlet, frozenset()))
+
+    query = cleaned(doc.text, doc.title, doc.outlet)
     matches = []
     for art in _articles(db, ids):
-        m = align(query, clean(art["text"] or "", title=art["title"]))
+        other = cleaned(art["text"] or "", art["title"], art["outlet"])
+        m, method = align(query, other), "aligned"
+        if m is None:
+            m, method = align_passage(query, other), "passage"
         if m is None or (min_score is not None and m.score < min_score):
             continue
         matches.append(
@@ -230,6 +313,10 @@ def trace(db: Database, doc: Document, *, limit: int | None = 10, min_score: flo
                 "state_media": art["state_media"],
                 # when its URL was found answering 404/410 (articles.gone), else None
                 "gone": art["gone"],
+                # aligned: sentence by sentence, as clustering does; passage: the text found inside the article
+                "method": method,
+                "found_by": "+".join(k for k, hit in (("fingerprints", art["id"] in prints), ("full-text", art["id"] in words)) if hit),
+                "passages": m.passages,
             }
         )
     matches.sort(key=lambda m: (-m["score"], m["published"] or "9999", m["id"]))
@@ -237,7 +324,8 @@ def trace(db: Database, doc: Document, *, limit: int | None = 10, min_score: flo
         matches = matches[:limit]
     origin = _origin(db, matches, in_db)
     siblings = _siblings(db, matches, origin, in_db)
-    return TraceResult(source=doc, candidates=len(ids), matches=matches, origin=origin, siblings=siblings, in_database=in_db)
+    return TraceResult(source=doc, candidates=len(ids), matches=matches, origin=origin, siblings=siblings, in_database=in_db,
+                       extra={"database": db.conn.execute("pragma database_list").fetchone()[2]})
 
 
 _ARTICLE_SQL = """

@@ -46,3 +46,17 @@ def test_closed_pipe_is_quiet():
     )
     assert proc.stdout.startswith("slug")
     assert "Error" not in proc.stderr and "Broken pipe" not in proc.stderr
+
+
+def test_command_modules_do_not_import_the_cli():
+    """The group imports its commands; a command module importing it back made the
+    CLI's contents depend on import order (issue 14)."""
+    code = (
+        "import importlib, pkgutil, sys, syndtrack\n"
+        "mods = [m.name for m in pkgutil.iter_modules(syndtrack.__path__) if m.name.startswith('cli_')]\n"
+        "assert len(mods) >= 8, mods\n"
+        "for m in mods: importlib.import_module('syndtrack.' + m)\n"
+        "print('syndtrack.cli' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -347,7 +347,7 @@ def test_cli_cluster_prints_a_summary(tmp_path):
     assert result.exit_code == 0, result.output
     summary = result.stdout.strip().splitlines()
     assert len(summary) == 1  # progress went to stderr as log lines (not a terminal)
-    assert summary[0].startswith("2 articles processed") and "now 1 clusters with 2 members" in summary[0]
+    assert summary[0].startswith("2 articles processed") and "now 1 cluster with 2 members" in summary[0]
     assert "cluster: scan 2/2" in result.stderr
     result = runner.invoke(cli, ["--db", str(path), "cluster"])
     assert result.stdout.startswith("0 articles processed (incremental)")

@@ -39,8 +39,8 @@ def test_demo_end_to_end_in_a_fresh_folder(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     out = result.output
 
-    # The newcomer's default database is demo.db, never their syndtrack.store.db.
-    assert Path("demo.db").exists() and not Path("syndtrack.store.db").exists()
+    # The newcomer's default database is demo.db, never their syndtrack.db.
+    assert Path("demo.db").exists() and not Path("syndtrack.db").exists()
     conn = sqlite3.connect("demo.db")
     conn.row_factory = sqlite3.Row
     assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
@@ -104,6 +104,15 @@ def test_demo_end_to_end_in_a_fresh_folder(tmp_path, monkeypatch):
     db = open_db("demo.db")
     assert db["articles"].count == 15 and db["crawl_runs"].count == 1
     db.close()
+
+    # Run in a checkout, the demo leaves nothing `git status` would show (the repo's .gitignore).
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert {"demo.db", "demo-report.html", "demo.db.runs.jsonl"} <= set(left)
+    repo = Path(__file__).resolve().parent.parent
+    if (repo / ".git").exists():
+        check = subprocess.run(["git", "check-ignore", "--no-index", "--stdin"], cwd=repo, input="\n".join(left),
+                               capture_output=True, text=True)
+        assert sorted(check.stdout.split()) == left, f"not git-ignored: {set(left) - set(check.stdout.split())}"
 
 
 def test_demo_refuses_a_database_with_real_data(tmp_path):

@@ -226,17 +226,20 @@ def test_trace_fetches_a_page_from_a_local_site(fixture, tmp_path):
     proc, sites = start_site_server(tmp_path / "sites")
     try:
         url = sites.url("copier", "/lv.html")
-        data = json.loads(run(path, "trace", url, "--format", "json").output)
+        offline = run(path, "trace", url, ok=False)  # not stored, and no --fetch: nothing is fetched
+        assert offline.exit_code == 1 and "not in the database; add --fetch" in offline.output
+        data = json.loads(run(path, "trace", "--fetch", url, "--format", "json").output)
+        assert data["source"]["kind"] == "fetched page"
         assert data["source"]["url"].endswith("/lv.html")
         assert data["origin"]["id"] == ids["reuters"]
         assert {ids["reuters"], ids["whenitson"], ids["reuters_rerun"]} <= {m["id"] for m in data["matches"]}
-        data = json.loads(run(path, "trace", sites.url("copier", "/known.html"), "--format", "json").output)
+        data = json.loads(run(path, "trace", "--fetch", sites.url("copier", "/known.html"), "--format", "json").output)
         assert data["source"]["in_database"] == ids["whenitson"]
         assert ids["whenitson"] not in {m["id"] for m in data["matches"]}  # not its own match
         assert data["origin"]["id"] == ids["reuters"]
-        out = run(path, "trace", sites.url("copier", "/known.html")).output
+        out = run(path, "trace", "--fetch", sites.url("copier", "/known.html")).output
         assert f"already in the database as article #{ids['whenitson']}" in out
-        missing = run(path, "trace", sites.url("copier", "/_status/404"), ok=False)
+        missing = run(path, "trace", "--fetch", sites.url("copier", "/_status/404"), ok=False)
         assert missing.exit_code == 1 and "HTTP 404" in missing.output
     finally:
         proc.terminate()

@@ -1,5 +1,6 @@
 """``syndtrack report``: one self-contained HTML file with charts and evidence links, plus PNGs."""
 
+from pathlib import Path
 import re
 from html.parser import HTMLParser
 
@@ -120,12 +121,14 @@ def test_report_escapes_what_pages_say(tmp_path):
     result = CliRunner().invoke(cli, ["--db", str(path), "report", "--out", str(out), "--state-media"])
     assert result.exit_code == 0, result.output
     html = out.read_text("utf-8")
-    assert "<script>" not in html and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; more" in html
+    # Jinja2's autoescape writes a double quote as &#34; (html.escape wrote &quot;): the same character
+    assert "<script>" not in html and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; more" in html
     assert "Louis Vuitton" not in html  # --state-media leaves the Reuters story out
 
 
 def test_report_on_an_empty_database(tmp_path):
     out = tmp_path / "empty.html"
+    assert CliRunner().invoke(cli, ["--db", str(tmp_path / "e.db"), "migrate"]).exit_code == 0
     result = CliRunner().invoke(cli, ["--db", str(tmp_path / "e.db"), "report", "--out", str(out)])
     assert result.exit_code == 0, result.output
     html = out.read_text("utf-8")
@@ -175,7 +178,8 @@ def test_report_lists_what_the_source_deleted(tmp_path):
     cells = re.findall(r"<td[^>]*>(.*?)</td>", rows[0])
     assert cells[0] == "cgtn"
     assert cells[1] == (f'<a href="{ARTICLES["cmg"]["url"]}" rel="noreferrer noopener">'
-                        "What is the purpose of Japan&#x27;s series of dangerous actions?</a>")
+                        "What is the purpose of Japan&#39;s series of dangerous actions?</a>")  # Jinja2's escape of '
+
     assert cells[2:4] == ["2026-11-20 08:15", "2"]
     assert set(cells[4].split(", ")) == {"dainiksaveratimes.com", "southasia-monitor.example"}
     assert cells[5] == str(ids["cluster:cmg"])
@@ -208,3 +212,23 @@ def test_report_deleted_one_line_per_source_latest_first(tmp_path):
     rows = re.findall(r"<tr>(<td.*?)</tr>", section)
     assert len(rows) == 2 and "<td>xinhua</td>" in rows[0] and "<td>cgtn</td>" in rows[1]  # latest found first
     assert "2026-11-23 00:00" in rows[0]
+
+
+def test_report_out_into_a_missing_directory_is_an_error(tmp_path):
+    path = tmp_path / "f.db"
+    build_fixture_db(path)
+    for args in (["--out", str(tmp_path / "no" / "such" / "r.html")],
+                 ["--out", str(tmp_path / "r.html"), "--png-dir", str(tmp_path / "none" / "png")]):
+        result = CliRunner().invoke(cli, ["--db", str(path), "report", *args])
+        assert result.exit_code == 1 and "directory does not exist" in result.output, result.output
+    assert not (tmp_path / "no").exists() and not (tmp_path / "none").exists() and not (tmp_path / "r.html").exists()
+
+
+def test_report_is_rendered_from_autoescaped_jinja2_templates():
+    from syndtrack.report import _environment
+
+    env = _environment()
+    assert env.autoescape("report.html") and env.autoescape("_macros.html")
+    assert env.from_string("{{ x }}").render(x="<b>") == "&lt;b&gt;"
+    source = Path(__file__).parent.parent / "syndtrack" / "report.py"
+    assert "<table>" not in source.read_text(encoding="utf-8")  # no HTML assembled in Python any more

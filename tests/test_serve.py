@@ -176,7 +176,7 @@ def test_serve_refuses_a_taken_port_with_one_line(fixture):
 def test_serve_needs_an_existing_database(tmp_path):
     out = subprocess.run([sys.executable, "-m", "syndtrack", "--db", str(tmp_path / "none.db"), "serve"],
                          capture_output=True, text=True, timeout=60)
-    assert out.returncode == 1 and "no database at" in out.stderr
+    assert out.returncode == 1 and "none.db: no such database" in out.stderr
     assert not (tmp_path / "none.db").exists()
 
 

@@ -1,0 +1,116 @@
+"""Commands that put data in: ``migrate`` and ``import``."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from syndtrack.cli_common import CLIError, get_db, is_terminal
+
+
+@click.command()
+@click.pass_context
+def migrate(ctx: click.Context) -> None:
+    """Create the database or bring its schema up to date.
+
+    Every command does this on start; run it alone to prepare a database for
+    other tools (sqlite-utils, Datasette, pandas).
+
+    Example:
+
+        syndtrack --db news.db migrate
+    """
+    from syndtrack.store.migrations import migrations
+
+    db = get_db(ctx)
+    applied = [m.name for m in migrations.applied(db)]
+    click.echo(f"{ctx.obj['db_path']}: schema up to date ({len(applied)} migrations applied)")
+
+
+@click.command(name="import")
+# Binary: lines are decoded one by one, so invalid UTF-8 is one bad line, not a crash.
+@click.argument("file", type=click.File("rb", lazy=False))
+@click.option("--strict", is_flag=True, help="Treat any bad line as an error and import nothing.")
+@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(min=1), help="Lines stored per transaction.")
+@click.option("--outlets", "outlets_file", type=click.Path(exists=True, dir_okay=False),
+              help="Outlet registry TOML to resolve outlets with (and store), over the default registry.")
+@click.pass_context
+def import_(ctx: click.Context, file, strict: bool, batch_size: int, outlets_file: str | None) -> None:
+    """Import articles from a JSONL FILE (or - for stdin).
+
+    One JSON object a line: "url" and "text" are required; "outlet", "title",
+    "published" (ISO 8601), "language", "author", "site_name" and "html" are
+    optional. The outlet is resolved through the registry: "outlet" as a slug,
+    name or alias, else the URL's host against the outlets' domains, else a new
+    outlet keyed by the URL's registrable domain; every outlet lands in the
+    outlets table. Articles are keyed by canonical URL,
+    so importing the same file twice changes nothing; a changed text updates
+    the article and keeps the old version in article_revisions.
+
+    A bad line is reported with its line number and skipped. Exit status is 0
+    when anything landed or the file had no bad lines, 1 otherwise.
+
+    Example:
+
+        syndtrack --db news.db import articles.jsonl --outlets my-outlets.toml
+    """
+    from syndtrack.importer import StrictImportError, import_jsonl
+    from syndtrack.store.registry import RegistryError
+
+    db = get_db(ctx)
+    progress = _import_progress(file)
+    name = getattr(file, "name", None) or "<stdin>"
+
+    def on_bad(bad) -> None:
+        click.echo(f"{name}: {bad}", err=True)
+
+    try:
+        result = import_jsonl(db, file, strict=strict, batch_size=batch_size, on_bad=on_bad, on_progress=progress.update,
+                              outlets_file=outlets_file)
+    except StrictImportError as exc:
+        progress.close()
+        raise CLIError(str(exc)) from None
+    except RegistryError as exc:
+        progress.close()
+        raise CLIError("bad outlet registry: " + "; ".join(exc.errors)) from None
+    progress.close()
+    click.echo(f"{name}: {result.lines} lines: {result.summary()}")
+    if result.bad and not result.landed:
+        sys.exit(1)
+
+
+class _import_progress:
+    """A progress bar on a terminal, a log line every 10k lines otherwise."""
+
+    def __init__(self, file):
+        self.file = file
+        self.tty = is_terminal()
+        self.last_logged = 0
+        self.bar = None
+        size = None
+        try:
+            if file.seekable():
+                size = os.fstat(file.fileno()).st_size
+        except (OSError, ValueError, AttributeError):
+            size = None
+        if self.tty:
+            self.bar = click.progressbar(length=size, label="importing", file=sys.stderr, show_pos=size is None)
+            self.bar.__enter__()
+
+    def update(self, lines: int) -> None:
+        if self.bar is not None:
+            try:
+                pos = self.file.tell() if self.bar.length else lines
+            except (OSError, AttributeError, ValueError):
+                pos = lines
+            self.bar.update(pos - self.bar.pos)
+        elif lines - self.last_logged >= 10_000:
+            click.echo(f"imported {lines} lines ...", err=True)
+            self.last_logged = lines
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
