@@ -182,7 +182,7 @@ def build_db(directory: Path) -> tuple[Path, float]:
     arts, outlets = helsinki_articles()
     t0 = time.perf_counter()
     run_system("syndtrack", arts, outlets, keep=directory)
-    return directory / "syndtrack.store.db", round(time.perf_counter() - t0, 2)
+    return directory / "syndtrack.db", round(time.perf_counter() - t0, 2)
 
 
 def evaluate(db_path: Path, level: str, labels: dict[str, dict], top: int, drop_roundups: bool) -> dict:

@@ -14,7 +14,7 @@ SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
 # --- syndtrack ---------------------------------------------------------------
-SYNDTRACK_DB = os.environ.get("SYNDTRACK_DB") or "syndtrack.store.db"
+SYNDTRACK_DB = os.environ.get("SYNDTRACK_DB") or "syndtrack.db"
 SYNDTRACK_OUTLETS_FILE = os.environ.get("SYNDTRACK_OUTLETS") or None
 SYNDTRACK_USE_DEFAULT_OUTLETS = True
 # Who to contact about the crawler: put your e-mail or web page here.

@@ -46,7 +46,7 @@ class SyndtrackGroup(click.Group):
     "db_path",
     type=click.Path(dir_okay=False),
     default=None,
-    help="SQLite database file. Default: $SYNDTRACK_DB or ./syndtrack.store.db",
+    help="SQLite database file. Default: $SYNDTRACK_DB or ./syndtrack.db",
 )
 @click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
 @click.pass_context

@@ -139,7 +139,7 @@ def demo_command(ctx, report_path, keep_serving):
     them with the real spider, clusters the copies and prints what it found,
     where the database and report are, and what to run next.
 
-    The database defaults to demo.db (not syndtrack.store.db, so the demo never
+    The database defaults to demo.db (not syndtrack.db, so the demo never
     mixes with your own crawls); --db picks another. It is rebuilt on every
     run, and the demo refuses to touch a database holding non-demo data.
 

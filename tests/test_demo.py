@@ -39,8 +39,8 @@ def test_demo_end_to_end_in_a_fresh_folder(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     out = result.output
 
-    # The newcomer's default database is demo.db, never their syndtrack.store.db.
-    assert Path("demo.db").exists() and not Path("syndtrack.store.db").exists()
+    # The newcomer's default database is demo.db, never their syndtrack.db.
+    assert Path("demo.db").exists() and not Path("syndtrack.db").exists()
     conn = sqlite3.connect("demo.db")
     conn.row_factory = sqlite3.Row
     assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"

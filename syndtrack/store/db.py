@@ -18,7 +18,7 @@ from sqlite_utils import Database
 from syndtrack.store.migrations import migrations
 from syndtrack.store.views import ensure_views
 
-DEFAULT_DB = "syndtrack.store.db"
+DEFAULT_DB = "syndtrack.db"
 # Long enough that a crawl writing batches never makes a concurrent reader or
 # a second writer fail with "database is locked".
 BUSY_TIMEOUT_MS = 30_000
