@@ -194,3 +194,4 @@ import syndtrack.cli_report  # noqa: E402,F401
 import syndtrack.cli_cluster  # noqa: E402,F401
 import syndtrack.cli_demo  # noqa: E402,F401
 import syndtrack.cli_alerts  # noqa: E402,F401
+import syndtrack.cli_network  # noqa: E402,F401
