@@ -33,7 +33,7 @@ def network(ctx, fmt, out, min_copies, outlet, since, until, state_media):
 
     Example:
 
-        syndtrack --db news.db network --format gexf --out network.gexf --state-media
+        syndtrack --db news.db network --out network.gexf --state-media
     """
     from syndtrack.network import build_graph, write_network
 
