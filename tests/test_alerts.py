@@ -410,3 +410,9 @@ def test_run_command_reads_the_config_option(news, tmp_path):
     assert out.returncode == 0, out.stderr
     assert "alerts: " in out.stdout and "atom " in out.stdout
     assert feedparser.parse((tmp_path / "feed.xml").read_bytes()).entries
+
+
+def test_the_shipped_example_config_reads():
+    config = load_config(Path(__file__).parent.parent / "contrib" / "syndtrack.toml")
+    assert config.outputs == ["atom", "webhook", "email"]
+    assert config.story_outlets == [5, 10, 25] and config.webhook.retries == 3 and config.email.to == ["desk@example.org"]
