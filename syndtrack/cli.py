@@ -13,8 +13,8 @@ import sys
 import click
 
 from syndtrack import __version__
-from syndtrack import (cli_cluster, cli_crawl, cli_demo, cli_evidence, cli_query, cli_report, cli_run, cli_serve,
-                       cli_store)
+from syndtrack import (cli_alerts, cli_cluster, cli_crawl, cli_demo, cli_evidence, cli_network, cli_query, cli_report,
+                       cli_run, cli_serve, cli_store)
 from syndtrack.cli_common import CLIError
 from syndtrack.store.db import default_db_path
 
@@ -72,7 +72,7 @@ for command in (
     cli_crawl.crawl, cli_crawl.outlets, cli_cluster.cluster_cmd, cli_run.run_command,
     cli_query.stories, cli_query.story, cli_query.clusters, cli_query.show, cli_query.search, cli_query.trace,
     cli_evidence.article, cli_evidence.evidence,
-    cli_report.report, cli_serve.serve, cli_demo.demo_command,
+    cli_report.report, cli_serve.serve, cli_demo.demo_command, cli_alerts.alerts, cli_network.network,
 ):
     cli.add_command(command)
 cli_crawl.outlets.add_command(cli_query.outlets_report, name="report")

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 import click
 
+from syndtrack.cli_alerts import config_option, load_alerts_config
 from syndtrack.cli_common import CLIError, is_terminal
 from syndtrack.cli_crawl import _setting  # the same -s NAME=VALUE parsing as `syndtrack crawl`
 from syndtrack.run import RunConfigError, lock_path, log_path, run
@@ -49,8 +50,10 @@ def sigterm_exits():
 @click.option("--full", is_flag=True, help="Rebuild all clusters instead of clustering only what is new.")
 @click.option("--progress/--no-progress", default=None, help="Progress display (default: only when stderr is a terminal).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the one-line summary.")
+@config_option
 @click.pass_context
-def run_command(ctx, outlets_file, outlet_slugs, default_outlets, settings, wait, timeout, do_crawl, full, progress, quiet):
+def run_command(ctx, outlets_file, outlet_slugs, default_outlets, settings, wait, timeout, do_crawl, full, progress, quiet,
+                config_path):
     """Crawl, then cluster what is new: the command for cron and systemd timers.
 
     Holds a lock next to the database (DB.lock) for the whole run, so timer
@@ -60,15 +63,20 @@ def run_command(ctx, outlets_file, outlet_slugs, default_outlets, settings, wait
     Prints one summary line on stdout.
 
     Exit status: 0 ok; 1 bad configuration (nothing ran); 3 crawl failed
-    (clustering still ran over what landed); 4 clustering failed; 75 another
-    run holds the lock (nothing ran); 143 stopped by SIGTERM. See
-    docs/operations.md.
+    (clustering still ran over what landed); 4 clustering failed; 5 an
+    alerts output failed; 75 another run holds the lock (nothing ran); 143
+    stopped by SIGTERM. See docs/operations.md.
+
+    With --config (or $SYNDTRACK_CONFIG) naming a TOML file with an [alerts]
+    table, each run ends by sending the alerts for what is new, as
+    `syndtrack alerts` does.
 
     Example:
 
         syndtrack --db news.db run --outlets outlets.toml
     """
     db_path = ctx.obj["db_path"]
+    alerts_config = load_alerts_config(config_path, required=False)
     show_progress = is_terminal() if progress is None else progress
     display = RunDisplay(db_path, progress=show_progress, plain=not quiet)
 
@@ -94,6 +102,7 @@ def run_command(ctx, outlets_file, outlet_slugs, default_outlets, settings, wait
                 log=display.log,
                 cluster_progress=display.cluster_progress,
                 on_locked_wait=on_locked_wait,
+                alerts_config=alerts_config,
             )
     except RunConfigError as exc:
         raise CLIError(str(exc)) from None

@@ -1,9 +1,9 @@
-"""A Datasette plugin: cluster ids link to the cluster's copies.
+"""A Datasette hook: cluster ids link to the cluster's copies.
 
 In ``cluster_summary`` (its ``id``) and wherever a ``cluster_id`` column shows
 (``republications``, ``cluster_members``, the canned queries), the number
 opens the ``cluster_copies`` canned query for that cluster: from a story to
-its copies in one click. Registered by :func:`syndtrack.serve.make_datasette`;
+its copies in one click. Part of :mod:`syndtrack.datasette_plugin`;
 it only acts on databases whose metadata defines ``cluster_copies``.
 """
 

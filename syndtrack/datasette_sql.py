@@ -1,4 +1,4 @@
-"""A Datasette plugin: ``syndtrack_snippet(text, query)`` in SQL, and no ``snippet()``/``highlight()``.
+"""``syndtrack_snippet(text, query)`` in SQL, and no ``snippet()``/``highlight()``, on Datasette's connections.
 
 Datasette's time limit (``sql_time_limit_ms``) works through SQLite's progress
 handler, which runs between virtual-machine steps. FTS5's ``snippet()`` and
@@ -7,15 +7,14 @@ article's hits (minutes on a 1 MB article of one repeated word), so one such
 call froze the server past its limit and past SIGTERM. They are refused on
 Datasette's connections, canned queries and typed SQL alike (SQLite's
 authorizer, checked when a statement is prepared); ``syndtrack_snippet`` does
-their job in bounded time (see :mod:`syndtrack.snippet`). Registered by
-:func:`syndtrack.serve.make_datasette`.
+their job in bounded time (see :mod:`syndtrack.snippet`). Installed on the
+connections of syndtrack databases by the plugin's ``prepare_connection``
+(:mod:`syndtrack.datasette_plugin`).
 """
 
 from __future__ import annotations
 
 import sqlite3
-
-from datasette import hookimpl
 
 from syndtrack.snippet import make_snippet
 
@@ -28,7 +27,6 @@ def _authorize(action, arg1, arg2, db_name, trigger):
     return sqlite3.SQLITE_OK
 
 
-@hookimpl
-def prepare_connection(conn):
+def install(conn) -> None:
     conn.create_function("syndtrack_snippet", 2, lambda text, query: make_snippet(text, query or ""), deterministic=True)
     conn.set_authorizer(_authorize)

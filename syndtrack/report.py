@@ -64,6 +64,7 @@ def build_report(db: Database, out: str | Path, *, png_dir: str | Path | None = 
         if where is not None and not where.is_dir():
             raise queries.QueryError(f"{what}: directory does not exist: {where}")
     data = _gather(db, filters, top)
+    stories = queries.stories(db, sort="outlets", limit=top, filters=filters)
     clusters = queries.clusters(db, sort="size", limit=top, filters=filters)
     outlets = queries.outlet_report(db, limit=top * 2, filters=filters)
 
@@ -90,7 +91,14 @@ def build_report(db: Database, out: str | Path, *, png_dir: str | Path | None = 
             fig.savefig(chart.png, dpi=150, bbox_inches="tight")
 
     deleted = _deleted(db, filters)
-    doc = _html(charts, clusters, outlets, data["uncredited"], data["totals"], filters, deleted, top)
+    from markupsafe import Markup
+
+    from syndtrack.network import network_svg
+
+    # Escaped by network_svg itself (no script, no external reference): safe to inline.
+    network = Markup(network_svg(db, filters=filters))
+    doc = _html(charts, clusters, outlets, data["uncredited"], data["totals"], filters, deleted, top,
+                stories=stories, network=network)
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_text(doc, encoding="utf-8")
     tmp.replace(out)
@@ -354,7 +362,7 @@ def _per_source(deleted: list[dict]) -> list[tuple[str, dict]]:
     return sorted(per_source.items(), key=lambda kv: (-kv[1]["stories"], kv[0]))
 
 
-def _html(charts, clusters, outlets, uncredited, totals, filters, deleted=(), top=15) -> str:
+def _html(charts, clusters, outlets, uncredited, totals, filters, deleted=(), top=15, *, stories=(), network="") -> str:
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     selection = ", ".join(
         f"{k} {v}" for k, v in (("outlet", filters.outlet), ("since", filters.since), ("until", filters.until),
@@ -370,4 +378,5 @@ def _html(charts, clusters, outlets, uncredited, totals, filters, deleted=(), to
     return _environment().get_template("report.html").render(
         now=now, css=_CSS, version=__version__, selection=selection, kpis=kpis, charts=charts, clusters=clusters,
         outlets=outlets, uncredited=uncredited, deleted=deleted, per_source=_per_source(deleted), shown=deleted[: top * 3],
+        stories=list(stories), network=network,
     )

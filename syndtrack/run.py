@@ -37,6 +37,7 @@ EXIT_OK = 0
 EXIT_ERROR = 1  # bad configuration (unknown outlet, unreadable registry): nothing ran
 EXIT_CRAWL_FAILED = 3  # the crawl failed; clustering still ran over what landed
 EXIT_CLUSTER_FAILED = 4  # the crawl went fine, clustering failed
+EXIT_ALERTS_FAILED = 5  # crawl and clustering went fine, an alerts output failed (its alerts stay pending)
 EXIT_LOCKED = 75  # another run holds the lock: this one did nothing
 EXIT_INTERRUPTED = 130  # Ctrl-C; SIGTERM gives 143 (128 + 15), as shells report it
 
@@ -45,6 +46,7 @@ EXIT_CODES = {
     EXIT_ERROR: "error",
     EXIT_CRAWL_FAILED: "crawl_failed",
     EXIT_CLUSTER_FAILED: "cluster_failed",
+    EXIT_ALERTS_FAILED: "alerts_failed",
     EXIT_LOCKED: "locked",
     EXIT_INTERRUPTED: "interrupted",
 }
@@ -72,6 +74,7 @@ class RunResult:
     seconds: float = 0.0
     crawl: dict | None = None
     cluster: dict | None = None
+    alerts: dict | None = None
     errors: list[str] = field(default_factory=list)
     holder: dict | None = None  # for status "locked": the run log's entry of the run holding the lock
 
@@ -99,6 +102,8 @@ class RunResult:
                 f"cluster: {n(c.get('articles_processed', 0), 'article', 'articles')}, {n(c.get('matches', 0), 'match', 'matches')}, "
                 f"{n(c.get('clusters', 0), 'cluster', 'clusters')}, {n(c.get('members', 0), 'member', 'members')}"
             )
+        if self.alerts:
+            parts.append(self.alerts.get("summary") or "alerts")
         parts.extend(self.errors)
         return "; ".join(parts) + f" [exit {self.exit_code}]"
 
@@ -205,6 +210,7 @@ def run(
     log: Callable[[str], None] | None = None,
     cluster_progress: Any = None,
     on_locked_wait: Callable[[dict | None], None] | None = None,
+    alerts_config: Any = None,
 ) -> RunResult:
     """Crawl then cluster ``db_path`` under ``<db>.lock``; never raises for a failed step.
 
@@ -215,6 +221,8 @@ def run(
     ``wait=True`` waits up to ``timeout`` seconds (None: forever) for the lock.
     ``crawl_options`` are extra keyword arguments for the crawl (e.g. ``progress=True``).
     ``crawl=False`` only clusters, under the same lock (for crawls run by scrapyd).
+    ``alerts_config`` (:class:`syndtrack.alerts.AlertsConfig`): after clustering, send
+    the alerts for what is new (:func:`syndtrack.alerts.check`), still under the lock.
     """
     db_path = os.fspath(db_path)
     log = log or (lambda message: None)
@@ -281,10 +289,19 @@ def run(
             result.errors.append(f"cluster failed: {type(exc).__name__}: {exc}")
         log(f"cluster {'failed' if cluster_failed else 'finished'}")
 
+        alerts_failed = False
+        if alerts_config is not None:
+            # After a failed step too: whatever did land is news all the same.
+            log("alerts started")
+            alerts_failed = _alerts_step(result, db_path, alerts_config)
+            log(f"alerts {'failed' if alerts_failed else 'finished'}")
+
         if crawl_failed:
             result.status, result.exit_code = "crawl_failed", EXIT_CRAWL_FAILED
         elif cluster_failed:
             result.status, result.exit_code = "cluster_failed", EXIT_CLUSTER_FAILED
+        elif alerts_failed:
+            result.status, result.exit_code = "alerts_failed", EXIT_ALERTS_FAILED
     except (KeyboardInterrupt, SystemExit) as exc:
         # Ctrl-C, or SIGTERM turned into SystemExit by the CLI (systemd's stop or
         # TimeoutStartSec=): say so in the log, then let it end the process.
@@ -397,6 +414,24 @@ def _crawl_step(result: RunResult, crawl_fn, db_path, kwargs: dict) -> bool:
         result.errors.append(f"crawl #{result.crawl.get('run_id')} failed")
         return True
     return False
+
+
+def _alerts_step(result: RunResult, db_path: str, config) -> bool:
+    """Send the alerts into ``result``; True when they could not all be delivered."""
+    from syndtrack.alerts import check
+    from syndtrack.store.db import open_db
+
+    try:
+        db = open_db(db_path)
+        try:
+            checked = check(db, config, database_name=Path(db_path).stem)
+        finally:
+            db.close()
+    except Exception as exc:
+        result.errors.append(f"alerts failed: {type(exc).__name__}: {exc}")
+        return True
+    result.alerts = {**checked.as_dict(), "summary": checked.summary()}
+    return bool(checked.failed)
 
 
 def _log_fields(result: RunResult) -> dict:

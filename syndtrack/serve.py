@@ -2,8 +2,10 @@
 
 The metadata (titles, descriptions, column docs, facets and canned queries) is
 ``syndtrack/data/datasette/metadata.json``, written for a database called
-``syndtrack``; :func:`metadata_for` renames it to the database Datasette will
-actually show (it names a database after its file).
+``syndtrack``; the plugin (:mod:`syndtrack.datasette_plugin`, also registered
+through the ``datasette`` entry point) gives it to every syndtrack database
+Datasette serves, under the name Datasette shows (a database is named after its
+file); :func:`metadata_for` does that renaming for one file.
 """
 
 from __future__ import annotations
@@ -63,18 +65,18 @@ def make_datasette(db_path: str | Path, *, immutable: bool = False):
     _prepare(path, immutable=immutable)
     _register_plugin()
     files = {"immutables": [str(path)]} if immutable else {"files": [str(path)]}
-    return Datasette(metadata=metadata_for(path), settings=SETTINGS, **files)
+    # The metadata comes from the plugin, as for a plain `datasette news.db`.
+    return Datasette(settings=SETTINGS, **files)
 
 
 def _register_plugin() -> None:
+    """Register syndtrack's Datasette plugin when its entry point did not (running from a source tree)."""
     from datasette.plugins import pm
 
-    from syndtrack import datasette_links, datasette_sql
+    from syndtrack import datasette_plugin
 
-    if not pm.is_registered(datasette_links):
-        pm.register(datasette_links, name="syndtrack-links")
-    if not pm.is_registered(datasette_sql):
-        pm.register(datasette_sql, name="syndtrack-sql")
+    if not pm.is_registered(datasette_plugin) and pm.get_plugin("syndtrack") is None:
+        pm.register(datasette_plugin, name="syndtrack")
 
 
 def _prepare(path: Path, *, immutable: bool) -> None:

@@ -161,7 +161,12 @@ def build_fixture_db(path) -> dict[str, int]:
     with db.atomic():
         for ckey, (okey, copies) in CLUSTERS.items():
             origin = ARTICLES[okey]
-            cid = db["clusters"].insert({"origin_id": ids[okey], "size": 1 + len(copies),
+            # Each cluster a story of one version, as clustering writes them.
+            sid = db["stories"].insert({"origin_id": ids[okey], "versions": 1, "size": 1 + len(copies),
+                                        "outlets": len({ARTICLES[k]["outlet"] for k, *_ in copies} | {origin["outlet"]}),
+                                        "created": "2024-05-01T00:00:00+00:00",
+                                        "updated": "2024-05-01T00:00:00+00:00"}).last_pk
+            cid = db["clusters"].insert({"origin_id": ids[okey], "size": 1 + len(copies), "story_id": sid,
                                           "created": "2024-05-01T00:00:00+00:00",
                                           "updated": "2024-05-01T00:00:00+00:00"}).last_pk
             ids[f"cluster:{ckey}"] = cid

@@ -76,7 +76,7 @@ def test_report_loads_nothing_from_the_network(made):
     assert all(ref.startswith("#") for ref in re.findall(r"url\(\s*['\"]?([^)'\"]*)", html))
     # The only URLs in the file are links to article pages: the evidence.
     urls = {r[0] for r in open_db(path).execute("select url from articles")}
-    found = set(re.findall(r"https?://[^\s\"'<>]+", html))
+    found = set(re.findall(r"https?://[^\s\"'<>]+", html)) - {"http://www.w3.org/2000/svg"}  # SVG's namespace
     assert found and found <= urls
 
 
@@ -84,8 +84,8 @@ def test_report_charts_show_the_data(made):
     _, _, _, html, _ = made
     page = Resources()
     page.feed(html)
-    assert set(page.charts) == set(CHARTS)
-    assert html.count("<svg") == 4
+    assert set(page.charts) == set(CHARTS) | {"network"}
+    assert html.count("<svg") == 5  # the four charts and the republisher network
     # Chart text is real text (svg.fonttype none): the outlets and sources are on the axes.
     top = " ".join(page.charts["top_republishers"])
     assert {"dainiksaveratimes.com", "southasia-monitor.example", "whenitson.com"} <= set(top.split())
@@ -232,3 +232,16 @@ def test_report_is_rendered_from_autoescaped_jinja2_templates():
     assert env.from_string("{{ x }}").render(x="<b>") == "&lt;b&gt;"
     source = Path(__file__).parent.parent / "syndtrack" / "report.py"
     assert "<table>" not in source.read_text(encoding="utf-8")  # no HTML assembled in Python any more
+
+
+def test_report_leads_with_stories_and_draws_the_network(made):
+    _, ids, _, html, _ = made
+    assert html.index('id="stories"') < html.index('id="clusters"')
+    stories = html[html.index('id="stories"'):html.index('id="clusters"')]
+    assert ARTICLES["cmg"]["url"] in stories
+    network = html[html.index('id="network"'):]
+    network = network[:network.index("</figure>")]
+    assert "<svg" in network and "dainiksaveratimes.com" in network
+    # The uncredited copies by what they say instead.
+    outlets = html[html.index('id="outlets"'):html.index('id="network"')]
+    assert "credit stripped" in outlets and "credited another" in outlets

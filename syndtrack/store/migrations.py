@@ -368,3 +368,22 @@ def m016_cluster_members_credit_status(db: Database) -> None:
     # carried its own credit or dateline and the copy removed it), none.
     # Filled by the next `cluster` (the index version changes with it).
     db.execute("ALTER TABLE cluster_members ADD COLUMN credit_status TEXT")
+
+
+@migrations()
+def m017_alerts_sent(db: Database) -> None:
+    # Alerts (syndtrack.alerts): each alert found once by its key (kind and subject,
+    # e.g. "uncredited:1234"), and each output it went to, so a scheduled run never
+    # alerts the same thing twice and an output that was down gets what it missed.
+    db.execute(
+        "CREATE TABLE alerts (key TEXT PRIMARY KEY, kind TEXT NOT NULL, title TEXT, summary TEXT, url TEXT, "
+        "detected TEXT, created TEXT NOT NULL, payload TEXT)"
+    )
+    db.execute("CREATE INDEX idx_alerts_created ON alerts(created)")
+    db.execute(
+        "CREATE TABLE alerts_sent (key TEXT NOT NULL REFERENCES alerts(key), output TEXT NOT NULL, sent TEXT NOT NULL, "
+        "PRIMARY KEY (key, output)) WITHOUT ROWID"
+    )
+    # Alerts look for what was stored since a moment: without this index that is a
+    # scan of every article on each run.
+    db.execute("CREATE INDEX IF NOT EXISTS idx_articles_first_seen ON articles(first_seen)")
