@@ -190,8 +190,7 @@ def _show_text(result: dict) -> str:
     lines = [
         f"cluster {c['id']}: {plural(c['copies'], 'copy', 'copies')} on {plural(c['outlets'], 'outlet', 'outlets')}, "
         f"{_pct(c['credited_share'])} credited"
-        + "".join(f", {g}" for g in gone if g)
-        + (f"  (a version of story {c['story_id']}: syndtrack story {c['story_id']})" if c.get("story_id") else ""),
+        + "".join(f", {g}" for g in gone if g),
         f"origin  #{o['id']} {o['outlet']}{state}  {o['published'] or 'date unknown'}",
         f"        {o['title'] or '(no title)'}",
         f"        {o['url']}",
@@ -216,6 +215,8 @@ def _show_text(result: dict) -> str:
         for label, key in (("copied", "copied"), ("added ", "added"), ("cut   ", "cut")):
             for part in cp[key]:
                 lines.append(f"   {label} | {' ¶ '.join(' '.join(p.split()) for p in part['text'].split(chr(10) * 2))}")
+    if c.get("story_id"):
+        lines += ["", f"a version of story {c['story_id']}: all its versions with `syndtrack story {c['story_id']}`"]
     return "\n".join(lines)
 
 

@@ -163,7 +163,6 @@ def build_fixture_db(path) -> dict[str, int]:
             origin = ARTICLES[okey]
             # Each cluster a story of one version, as clustering writes them.
             sid = db["stories"].insert({"origin_id": ids[okey], "versions": 1, "size": 1 + len(copies),
-                                        "outlets": len({ARTICLES[k]["outlet"] for k, *_ in copies} | {origin["outlet"]}),
                                         "created": "2024-05-01T00:00:00+00:00",
                                         "updated": "2024-05-01T00:00:00+00:00"}).last_pk
             cid = db["clusters"].insert({"origin_id": ids[okey], "size": 1 + len(copies), "story_id": sid,
@@ -192,6 +191,8 @@ def build_fixture_db(path) -> dict[str, int]:
                     "lag_seconds": _seconds(origin["published"], copy["published"]) if lag_known else None,
                     "same_outlet": same,
                 })
+        db.execute("UPDATE stories SET outlets = (SELECT COUNT(DISTINCT a.outlet) FROM clusters c JOIN cluster_members m "
+                   "ON m.cluster_id = c.id JOIN articles a ON a.id = m.article_id WHERE c.story_id = stories.id)")
     db.close()
     return ids
 
