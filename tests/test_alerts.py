@@ -31,6 +31,11 @@ def age(db, keys, when):
             db.execute("update articles set first_seen = ? where url = ?", [when, ARTICLES[key]["url"]])
 
 
+
+def story_of(db, cluster_id: int) -> int:
+    """The story a cluster is a version of: story alerts are keyed by story."""
+    return db.execute("select story_id from clusters where id = ?", [cluster_id]).fetchone()[0]
+
 @pytest.fixture
 def news(tmp_path):
     """The analyst fixture with every article stored long ago."""
@@ -66,7 +71,7 @@ def test_each_kind_is_found_for_what_was_stored_since(news):
         "host:news.portal.example", "host:whenitson.com"}
     # Three outlets carry the CMG and the Xinhua pieces (origin included); Reuters' only two.
     stories = {k: a.payload["outlets"] for k, a in alerts.items() if a.kind == "story_spread"}
-    assert stories == {f"story:c{ids['cluster:cmg']}:3": 3, f"story:c{ids['cluster:xinhua']}:3": 3}
+    assert stories == {f"story:s{story_of(db, ids['cluster:cmg'])}:3": 3, f"story:s{story_of(db, ids['cluster:xinhua'])}:3": 3}
     monitor = alerts[f"copy:{ids['monitor']}"]
     assert monitor.url == ARTICLES["monitor"]["url"] and monitor.payload["origin_outlet"] == "cgtn"
     assert "southasia-monitor.example" in monitor.title and "credit: none" in monitor.summary
@@ -78,7 +83,7 @@ def test_a_copy_is_new_when_its_later_end_is_new_and_a_known_host_is_not(news):
     age(db, ["monitor"], NEW)
     alerts = find_alerts(db, config, SINCE)
     assert keys(alerts) == sorted([f"copy:{ids['monitor']}", "host:southasia-monitor.example",
-                                   f"story:c{ids['cluster:cmg']}:3"])
+                                   f"story:s{story_of(db, ids['cluster:cmg'])}:3"])
     # An outlet that republished before `since` is no new host, even with a new copy.
     age(db, ["monitor"], OLD)
     age(db, ["portal"], NEW)
