@@ -183,3 +183,4 @@ import syndtrack.cli_crawl  # noqa: E402,F401
 import syndtrack.cli_report  # noqa: E402,F401
 import syndtrack.cli_cluster  # noqa: E402,F401
 import syndtrack.cli_demo  # noqa: E402,F401
+import syndtrack.cli_warc  # noqa: E402,F401
