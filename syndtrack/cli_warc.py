@@ -1,4 +1,4 @@
-"""``syndtrack import-warc``: WARC/WARC.gz files into the database (see :mod:`syndtrack.warc`)."""
+"""``syndtrack import-warc`` (see :mod:`syndtrack.warc`) and ``outlets discover`` (:mod:`syndtrack.discover`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import time
 import click
 
 from syndtrack.cli import CLIError, cli, get_db, is_terminal
-from syndtrack.cli_crawl import OUTLETS_FILE_HELP, _registry
+from syndtrack.cli_crawl import OUTLETS_FILE_HELP, _registry, outlets
+from syndtrack.output import echo, format_option, render
 
 
 @cli.command(name="import-warc")
@@ -126,3 +127,41 @@ class _Progress:
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
             self.bar = None
+
+
+@outlets.command(name="discover")
+@click.option("--sort", type=click.Choice(["stories", "share"]), default="stories", show_default=True,
+              help="Most state-media stories carried first, or highest share of the host's pages that are copies.")
+@click.option("--min-stories", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Leave out hosts with fewer stories than this.")
+@click.option("--limit", type=click.IntRange(min=0), default=20, show_default=True, help="Hosts shown (0: all).")
+@click.option("--toml", "as_toml", is_flag=True, help="Print registry entries for the hosts instead of a table.")
+@click.option("--outlets", "outlets_file", type=click.Path(exists=True, dir_okay=False), help=OUTLETS_FILE_HELP)
+@format_option
+@click.pass_context
+def outlets_discover(ctx, sort, min_stories, limit, as_toml, outlets_file, fmt):
+    """Hosts not in the registry that carry state-media stories, best candidates first.
+
+    A host carries a story when one of its articles is clustered with a
+    state-media article (run `syndtrack cluster` after importing), or when its
+    source, credit or canonical link points at a state-media article page
+    (rewritten copies match no text but keep the link). Columns: stories
+    (text_stories + linked), pages_seen (from import-warc's host counts, else
+    the host's stored articles), copy_share (its pages that are copies),
+    credited_share, median_lag_hours behind the state-media original, and the
+    state media it draws on. --toml prints ready [outlets.*] entries.
+
+    Example:
+
+        syndtrack --db news.db outlets discover --limit 50 --toml > new-outlets.toml
+    """
+    from syndtrack.discover import discover, to_toml
+
+    registry = _registry(outlets_file, False)
+    rows = discover(get_db(ctx), registry, limit=limit, min_stories=min_stories, sort=sort)
+    if as_toml:
+        click.echo(to_toml(rows), nl=False)
+        return
+    columns = ["host", "stories", "text_stories", "linked", "pages_seen", "copy_share", "credited_share",
+               "median_lag_hours", "sources"]
+    echo(render(rows, fmt, columns=columns, widths={"sources": 40}), fmt)

@@ -237,3 +237,35 @@ def test_cli_import_warc(tmp_path, source_warc):
     assert "2 new" in out.output and "records/s" in out.output
     none = runner.invoke(cli, ["--db", str(tmp_path / "empty.db"), "import-warc", "--filter", "copies", str(path)])
     assert none.exit_code == 1 and "no source articles" in none.output
+
+
+def test_discover_ranks_the_unlisted_republisher(tmp_path, source_warc):
+    from syndtrack.clustering import cluster
+    from syndtrack.discover import discover, to_toml
+    from syndtrack.registry import parse_toml, validate_registry
+
+    db = open_db(tmp_path / "d.db")
+    import_warc(db, [source_warc])
+    path, _ = firehose(tmp_path)
+    # A rewritten page that keeps only a Source link to the state-media article.
+    rewritten = (f"<html><head><title>Japan's moves worry region</title></head><body><article><h1>Japan's moves worry "
+                 f"region</h1>" + "<p>Officials in the region said this week that the recent military steps taken "
+                 "by Tokyo deserve close attention from every neighbour, and they asked for talks.</p>" * 6
+                 + f'<p><a href="{SOURCE_URL}">Source link</a></p></article></body></html>').encode()
+    linked = tmp_path / "linked.warc.gz"
+    write_warc(linked, [response("https://rewriter.example.com/2023/05/22/japan-moves/", rewritten)])
+    f = CopyFilter.load(db, Registry.load())
+    import_warc(db, [path, linked], copy_filter=f)
+    cluster(db)
+    rows = discover(db, Registry.load())
+    hosts = {r["host"]: r for r in rows}
+    assert "dainik-savera-times" not in hosts  # listed already
+    assert hosts["unlisted-mirror.net"]["text_stories"] == 1
+    assert hosts["unlisted-mirror.net"]["sources"] == "cgtn"
+    assert hosts["unlisted-mirror.net"]["credited_share"] == 1.0  # "(Courtesy-China Media Group, Beijing)"
+    assert hosts["example.com"]["linked"] == 1 and hosts["example.com"]["text_stories"] == 0
+    entries = validate_registry(parse_toml(to_toml(rows), "discovered"))
+    assert {"unlisted-mirror-net", "example-com"} <= set(entries)
+    out = CliRunner().invoke(cli, ["--db", str(tmp_path / "d.db"), "outlets", "discover", "--toml"])
+    assert out.exit_code == 0 and "[outlets.unlisted-mirror-net]" in out.output
+    db.close()
