@@ -45,6 +45,7 @@ BATCH_SIZE = 200
 MIN_HITS = 2
 # Markup past this is not extracted (the crawler's SYNDTRACK_EXTRACT_MAXSIZE).
 EXTRACT_MAXSIZE = 1536 * 1024
+_SCRIPTS = re.compile(rb"(?is)<script\b.*?</script>|<style\b.*?</style>")  # as the spider measures markup
 # The cheap test reads this much of a page's text; the index holds at most
 # dedupe.normalize.MAX_TEXT characters of an article anyway.
 MAX_PAGE_TEXT = 400_000
@@ -90,15 +91,50 @@ def expand_paths(args: Iterable[str]) -> list[Path]:
 
 # -- the cheap test ---------------------------------------------------------------------
 
-_INVISIBLE_BLOCKS = re.compile(r"<(script|style|noscript|template|svg)\b.*?</\1\s*>|<!--.*?-->", re.S | re.I)
-_TAG = re.compile(r"<[^>]*>")
+# On the raw bytes: '<' and '>' are never part of a multi-byte character in UTF-8,
+# GBK, Big5 or Shift_JIS, and a regex over bytes runs several times faster than over
+# the decoded str (95 KB pages: 0.15 ms to strip, against 1.2 ms for the str version
+# with lazy ``.*?`` blocks). The patterns are "unrolled" ([^<]* runs) for the same reason.
+_B_INVISIBLE = re.compile(
+    rb"<script[^>]*>[^<]*(?:<(?!/script)[^<]*)*</script\s*>|<style[^>]*>[^<]*(?:<(?!/style)[^<]*)*</style\s*>"
+    rb"|<!--[^-]*(?:-(?!->)[^-]*)*-->", re.I)
+_B_TAG = re.compile(rb"<[^>]*>")
+_B_HOST = re.compile(rb"""href\s*=\s*["']?https?://([^/"'\s>:]+)""", re.I)
 _HREF = re.compile(r"""href\s*=\s*["']?(https?://[^"'\s>]+)""", re.I)
+_INVISIBLE = re.compile(r"<script[^>]*>[^<]*(?:<(?!/script)[^<]*)*</script\s*>|<style[^>]*>[^<]*(?:<(?!/style)[^<]*)*"
+                        r"</style\s*>|<!--[^-]*(?:-(?!->)[^-]*)*-->", re.I)
+_TAG = re.compile(r"<[^>]*>")
+# The links that say where a page's text came from: rel=canonical, and anchors reading like
+# the cues extraction reports (crawler.extraction.attribution: "Source link", "Original
+# story", "原文链接", a credit line "Courtesy-..."); a "related stories" box is not one.
+_ANCHOR = re.compile(r"""<a\b[^>]*?href\s*=\s*["']?(https?://[^"'\s>]+)[^>]*>(.{0,120}?)</a>""", re.I | re.S)
+_CANONICAL = re.compile(r"""<link\b[^>]*?rel\s*=\s*["']?canonical[^>]*>""", re.I)
+_CUE = re.compile(r"source|original|courtesy|credit|via\b|first (?:appeared|published)|read (?:more|the)|"
+                  r"来源|來源|原文|出处", re.I)
 
 
-def page_text(html: str) -> str:
+def _credit_links(html: str) -> Iterator[str]:
+    for m in _CANONICAL.finditer(html):
+        href = _HREF.search(m.group(0))
+        if href:
+            yield href.group(1)
+    for m in _ANCHOR.finditer(html):
+        if _CUE.search(_TAG.sub(" ", m.group(2))):
+            yield m.group(1)
+
+
+def page_text(html: bytes | str, headers: dict | None = None) -> str:
     """The visible-ish text of a page, cheaply: scripts, styles and comments dropped, tags
     turned into spaces. Only for fingerprint look-ups (entities are decoded by normalisation)."""
-    return _TAG.sub(" ", _INVISIBLE_BLOCKS.sub(" ", html[: MAX_PAGE_TEXT * 4]))[:MAX_PAGE_TEXT]
+    if isinstance(html, bytes):
+        stripped = _B_TAG.sub(b" ", _B_INVISIBLE.sub(b" ", html[: MAX_PAGE_TEXT * 4]))
+        try:
+            return stripped.decode("utf-8")[:MAX_PAGE_TEXT]
+        except UnicodeDecodeError:
+            from crawler.extraction import decode
+
+            html = decode(html, headers)  # another charset: the crawler's rules, on the whole page
+    return _TAG.sub(" ", _INVISIBLE.sub(" ", html[: MAX_PAGE_TEXT * 4]))[:MAX_PAGE_TEXT]
 
 
 def loose_url(url: str) -> str:
@@ -222,23 +258,32 @@ class CopyFilter:
         if not url or not url.startswith("http"):
             return False
         host = url.split("/", 3)[2].split(":")[0].lower() if url.count("/") >= 2 else ""
-        host = strip_www(host)
+        if not self._is_source_host(strip_www(host)):
+            return False
+        return loose_url(url) in self.source_urls or _article_path(url)
+
+    def _is_source_host(self, host: str) -> bool:
         known = self._host_is_source.get(host)
         if known is None:
             labels = host.split(".")
             known = any(".".join(labels[i:]) in self.source_hosts for i in range(len(labels) - 1))
-            self._host_is_source[host] = known
-        if not known:
-            return False
-        return loose_url(url) in self.source_urls or _article_path(url)
+            if len(self._host_is_source) < 1_000_000:  # a firehose meets millions of hosts: bounded
+                self._host_is_source[host] = known
+        return known
 
-    def check_page(self, html: str) -> str | None:
+    def check_page(self, html: bytes | str, headers: dict | None = None) -> str | None:
         """Why the raw page passes the cheap test ('text' or 'link'), or None to drop it."""
-        if self.hits(page_text(html)) >= self.min_hits:
+        if self.hits(page_text(html, headers)) >= self.min_hits:
             return "text"
-        for m in _HREF.finditer(html):
-            if self.is_source_link(m.group(1)):
-                return "link"
+        raw = html if isinstance(html, bytes) else html.encode("utf-8", "replace")
+        # Hosts first (one C-speed pass, ~10 distinct a page); whole links only on a source host.
+        for host in set(_B_HOST.findall(raw)):
+            host = strip_www(host.decode("latin-1").lower())
+            if self._is_source_host(host):
+                text = raw.decode("utf-8", "replace")
+                if any(self.is_source_link(url) for url in _credit_links(text)):
+                    return "link"
+                return None
         return None
 
     def check_article(self, found: dict, url: str) -> str | None:
@@ -368,7 +413,7 @@ def iter_pages(path: Path, registry: Registry, copy_filter: CopyFilter | None, r
                hosts: dict[str, list[int]], skipped: Counter,
                on_skip: Callable[[Skipped], None] | None) -> Iterator[tuple[dict, dict]]:
     """(article row, evidence) for each record of ``path`` that is kept; counts the rest."""
-    from crawler.extraction import decode, extract
+    from crawler.extraction import extract
 
     def skip(offset: int, kind: str, detail: str, url: str | None = None) -> None:
         result.skipped[kind] += 1
@@ -407,17 +452,16 @@ def iter_pages(path: Path, registry: Registry, copy_filter: CopyFilter | None, r
         outlet = resolve_outlet(registry, rec.url)
         seen = hosts.setdefault(outlet, [0, 0])
         seen[0] += 1
-        if len(body) > EXTRACT_MAXSIZE:
-            skip(rec.offset, "too_large", f"{len(body)} bytes of markup", rec.url)
+        if len(body) > EXTRACT_MAXSIZE and len(_SCRIPTS.sub(b"", body)) > EXTRACT_MAXSIZE:
+            skip(rec.offset, "too_large", f"over {EXTRACT_MAXSIZE} bytes of markup, scripts and styles aside", rec.url)
             continue
         headers = {"content-type": rec.content_type} if rec.content_type else {}
-        html = decode(body, headers)
-        if copy_filter is not None and copy_filter.check_page(html) is None:
+        if copy_filter is not None and copy_filter.check_page(body, headers) is None:
             result.skipped["filtered"] += 1  # the bulk of a firehose: counted, not reported one by one
             skipped["filtered"] += 1
             continue
         try:
-            found = extract(html, rec.url, headers=headers)
+            found = extract(body, rec.url, headers=headers)
         except Exception as exc:  # a page that breaks the extractor must not break the import
             skip(rec.offset, "extraction_failed", f"{type(exc).__name__}: {exc}", rec.url)
             continue

@@ -189,7 +189,12 @@ def test_filter_is_the_cheap_test_on_raw_text(db, source_warc):
     # A rewritten page that links to the source article is kept for its link.
     rewritten = f'<html><body><p>Japan did things.</p><a href="{SOURCE_URL}">Source link</a></body></html>'
     assert f.check_page(rewritten) == "link"
+    assert f.check_page(seed.encode("utf-8")) == "text"  # the importer hands it the raw bytes
+    assert f.check_page(rewritten.encode("utf-8")) == "link"
     assert "<" not in page_text(seed) and "window." not in page_text("<script>window.x=1</script>hi")
+    assert page_text(b"<SCRIPT>var a='<b>';</SCRIPT><p>caf\xc3\xa9</p><!-- x -->").split() == ["caf\u00e9"]
+    # Not UTF-8: decoded by the crawler's rules (here the declared charset).
+    assert "caf\u00e9" in page_text("<p>caf\u00e9</p>".encode("latin-1"), {"content-type": "text/html; charset=latin-1"})
 
 
 def test_filter_uses_the_cluster_index_when_there_is_one(db, source_warc):
