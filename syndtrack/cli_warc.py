@@ -24,10 +24,14 @@ from syndtrack.output import echo, format_option, render
               help="With --filter copies: distinct source fingerprints a page must contain. [default: 2]")
 @click.option("--outlets", "outlets_file", type=click.Path(exists=True, dir_okay=False), help=OUTLETS_FILE_HELP)
 @click.option("--no-default-outlets", is_flag=True, help="Use only --outlets FILE, not the default registry.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Run on a Dask distributed cluster: its scheduler's address (tcp://host:8786) or scheduler "
+                   "file. Workers read, filter and extract one file each (they must see the same paths); this "
+                   "process alone writes the database. Default: no cluster, this process does everything.")
 @click.option("-v", "--verbose", is_flag=True,
               help="Also list every skipped record (revisits, non-HTML, HTTP errors) with its offset.")
 @click.pass_context
-def import_warc(ctx, paths, filter_, sources, min_hits, outlets_file, no_default_outlets, verbose):
+def import_warc(ctx, paths, filter_, sources, min_hits, outlets_file, no_default_outlets, scheduler, verbose):
     """Import the article pages of WARC or WARC.gz files (CC-NEWS, your own crawls).
 
     PATHS are files, globs ('cc-news/*.warc.gz') or @LIST, a text file naming
@@ -45,6 +49,10 @@ def import_warc(ctx, paths, filter_, sources, min_hits, outlets_file, no_default
     text contains fingerprints of source articles already in the database
     (state media by default; --sources to choose) or it links to one. Pages
     seen and kept per host land in `warc_hosts` for `outlets discover`.
+
+    --scheduler runs the same import on a Dask distributed cluster: workers
+    filter and extract, this process is the one writer; a failed task is
+    retried, and a result stored twice changes nothing.
 
     Example:
 
@@ -80,8 +88,11 @@ def import_warc(ctx, paths, filter_, sources, min_hits, outlets_file, no_default
             click.echo(str(skipped), err=True)
 
     try:
-        result = run(db, files, registry=registry, copy_filter=copy_filter, on_skip=on_skip,
-                     on_progress=progress.update)
+        if scheduler:
+            result = _on_cluster(scheduler, db, files, registry, copy_filter, on_skip, progress.update)
+        else:
+            result = run(db, files, registry=registry, copy_filter=copy_filter, on_skip=on_skip,
+                         on_progress=progress.update)
     finally:
         progress.close()
     click.echo(result.summary())
@@ -89,6 +100,23 @@ def import_warc(ctx, paths, filter_, sources, min_hits, outlets_file, no_default
         kept = sum(result.kept.values())
         click.echo(f"kept {kept} pages that reuse source text ({result.kept['text']}) or link to it "
                    f"({result.kept['link']}); {result.skipped['filtered']} dropped by the cheap test")
+
+
+def _on_cluster(address, db, files, registry, copy_filter, on_skip, on_progress):
+    import os
+
+    try:
+        from distributed import Client
+    except ImportError:
+        raise CLIError("--scheduler needs Dask distributed: pip install 'syndtrack[cluster]'") from None
+    from syndtrack.warc_dask import import_warc_dask
+
+    kwargs = {"scheduler_file": address} if os.path.isfile(address) else {"address": address}
+    with Client(timeout="30s", **kwargs) as client:
+        workers = len(client.scheduler_info().get("workers", {}))
+        click.echo(f"cluster: {workers} worker(s) at {client.scheduler.address}", err=True)
+        return import_warc_dask(db, files, client, registry=registry, copy_filter=copy_filter, on_skip=on_skip,
+                                on_progress=on_progress)
 
 
 class _Progress:

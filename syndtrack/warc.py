@@ -374,7 +374,7 @@ def import_warc(
     store = ArticleStore(db)
     result = WarcResult()
     started = time.perf_counter()
-    done = reported = 0  # bytes of the files finished; records at the last progress call
+    done = 0  # bytes of the files finished
     for path in paths:
         result.files += 1
         hosts: dict[str, list[int]] = {}  # outlet -> [pages seen, pages kept]
@@ -387,7 +387,11 @@ def import_warc(
             rows.clear()
             evidence.clear()
 
-        for item in iter_pages(path, registry, copy_filter, result, hosts, file_skipped, on_skip):
+        def tick() -> None:
+            if on_progress:
+                on_progress(result.records, done + result.position)
+
+        for item in iter_pages(path, registry, copy_filter, result, hosts, file_skipped, on_skip, tick):
             row, page = item
             if row["url"] in evidence:
                 flush()  # the same URL twice in a batch: the later record is compared with the earlier
@@ -396,12 +400,9 @@ def import_warc(
             result.stored += 1
             if len(rows) >= batch_size:
                 flush()
-            if on_progress and result.records - reported >= 100:
-                reported = result.records
-                on_progress(result.records, done + result.position)
         flush()
         _sync_outlets(db, registry, hosts)
-        _record_file(db, path, hosts, file_skipped, copy_filter)
+        _record_file(db, warc_key(path), path.name, path.stat().st_size, hosts, file_skipped, copy_filter is not None)
         done += path.stat().st_size
         if on_progress:
             on_progress(result.records, done)
@@ -411,8 +412,12 @@ def import_warc(
 
 def iter_pages(path: Path, registry: Registry, copy_filter: CopyFilter | None, result: WarcResult,
                hosts: dict[str, list[int]], skipped: Counter,
-               on_skip: Callable[[Skipped], None] | None) -> Iterator[tuple[dict, dict]]:
-    """(article row, evidence) for each record of ``path`` that is kept; counts the rest."""
+               on_skip: Callable[[Skipped], None] | None = None,
+               tick: Callable[[], None] | None = None) -> Iterator[tuple[dict, dict]]:
+    """(article row, evidence) for each record of ``path`` that is kept; counts the rest.
+
+    Touches no database: a worker of a cluster runs it as it is (:mod:`syndtrack.warc_dask`).
+    ``tick`` is called every 100 records, for progress."""
     from crawler.extraction import extract
 
     def skip(offset: int, kind: str, detail: str, url: str | None = None) -> None:
@@ -424,6 +429,8 @@ def iter_pages(path: Path, registry: Registry, copy_filter: CopyFilter | None, r
     for rec in read_warc(path):
         result.records += 1
         result.position = rec.offset
+        if tick and result.records % 100 == 0:
+            tick()
         if isinstance(rec, Problem):
             skip(rec.offset, rec.kind, rec.detail)
             continue
@@ -524,17 +531,15 @@ def _sync_outlets(db: Database, registry: Registry, hosts: dict[str, list[int]])
             db["outlets"].upsert_all(rows, pk="slug")
 
 
-def _record_file(db: Database, path: Path, hosts: dict[str, list[int]], skipped: Counter,
-                 copy_filter: CopyFilter | None) -> None:
-    key = warc_key(path)
+def _record_file(db: Database, key: str, name: str, size: int, hosts: dict[str, list[int]], skipped: Counter,
+                 filtered: bool) -> None:
     with write_transaction(db):
         # Replaced, not added to: a second import of the file leaves the same counts.
         db.execute("delete from warc_hosts where warc = ?", [key])
         db["warc_hosts"].insert_all(
             [{"warc": key, "outlet": o, "seen": s, "kept": k} for o, (s, k) in sorted(hosts.items())])
         db["warc_files"].upsert(
-            {"warc": key, "name": path.name, "size": path.stat().st_size,
-             "filter": "copies" if copy_filter is not None else "all",
+            {"warc": key, "name": name, "size": size, "filter": "copies" if filtered else "all",
              "seen": sum(s for s, _ in hosts.values()), "kept": sum(k for _, k in hosts.values()),
              "skipped": json.dumps(dict(sorted(skipped.items())))},
             pk="warc")
