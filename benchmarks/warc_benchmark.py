@@ -34,16 +34,47 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 
+def _hwm_mb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    return 0
+
+
 def run_child(args: list[str]) -> dict:
+    """Run a command; its wall and CPU time and its own peak RSS.
+
+    The peak is /proc's VmHWM of the child, polled: ``ru_maxrss`` from ``wait4`` starts at
+    the forking parent's peak (this process may have built the corpus: gigabytes).
+    """
+    import threading
+
     started = time.perf_counter()
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    peak = [0]
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.is_set():
+            peak[0] = max(peak[0], _hwm_mb(proc.pid))
+            stop.wait(0.1)
+
+    watcher = threading.Thread(target=poll, daemon=True)
+    watcher.start()
     out = proc.stdout.read().decode("utf-8", "replace")
+    peak[0] = max(peak[0], _hwm_mb(proc.pid))  # the process is a zombie at worst: /proc still has it
+    stop.set()
+    watcher.join()
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed:\n{out}")
     return {"seconds": round(time.perf_counter() - started, 2), "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
-            "peak_rss_mb": round(usage.ru_maxrss / 1024), "output": out.strip().splitlines()[-3:]}
+            "peak_rss_mb": peak[0], "output": out.strip().splitlines()[-3:]}
 
 
 def baseline(files: list[Path], limit: int, copy_filter) -> dict:
@@ -75,6 +106,65 @@ def baseline(files: list[Path], limit: int, copy_filter) -> dict:
             "seconds": round(wall, 2), "positives": positives}
 
 
+def db_state(path: Path) -> dict:
+    import gzip
+    import hashlib
+
+    from syndtrack.db import open_db
+
+    db = open_db(path)
+    try:
+        articles = sorted(tuple((k, v) for k, v in r.items() if k not in ("id", "first_seen", "updated"))
+                          for r in db.query("select * from articles"))
+        pages = sorted((r["url"], hashlib.sha1(gzip.decompress(r["html_gz"])).hexdigest(), r["status"], r["fetched"])
+                       for r in db.query("select * from pages"))
+        hosts = sorted(tuple(r.values()) for r in db.query("select * from warc_hosts"))
+        return {"articles": articles, "pages": pages, "warc_hosts": hosts}
+    finally:
+        db.close()
+
+
+def on_cluster(folder: Path, labels: dict, files: list[Path], single_db: Path) -> dict:
+    """The firehose import through a local 2-worker Dask cluster, against the one-machine database."""
+    import shutil
+
+    tmp = folder / "dask"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    sfile = tmp / "scheduler.json"
+    procs = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
+                               "--port", "0", "--dashboard-address", "127.0.0.1:0", "--scheduler-file", str(sfile)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+    while not sfile.exists():
+        time.sleep(0.2)
+    for i in range(2):
+        procs.append(subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", "--scheduler-file",
+                                       str(sfile), "--nthreads", "1", "--host", "127.0.0.1", "--dashboard-address",
+                                       "127.0.0.1:0", "--local-directory", str(tmp / f"w{i}")],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    try:
+        from distributed import Client
+
+        with Client(scheduler_file=str(sfile), timeout="60s") as client:
+            client.wait_for_workers(2, timeout=120)
+        db_path = folder / "bench-cluster.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+        exe = [sys.executable, "-m", "syndtrack", "--db", str(db_path)]
+        run_child([*exe, "import-warc", str(folder / labels["source_file"])])
+        run = run_child([*exe, "import-warc", "--filter", "copies", "--scheduler", str(sfile), *map(str, files)])
+        run["records_per_second"] = round(labels["counts"]["records"] / run["seconds"], 1)
+        single, multi = db_state(single_db), db_state(db_path)
+        run["identical"] = {k: single[k] == multi[k] for k in single}
+        run["rows"] = {k: len(v) for k, v in multi.items()}
+        return run
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+        for p in procs:
+            p.wait(timeout=30)
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--dir", type=Path, required=True, help="the benchmark set (built here if missing)")
@@ -82,11 +172,17 @@ def main(argv=None) -> None:
     ap.add_argument("--baseline-records", type=int, default=3000,
                     help="records the trafilatura baseline reads (0: all; it runs at ~30 records/s here)")
     ap.add_argument("--json", type=Path, help="write the results here too")
+    ap.add_argument("--cluster", action="store_true",
+                    help="also run the firehose import on a local Dask cluster (scheduler + 2 workers on 127.0.0.1) "
+                         "and compare the database with the one-machine run")
+    ap.add_argument("--file-mb", type=int, default=1000, help="file size when the set is built here")
+    ap.add_argument("--copy-share", type=float, default=0.03, help="share of records that are planted copies "
+                    "when the set is built here")
     args = ap.parse_args(argv)
     if not (args.dir / "labels.json").exists():
         from warc_corpus import build
 
-        build(args.dir, args.records)
+        build(args.dir, args.records, file_mb=args.file_mb, copy_share=args.copy_share)
     labels = json.loads((args.dir / "labels.json").read_text(encoding="utf-8"))
     files = [args.dir / f for f in labels["files"]]
     db_path = args.dir / "bench.db"
@@ -137,6 +233,8 @@ def main(argv=None) -> None:
     result["discover"] = {"top20": top, "planted_in_top20": len(hits),
                           "precision_at_20": round(len(hits) / min(20, max(1, len(top))), 3),
                           "planted_hosts": len(planted_hosts)}
+    if args.cluster:
+        result["cluster_run"] = on_cluster(args.dir, labels, files, db_path)
     print(json.dumps(result, indent=1))
     if args.json:
         args.json.write_text(json.dumps(result, indent=1), encoding="utf-8")

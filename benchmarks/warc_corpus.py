@@ -401,8 +401,10 @@ def main(argv=None) -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--file-mb", type=int, default=1000, help="compressed size of each firehose file (CC-NEWS: ~1000)")
     ap.add_argument("--planted-hosts", type=int, default=24)
+    ap.add_argument("--copy-share", type=float, default=0.03, help="share of records that are planted copies")
     args = ap.parse_args(argv)
-    labels = build(args.out, args.records, args.seed, file_mb=args.file_mb, planted_hosts=args.planted_hosts)
+    labels = build(args.out, args.records, args.seed, file_mb=args.file_mb, planted_hosts=args.planted_hosts,
+                   copy_share=args.copy_share)
     print(json.dumps({k: labels[k] for k in ("counts", "files", "seconds")}))
 
 
