@@ -87,7 +87,10 @@ def build_report(db: Database, out: str | Path, *, png_dir: str | Path | None = 
             fig.savefig(chart.png, dpi=150, bbox_inches="tight")
 
     deleted = _deleted(db, filters)
-    doc = _html(charts, clusters, outlets, data["uncredited"], data["totals"], filters, deleted, top)
+    from syndtrack.discover import discover
+
+    discovered = discover(db, limit=top)
+    doc = _html(charts, clusters, outlets, data["uncredited"], data["totals"], filters, deleted, top, discovered)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_text(doc, encoding="utf-8")
@@ -386,7 +389,22 @@ def _deleted_section(deleted: list[dict], top: int) -> list[str]:
     return parts
 
 
-def _html(charts, clusters, outlets, uncredited, totals, filters, deleted=(), top=15) -> str:
+def _discovered_section(rows: list[dict]) -> list[str]:
+    parts = ['<h2 id="new-republishers">New republishers</h2>',
+             "<p class=meta>Hosts not in the outlet registry that carry state-media stories: by text (clustered with "
+             "a state-media article) or by a source, credit or canonical link to a state-media article page. The "
+             "whole database, whatever the selection; <code>syndtrack outlets discover --toml</code> prints registry "
+             "entries for them.</p>"]
+    parts.append(_table(
+        ["host", "stories", "by text", "by link", "pages seen", "copies", "credited", "median lag (h)", "draws on"],
+        [[_e(r["host"]), _e(r["stories"]), _e(r["text_stories"]), _e(r["linked"]), _e(r["pages_seen"]),
+          _pct(r["copy_share"]), _pct(r["credited_share"]), _e(r["median_lag_hours"]), _e(r["sources"])] for r in rows],
+        numeric={1, 2, 3, 4, 5, 6, 7},
+    ))
+    return parts
+
+
+def _html(charts, clusters, outlets, uncredited, totals, filters, deleted=(), top=15, discovered=()) -> str:
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     selection = ", ".join(
         f"{k} {v}" for k, v in (("outlet", filters.outlet), ("since", filters.since), ("until", filters.until),
@@ -427,6 +445,7 @@ def _html(charts, clusters, outlets, uncredited, totals, filters, deleted=(), to
           _pct(o["avg_coverage"])] for o in outlets],
         numeric={3, 4, 5, 6, 7},
     ))
+    parts.extend(_discovered_section(list(discovered)))
     parts.append('<h2 id="uncredited">Latest uncredited copies of state-media stories</h2>')
     parts.append(_table(
         ["published", "outlet", "copy", "origin", "lag (h)", "coverage", "cluster"],

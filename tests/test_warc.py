@@ -273,4 +273,10 @@ def test_discover_ranks_the_unlisted_republisher(tmp_path, source_warc):
     assert {"unlisted-mirror-net", "example-com"} <= set(entries)
     out = CliRunner().invoke(cli, ["--db", str(tmp_path / "d.db"), "outlets", "discover", "--toml"])
     assert out.exit_code == 0 and "[outlets.unlisted-mirror-net]" in out.output
+    from syndtrack.report import build_report
+
+    build_report(db, tmp_path / "report.html")
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    section = html.split('id="new-republishers"', 1)[1].split("<h2", 1)[0]
+    assert "unlisted-mirror.net" in section and "example.com" in section
     db.close()
