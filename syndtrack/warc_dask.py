@@ -11,7 +11,7 @@ coarse enough that scheduling costs nothing.
   :func:`syndtrack.warc.iter_pages`, the single-machine code) and send back the
   kept rows with their evidence. They never open the database: SQLite has one
   writer, and a worker that dies mid-task must leave nothing half-written.
-- **One writer** (this process) stores each file's result as it arrives, through
+- **One writer** (this process) stores each file's result in file order, through
   the same :class:`ArticleStore` as every other way in: keyed by canonical URL,
   so a result written twice changes nothing, and the file's host counts replace
   the previous ones. A task whose worker died or raised is run again by Dask
@@ -116,8 +116,6 @@ def import_warc_dask(
     on_progress: Callable[[int, int], None] | None = None,
 ) -> WarcResult:
     """Import ``paths`` through the Dask ``client``'s workers; this process is the one writer."""
-    from distributed import as_completed
-
     registry = registry or Registry.load()
     paths = [Path(p).resolve() for p in paths]
     started = time.perf_counter()
@@ -127,7 +125,10 @@ def import_warc_dask(
                              key=f"import-warc-{warc_key(p)}") for p in paths]
     total = WarcResult()
     done_bytes = 0
-    for future in as_completed(futures):
+    # In file order, not as they finish: when two files carry one URL, the record read
+    # first must win (its fetched date and evidence), as on one machine. The workers
+    # keep going meanwhile; finished results wait in their memory, not the writer's.
+    for future in futures:
         fr = future.result()
         future.release()  # the kept pages of a file can be tens of MB: let the worker drop them
         part = write_file_result(db, fr, registry, filtered=copy_filter is not None)
