@@ -181,7 +181,7 @@ def outlets_discover(ctx, sort, min_stories, limit, as_toml, outlets_file, fmt):
 
     Example:
 
-        syndtrack --db news.db outlets discover --limit 50 --toml > new-outlets.toml
+        syndtrack --db news.db outlets discover --toml > new.toml
     """
     from syndtrack.discover import discover, to_toml
 
