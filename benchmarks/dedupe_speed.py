@@ -159,7 +159,7 @@ def build_db_fast(path: Path, gen: Generator, n: int, chunk: int = 50_000) -> fl
     """
     from syndtrack.store.articles import validate_article
     from syndtrack.store.dates import utcnow
-from syndtrack.store.db import open_db
+    from syndtrack.store.db import open_db
 
     db = open_db(path)
     conn = db.conn

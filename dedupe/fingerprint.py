@@ -202,3 +202,17 @@ def candidate_pairs(
     keep = counts >= min_shared
     keys, counts = keys[keep], counts[keep]
     return keys >> 32, keys & 0xFFFFFFFF, counts
+
+
+def shingles(skeleton: str) -> np.ndarray:
+    """Every K-shingle hash of one skeleton (int64, unsorted, not winnowed).
+
+    Index fingerprints are a subset of these shingle hashes, whatever window chose
+    them (W or W_CJK) and wherever the text sits on a page, so a text that reuses a
+    fingerprinted passage contains that fingerprint among its shingles. This is what
+    a bulk filter looks up: no window to agree on, nothing lost to page clutter.
+    """
+    if len(skeleton) < K:
+        return np.empty(0, dtype=np.int64)
+    codes = np.frombuffer(skeleton.encode("utf-32-le"), dtype=np.uint32)
+    return _shingle_hashes(codes, K).view(np.int64)

@@ -14,7 +14,7 @@ import click
 
 from syndtrack import __version__
 from syndtrack import (cli_alerts, cli_cluster, cli_crawl, cli_demo, cli_evidence, cli_network, cli_query, cli_report,
-                       cli_run, cli_serve, cli_store)
+                       cli_run, cli_serve, cli_store, cli_warc)
 from syndtrack.cli_common import CLIError
 from syndtrack.store.db import default_db_path
 
@@ -68,7 +68,7 @@ def cli(ctx: click.Context, db_path: str | None, debug: bool) -> None:
 # Each area's commands are defined in its own module, which does not import this
 # one; they are all wired here, in one place.
 for command in (
-    cli_store.migrate, cli_store.import_,
+    cli_store.migrate, cli_store.import_, cli_warc.import_warc,
     cli_crawl.crawl, cli_crawl.outlets, cli_cluster.cluster_cmd, cli_run.run_command,
     cli_query.stories, cli_query.story, cli_query.clusters, cli_query.show, cli_query.search, cli_query.trace,
     cli_evidence.article, cli_evidence.evidence,
@@ -76,3 +76,4 @@ for command in (
 ):
     cli.add_command(command)
 cli_crawl.outlets.add_command(cli_query.outlets_report, name="report")
+cli_crawl.outlets.add_command(cli_warc.outlets_discover, name="discover")

@@ -97,8 +97,11 @@ def build_report(db: Database, out: str | Path, *, png_dir: str | Path | None = 
 
     # Escaped by network_svg itself (no script, no external reference): safe to inline.
     network = Markup(network_svg(db, filters=filters))
+    from syndtrack.discover import discover
+
+    discovered = discover(db, limit=top)
     doc = _html(charts, clusters, outlets, data["uncredited"], data["totals"], filters, deleted, top,
-                stories=stories, network=network)
+                stories=stories, network=network, discovered=discovered)
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_text(doc, encoding="utf-8")
     tmp.replace(out)
@@ -362,7 +365,8 @@ def _per_source(deleted: list[dict]) -> list[tuple[str, dict]]:
     return sorted(per_source.items(), key=lambda kv: (-kv[1]["stories"], kv[0]))
 
 
-def _html(charts, clusters, outlets, uncredited, totals, filters, deleted=(), top=15, *, stories=(), network="") -> str:
+def _html(charts, clusters, outlets, uncredited, totals, filters, deleted=(), top=15, *, stories=(), network="",
+          discovered=()) -> str:
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     selection = ", ".join(
         f"{k} {v}" for k, v in (("outlet", filters.outlet), ("since", filters.since), ("until", filters.until),
@@ -378,5 +382,5 @@ def _html(charts, clusters, outlets, uncredited, totals, filters, deleted=(), to
     return _environment().get_template("report.html").render(
         now=now, css=_CSS, version=__version__, selection=selection, kpis=kpis, charts=charts, clusters=clusters,
         outlets=outlets, uncredited=uncredited, deleted=deleted, per_source=_per_source(deleted), shown=deleted[: top * 3],
-        stories=list(stories), network=network,
+        stories=list(stories), network=network, discovered=list(discovered),
     )

@@ -387,3 +387,22 @@ def m017_alerts_sent(db: Database) -> None:
     # Alerts look for what was stored since a moment: without this index that is a
     # scan of every article on each run.
     db.execute("CREATE INDEX IF NOT EXISTS idx_articles_first_seen ON articles(first_seen)")
+
+
+@migrations()
+def m018_warc_hosts(db: Database) -> None:
+    # `import-warc` counts, per file and per outlet (a registry slug, or the
+    # registrable domain of an unlisted host), the HTML pages it saw and the ones it
+    # kept: `outlets discover` needs the share of a host's pages that are copies,
+    # and the pages a filtered import dropped leave no other trace. Keyed by file,
+    # so importing a file again replaces its counts instead of adding to them.
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS warc_hosts (warc TEXT NOT NULL, outlet TEXT NOT NULL, "
+        "seen INTEGER NOT NULL, kept INTEGER NOT NULL, PRIMARY KEY (warc, outlet)) WITHOUT ROWID"
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS idx_warc_hosts_outlet ON warc_hosts(outlet)")
+    db["warc_files"].create(
+        {"warc": str, "name": str, "size": int, "filter": str, "seen": int, "kept": int, "skipped": str,
+         "first_imported": str},
+        pk="warc", if_not_exists=True,
+    )
