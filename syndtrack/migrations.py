@@ -363,3 +363,17 @@ def m015_crawler_run_process(db: Database) -> None:
     for name, kind in (("pid", int), ("host", str), ("reason", str)):
         if name not in table.columns_dict:
             table.add_column(name, kind)
+
+
+@migrations()
+def m016_dedupe_xlang(db: Database) -> None:
+    # Translated copies (dedupe.xlang, syndtrack.xlang_stage): each article's language as
+    # matching saw it, and the index of its language-neutral keys (numbers, dates, Latin
+    # names, English glosses), a plain table keyed by key hash like dedupe_fingerprints.
+    # matches.kind says which pairs are translations ('translated'; NULL: same language).
+    db.execute("CREATE TABLE IF NOT EXISTS dedupe_xlang (article_id INTEGER PRIMARY KEY, lang TEXT NOT NULL)")
+    db.execute("CREATE TABLE IF NOT EXISTS dedupe_xkeys (key INTEGER NOT NULL, article_id INTEGER NOT NULL, "
+               "weight REAL NOT NULL, PRIMARY KEY (key, article_id)) WITHOUT ROWID")
+    db.execute("CREATE INDEX IF NOT EXISTS idx_dedupe_xkeys_article ON dedupe_xkeys(article_id)")
+    if "kind" not in db["matches"].columns_dict:
+        db["matches"].add_column("kind", str)
