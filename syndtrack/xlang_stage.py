@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 VERSION = 1  # part of clustering.PARAMS: a change rebuilds the index once
 STOP = 150  # articles holding one key, beyond which it links nothing
-MIN_KEY_SCORE = 12.0  # shared key weight for a pair to be verified (a translation: 25-60; same-event reports: 8-20)
+MIN_KEY_SCORE = 7.0  # shared key weight for a pair to be verified (real translations from 7.8 up; verification is the gate)
 MAX_PARTNERS = 5  # best-scoring partners per dirty article that are verified
 MAX_LAG = 30 * 86400.0  # seconds between published times (when both are known) for a pair to be compared
 VERIFY_TEXT = 60_000  # characters of each text aligned

@@ -120,11 +120,12 @@ class Features:
     bag: list[set[str]]  # per sentence: the union (English: its stems)
     marks: list[set[str]]  # per sentence: numbers, dates and Latin names
     weight: list[int]  # per sentence: characters that say something (Han characters, Latin letters)
+    figures: list[bool]  # per sentence: whether it carries a number or a date
 
 
 def features(text: str, lang: str, backend: Backend) -> Features:
     spans = sentences(text, lang)
-    words, bag, marks, weight = [], [], [], []
+    words, bag, marks, weight, figures = [], [], [], [], []
     for s, e in spans:
         sent = text[s:e]
         if lang == "en":
@@ -137,11 +138,17 @@ def features(text: str, lang: str, backend: Backend) -> Features:
         bag.append(set().union(*ws) if ws else set())
         marks.append({"n:" + n for n in nums} | {"d:" + d for d in dates} | {"l:" + n for n in names if lang == "zh" or n.upper() == n})
         weight.append(sum(1 for c in sent if c.isalnum()))
-    return Features(lang, spans, words, bag, marks, weight)
+        figures.append(bool(nums or dates))
+    return Features(lang, spans, words, bag, marks, weight, figures)
 
 
 PAIR_MIN = 0.30  # a sentence pair this close counts as aligned (translations of one sentence: 0.4-0.8)
 MARK_BONUS = 0.08  # per shared number, date or name (at most 3)
+# Both sentences carry figures or dates and none agree: a translation keeps its figures,
+# while the yearly templates of Party and NPC meetings ("the preparatory meeting of the
+# 11th NPC's fifth session was held on March 4...") differ in exactly those.
+MARK_CONFLICT = 0.2
+MIN_SCORE = 48.0  # mean sentence-pair score of the run (CulturaX translations: 46-72; templates: 36-60)
 MAX_GAP = 3  # sentences skipped on either side inside one run (translators drop and add sentences)
 MIN_RUN_PAIRS = 3
 MIN_RUN_COVER = 0.5  # of the text the run covers most of
@@ -169,7 +176,10 @@ def _pair_scores(a: Features, b: Features) -> dict[tuple[int, int], float]:
             # Dice over content words: a sentence whose every word has a counterpart scores 1.
             g_score = 2.0 * min(h, nb) / (len(ws) + nb)
             shared = len(a.marks[i] & b.marks[j])
-            out[(i, j)] = g_score + MARK_BONUS * min(3, shared)
+            score = g_score + MARK_BONUS * min(3, shared)
+            if not shared and a.figures[i] and b.figures[j]:
+                score -= MARK_CONFLICT
+            out[(i, j)] = score
     return out
 
 
@@ -205,6 +215,16 @@ def _dp(n: int, m: int, scores: dict[tuple[int, int], float]) -> list[tuple[int,
         else:
             i -= 1
     return pairs[::-1]
+
+
+def _is_year(mark: str) -> bool:
+    if not mark.startswith("n:"):
+        return False
+    try:
+        v = float(mark[2:])
+    except ValueError:
+        return False
+    return 1900 <= v <= 2100 and v == int(v)
 
 
 def _runs(pairs: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
@@ -252,6 +272,14 @@ def align_translation(a_text: str, a_lang: str, b_text: str, b_lang: str, backen
     if n < MIN_RUN_PAIRS or max(cx, cy) < MIN_RUN_COVER or dens < MIN_DENSITY:
         return None
     score = 100.0 * sum(min(1.0, scores[p]) for p in run) / len(run)
+    if score < MIN_SCORE:
+        return None
+    # Years in the aligned sentences that never agree: this year's edition of a yearly
+    # template (an NPC session opening, a plenum communique) against last year's.
+    years_x = {m for i, _ in run for m in x.marks[i] if _is_year(m)}
+    years_y = {m for _, j in run for m in y.marks[j] if _is_year(m)}
+    if years_x and years_y and not years_x & years_y:
+        return None
     passages = []
     for i, j in run:
         xi, yj = x.spans[i], y.spans[j]
