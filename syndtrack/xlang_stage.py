@@ -26,6 +26,7 @@ are assembled.
 from __future__ import annotations
 
 import logging
+import os
 from collections import defaultdict
 
 from dedupe.align import Match
@@ -55,6 +56,8 @@ class XlangStage:
         self.keys: dict[int, list[tuple[int, float]]] = {}
         self.found: dict[tuple[int, int], Match] = {}
         self.candidates = 0
+        # SYNDTRACK_XLANG=0 turns the stage off (measurements; a database known to be one language).
+        self.enabled = os.environ.get("SYNDTRACK_XLANG", "1") != "0"
 
     @property
     def backend(self):
@@ -69,6 +72,8 @@ class XlangStage:
     # -- 1-3: find --------------------------------------------------------------------------
 
     def find(self, matches: dict) -> dict[tuple[int, int], Match]:
+        if not self.enabled:
+            return {}
         dirty = sorted(self.run.dirty)
         for chunk in _chunks(dirty):
             marks = ",".join("?" * len(chunk))
@@ -176,6 +181,8 @@ class XlangStage:
     # -- 4: write (inside the run's transaction, after the clusters are assembled) ---------------
 
     def write(self, now: str) -> None:
+        if not self.enabled:
+            return
         conn = self.conn
         if self.run.full:
             conn.execute("delete from dedupe_xkeys")

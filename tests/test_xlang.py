@@ -169,3 +169,25 @@ def test_same_language_corpus_untouched(tmp_path):
     cluster(db, full=True)
     assert db.execute("select count(*) from matches where kind is not null").fetchone()[0] == 0
     assert db.execute("select count(*) from cluster_members").fetchone()[0] == 0
+
+
+def test_show_prints_languages_and_sentence_pairs(tmp_path):
+    from click.testing import CliRunner
+
+    from syndtrack.cli import cli
+
+    path = tmp_path / "x.db"
+    db = open_db(path)
+    _load(db, _records())
+    cluster(db, full=True)
+    (cid,) = db.execute("select id from clusters").fetchone()
+    out = CliRunner().invoke(cli, ["--db", str(path), "show", str(cid)])
+    assert out.exit_code == 0, out.output
+    assert "[zh]" in out.output and "[en]" in out.output
+    assert "translated #" in out.output
+    origin_lines = [l for l in out.output.splitlines() if l.startswith("   origin |")]
+    transl_lines = [l for l in out.output.splitlines() if l.startswith("   transl |")]
+    assert len(origin_lines) == len(transl_lines) == 8
+    assert "12亿美元" in origin_lines[1] and "1.2 billion" in transl_lines[1]
+    # The copy is credited to Xinhua through its dateline "(Xinhua)" in English.
+    assert "  credited" in out.output and "NOT credited" not in out.output
