@@ -2,9 +2,10 @@
 
 Builds (with ``dedupe_speed.Generator``'s English republication model) a corpus of N
 articles, and a mixed one in which a share of the articles (default 20%) are Chinese:
-origins resampled from the CulturaX Chinese state-media texts (15% of characters
-redrawn), copies and excerpts of them, and for 1 in 10 Chinese origins an English
-article that is the machine translation CulturaX carries (a translated copy to find).
+origins made of three sentence groups drawn from different CulturaX Chinese
+state-media texts (10% of characters redrawn, so no two origins are one text), copies
+and excerpts of them; and each of the 64 CulturaX texts once as a whole origin with the
+machine translation CulturaX carries as an English article (a translated copy to find).
 Then ``cluster --full`` runs on each, the mixed one with the stage on and off
 (``SYNDTRACK_XLANG=0``).
 
@@ -44,13 +45,21 @@ class Mixed:
         self.cx = [(it["culturax_text"], it.get("culturax_text_en") or "") for it in items if it.get("culturax_text")]
         chars = "".join(t for t, _ in self.cx)
         self.alphabet = [c for c in chars if "\u4e00" <= c <= "\u9fff"]
+        self.groups = []
+        for t, _ in self.cx:
+            sents = [x for x in t.replace("。", "。\n").split("\n") if x.strip()]
+            self.groups += ["".join(sents[i : i + 3]) for i in range(0, len(sents), 3)]
+        self.whole = list(range(len(self.cx)))
+        self.rng.shuffle(self.whole)
         self.zh_origins: list[dict] = []
         self.pending_en: list[dict] = []
 
     def _zh_text(self) -> tuple[str, str]:
-        text, en = self.rng.choice(self.cx)
-        out = [self.rng.choice(self.alphabet) if ("\u4e00" <= c <= "\u9fff" and self.rng.random() < 0.15) else c for c in text]
-        return "".join(out), en
+        if self.whole and self.rng.random() < 0.05:
+            return self.cx[self.whole.pop()]
+        text = "\n".join(self.rng.choice(self.groups) for _ in range(3))
+        out = [self.rng.choice(self.alphabet) if ("\u4e00" <= c <= "\u9fff" and self.rng.random() < 0.10) else c for c in text]
+        return "".join(out), ""
 
     def article(self) -> dict:
         if self.pending_en:
@@ -73,7 +82,7 @@ class Mixed:
         rec = {"url": f"https://zhoutlet{n % 100}.example/{n}", "outlet": f"zhoutlet{n % 100}.example",
                "title": text[:20], "text": text, "published": when.isoformat(), "kind": "zh-origin"}
         self.zh_origins.append(rec)
-        if en and self.rng.random() < 0.1:
+        if en:
             self.en.n += 1
             self.pending_en.append({"url": f"https://translator.example/{self.en.n}", "outlet": "translator.example",
                                     "title": en[:60], "text": en, "published": (when + timedelta(hours=5)).isoformat(),

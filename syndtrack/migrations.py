@@ -371,9 +371,10 @@ def m016_dedupe_xlang(db: Database) -> None:
     # matching saw it, and the index of its language-neutral keys (numbers, dates, Latin
     # names, English glosses), a plain table keyed by key hash like dedupe_fingerprints.
     # matches.kind says which pairs are translations ('translated'; NULL: same language).
-    db.execute("CREATE TABLE IF NOT EXISTS dedupe_xlang (article_id INTEGER PRIMARY KEY, lang TEXT NOT NULL)")
+    # Each article's keys are kept with it too (int64 blob), so its postings are deleted by
+    # primary key when it changes: an index by article would double the cost of the write.
+    db.execute("CREATE TABLE IF NOT EXISTS dedupe_xlang (article_id INTEGER PRIMARY KEY, lang TEXT NOT NULL, keys BLOB)")
     db.execute("CREATE TABLE IF NOT EXISTS dedupe_xkeys (key INTEGER NOT NULL, article_id INTEGER NOT NULL, "
                "weight REAL NOT NULL, PRIMARY KEY (key, article_id)) WITHOUT ROWID")
-    db.execute("CREATE INDEX IF NOT EXISTS idx_dedupe_xkeys_article ON dedupe_xkeys(article_id)")
     if "kind" not in db["matches"].columns_dict:
         db["matches"].add_column("kind", str)

@@ -29,8 +29,10 @@ import logging
 import os
 from collections import defaultdict
 
+import numpy as np
+
 from dedupe.align import Match
-from dedupe.xlang import KEY_TEXT, align_translation, article_keys, default_backend, features, language
+from dedupe.xlang import KEY_TEXT, _gloss_df, _name_idf, align_translation, article_keys, default_backend, features, language
 
 log = logging.getLogger(__name__)
 
@@ -74,14 +76,22 @@ class XlangStage:
     def find(self, matches: dict) -> dict[tuple[int, int], Match]:
         if not self.enabled:
             return {}
+        from syndtrack import clustering
+
         dirty = sorted(self.run.dirty)
-        for chunk in _chunks(dirty):
-            marks = ",".join("?" * len(chunk))
-            for aid, head in self.conn.execute(f"select id, substr(text, 1, {KEY_TEXT}) from articles where id in ({marks})", chunk):
-                lang = language(head or "")
-                self.langs[aid] = lang
-                if self._bridged(lang):
-                    self.keys[aid] = article_keys(head, lang, self.backend if lang != "en" else _EnglishOnly)
+        _gloss_df(), _name_idf()  # loaded once here, shared by the forked workers
+        big = len(dirty) >= clustering.PARALLEL_MIN and bool(self.run.path)
+        saved, clustering._RUN = clustering._RUN, self.run  # what forked workers read their state from
+        try:
+            with clustering._Workers(big) as pool:
+                tasks = [dirty[i : i + KEY_TASK] for i in range(0, len(dirty), KEY_TASK)]
+                for part in pool.imap(_key_ids, tasks):
+                    for aid, lang, keys in part:
+                        self.langs[aid] = lang
+                        if keys:
+                            self.keys[aid] = keys
+        finally:
+            clustering._RUN = saved
         if not self.keys or not self._two_languages():
             return {}
         pairs = self._candidates()
@@ -190,10 +200,17 @@ class XlangStage:
         else:
             for chunk in _chunks(sorted(set(self.run.dirty) | set(self.run.removed))):
                 marks = ",".join("?" * len(chunk))
-                conn.execute(f"delete from dedupe_xkeys where article_id in ({marks})", chunk)
+                old = []
+                for aid, blob in conn.execute(f"select article_id, keys from dedupe_xlang where article_id in ({marks})", chunk):
+                    if blob:
+                        old.extend((int(k), aid) for k in np.frombuffer(blob, dtype=np.int64).tolist())
+                conn.executemany("delete from dedupe_xkeys where key = ? and article_id = ?", old)
                 conn.execute(f"delete from dedupe_xlang where article_id in ({marks})", chunk)
-        conn.executemany("insert into dedupe_xlang (article_id, lang) values (?, ?)",
-                         ((a, l) for a, l in self.langs.items() if l))
+        conn.executemany(
+            "insert into dedupe_xlang (article_id, lang, keys) values (?, ?, ?)",
+            ((a, l, np.array([k for k, _ in self.keys.get(a, ())], dtype=np.int64).tobytes() if a in self.keys else None)
+             for a, l in self.langs.items() if l),
+        )
         rows = sorted((k, a, w) for a, ks in self.keys.items() for k, w in ks)
         conn.executemany("insert or ignore into dedupe_xkeys (key, article_id, weight) values (?, ?, ?)", rows)
         conn.executemany("update matches set kind = 'translated' where a_id = ? and b_id = ?", list(self.found))
@@ -209,14 +226,21 @@ class XlangStage:
         )
 
 
-class _EnglishOnly:
-    """English articles are keyed by their own words; no backend is loaded for them."""
+KEY_TASK = 500  # articles keyed per worker task
 
-    name = "none"
 
-    @staticmethod
-    def supports(lang: str) -> bool:
-        return False
+def _key_ids(ids: list[int]) -> list[tuple[int, str | None, list]]:
+    """Language and keys of these articles, read by the worker itself (a forked child
+    opens its own connection; see syndtrack.clustering._worker_run)."""
+    from syndtrack import clustering
+
+    run = clustering._worker_run()
+    marks = ",".join("?" * len(ids))
+    out = []
+    for aid, head in run.conn.execute(f"select id, substr(text, 1, {KEY_TEXT}) from articles where id in ({marks})", ids):
+        lang = language(head or "")
+        out.append((aid, lang, article_keys(head, lang) if lang in ("en", "zh") else []))
+    return out
 
 
 def _ts(value: str | None) -> float | None:
