@@ -3,7 +3,9 @@
 Builds (with ``dedupe_speed.Generator``'s English republication model) a corpus of N
 articles, and a mixed one in which a share of the articles (default 20%) are Chinese:
 origins made of three sentence groups drawn from different CulturaX Chinese
-state-media texts (10% of characters redrawn, so no two origins are one text), copies
+state-media texts with half their characters redrawn (by frequency: the 64 texts are a
+small pool, and with less noise every English translation shares a third of its text
+with dozens of origins, which real corpora do not), copies
 and excerpts of them; and each of the 64 CulturaX texts once as a whole origin with the
 machine translation CulturaX carries as an English article (a translated copy to find).
 Then ``cluster --full`` runs on each, the mixed one with the stage on and off
@@ -58,7 +60,7 @@ class Mixed:
         if self.whole and self.rng.random() < 0.05:
             return self.cx[self.whole.pop()]
         text = "\n".join(self.rng.choice(self.groups) for _ in range(3))
-        out = [self.rng.choice(self.alphabet) if ("\u4e00" <= c <= "\u9fff" and self.rng.random() < 0.10) else c for c in text]
+        out = [self.rng.choice(self.alphabet) if ("\u4e00" <= c <= "\u9fff" and self.rng.random() < 0.5) else c for c in text]
         return "".join(out), ""
 
     def article(self) -> dict:

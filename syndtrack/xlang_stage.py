@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections import defaultdict
 
 import numpy as np
@@ -68,7 +69,7 @@ class XlangStage:
         return self._backend
 
     def _bridged(self, lang: str | None) -> bool:
-        # English needs no backend: the dictionary's stems are enough to key it.
+        # The languages the default backend bridges (English is the pivot).
         return lang == "en" or lang == "zh"
 
     # -- 1-3: find --------------------------------------------------------------------------
@@ -78,6 +79,7 @@ class XlangStage:
             return {}
         from syndtrack import clustering
 
+        self._t_start = time.perf_counter()
         dirty = sorted(self.run.dirty)
         _gloss_df(), _name_idf()  # loaded once here, shared by the forked workers
         big = len(dirty) >= clustering.PARALLEL_MIN and bool(self.run.path)
@@ -92,11 +94,16 @@ class XlangStage:
                             self.keys[aid] = keys
         finally:
             clustering._RUN = saved
+        t0 = time.perf_counter()
+        self.run.timings["xlang_keys"] = round(t0 - self._t_start, 3)
         if not self.keys or not self._two_languages():
             return {}
         pairs = self._candidates()
         self.candidates = len(pairs)
+        t1 = time.perf_counter()
+        self.run.timings["xlang_candidates"] = round(t1 - t0, 3)
         self.found = self._verify(pairs, matches)
+        self.run.timings["xlang_verify"] = round(time.perf_counter() - t1, 3)
         return self.found
 
     def _two_languages(self) -> bool:
