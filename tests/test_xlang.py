@@ -191,3 +191,11 @@ def test_show_prints_languages_and_sentence_pairs(tmp_path):
     assert "12亿美元" in origin_lines[1] and "1.2 billion" in transl_lines[1]
     # The copy is credited to Xinhua through its dateline "(Xinhua)" in English.
     assert "  credited" in out.output and "NOT credited" not in out.output
+
+
+def test_pinyin_injected_chinese_is_still_chinese():
+    """Mirrors put romanisation after every character; that must not make a page English
+    (a copy would then be recorded as a translation of its own origin)."""
+    injected = "".join(f"{c}(pin)" if "\u4e00" <= c <= "\u9fff" else c for c in ZH)
+    assert language(injected) == "zh"
+    assert language(EN + "\n" + ZH[:40]) == "en"  # an English page quoting a Chinese phrase

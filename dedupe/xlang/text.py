@@ -40,7 +40,9 @@ def language(text: str) -> str | None:
     han = len(_HAN.findall(head))
     cyr = len(_CYR.findall(head))
     lat = len(_LAT.findall(head))
-    if han >= 20 and han * 2 >= lat:
+    # Han against Latin letters at 1:6, not 1:1: mirrors inject pinyin after every character
+    # ("标(biāo)准(zhǔn)"), three or four Latin letters for each Han one.
+    if han >= 20 and han * 6 >= lat:
         return "zh"
     if cyr >= 40 and cyr >= lat:
         return "ru"
