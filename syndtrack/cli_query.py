@@ -157,9 +157,11 @@ def story(ctx, story_id, fmt):
 def show(ctx, cluster_id, limit, context, fmt):
     """Show one cluster: the origin, every copy, and what each copy took.
 
-    For each copy: outlet, date, lag behind the origin, relation (copy,
-    excerpt, edited), coverage (share of the origin reused), whether it
-    credited the source, and the aligned passages from the stored match:
+    For each copy: outlet, date, language, lag behind the origin, relation
+    (copy, excerpt, edited, translated), coverage (share of the origin
+    reused), whether it credited the source, and the aligned passages from
+    the stored match (for a translation, each origin sentence above the
+    sentence that translates it):
     what was copied, what the copy added, and what it cut from the origin.
     JSON carries the character offsets into articles.text as well. An origin
     or copy whose URL answered 404/410 on a re-check is marked GONE, with
@@ -191,7 +193,7 @@ def _show_text(result: dict) -> str:
         f"cluster {c['id']}: {plural(c['copies'], 'copy', 'copies')} on {plural(c['outlets'], 'outlet', 'outlets')}, "
         f"{_pct(c['credited_share'])} credited"
         + "".join(f", {g}" for g in gone if g),
-        f"origin  #{o['id']} {o['outlet']}{state}  {o['published'] or 'date unknown'}",
+        f"origin  #{o['id']} {o['outlet']}{state}  {o['published'] or 'date unknown'}" + (f"  [{o['language']}]" if o.get("language") else ""),
         f"        {o['title'] or '(no title)'}",
         f"        {o['url']}",
     ]
@@ -201,7 +203,7 @@ def _show_text(result: dict) -> str:
         lines += [
             "",
             f"{cp['relation'] or 'copy':7} #{cp['copy_id']} {cp['copy_outlet']}  {cp['copy_published'] or 'date unknown'}"
-            f"  lag {_lag(cp['lag_seconds'])}  coverage {_pct(cp['coverage'])}"
+            + (f"  [{cp['copy_language']}]" if cp.get("copy_language") else "") + f"  lag {_lag(cp['lag_seconds'])}  coverage {_pct(cp['coverage'])}"
             f"  {'credited' if cp['credited'] else 'NOT credited'}" + (f" {cp['copy_credit']}" if cp.get("copy_credit") else "")
             + ("  (the outlet re-ran its own piece)" if cp.get("same_outlet") else ""),
             f"        {cp['copy_title'] or '(no title)'}",
@@ -211,6 +213,11 @@ def _show_text(result: dict) -> str:
             lines.append(f"        {_gone(cp['copy_gone'])}")
         if cp["passages"] is None:
             lines.append("        (no stored match with the origin: it joined the cluster through another copy)")
+            continue
+        if cp["relation"] == "translated":
+            for part in cp["copied"]:  # the aligned sentence pairs, origin above its translation
+                lines.append(f"   origin | {' '.join(part['origin_text'].split())}")
+                lines.append(f"   transl | {' '.join(part['text'].split())}")
             continue
         for label, key in (("copied", "copied"), ("added ", "added"), ("cut   ", "cut")):
             for part in cp[key]:

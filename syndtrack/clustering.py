@@ -53,6 +53,7 @@ from dedupe.credit import OutletNames, credit_status, credits_origin, host_of, o
 from dedupe.normalize import LONG_LINE, MAX_TEXT, Scan, is_cjk, is_long_key, scan, units
 from syndtrack.store.dates import is_precise, timestamp, utcnow
 from syndtrack.store.registry import Registry
+from syndtrack.xlang_stage import VERSION as XLANG_VERSION, XlangStage
 
 # A short line found on this many of an outlet's articles is that outlet's boilerplate.
 BOILERPLATE_MIN = 4
@@ -77,7 +78,7 @@ POSTINGS_SLICE = 200_000  # fingerprint postings converted to Python and inserte
 # Version 7: stories and the credit status of every member, filled by the rebuild.
 PARAMS = {"version": 7, "k": fp.K, "w": fp.W, "w_cjk": fp.W_CJK, "max_links": fp.MAX_LINKS, "stop": fp.STOP,
           "min_shared": fp.MIN_SHARED, "boilerplate_min": BOILERPLATE_MIN, "boilerplate_long_min": BOILERPLATE_LONG_MIN,
-          "min_shared_share": MIN_SHARED_SHARE}
+          "min_shared_share": MIN_SHARED_SHARE, "xlang": XLANG_VERSION}
 
 Progress = Callable[..., None]
 
@@ -316,6 +317,9 @@ class _Run:
         self._lap("candidates")
         matches = self._verify(pairs)
         self._lap("verify")
+        self.xlang = XlangStage(self)  # translated copies: syndtrack/xlang_stage.py
+        matches.update(self.xlang.find(matches))
+        self._lap("xlang")
         rebuilt = self._write(matches)
         self._lap("write")
         clusters, members = self._q("select (select count(*) from clusters), (select count(*) from cluster_members)")[0]
@@ -735,7 +739,9 @@ class _Run:
         )
         for a, b in matches:
             seeds.update((a, b))
-        return self._recluster(seeds, now)
+        rebuilt = self._recluster(seeds, now)
+        self.xlang.write(now)
+        return rebuilt
 
     def _recluster(self, seeds: set[int], now: str) -> int:
         conn = self.conn

@@ -226,14 +226,31 @@ def show_cluster(db: Database, cluster_id: int, *, context: int | None = None) -
             [cluster_id],
         )
     )
+    lang = _languages(db, [origin["id"], *(m["copy_id"] for m in members)])
     copies = []
     for m in members:
         text = m.pop("copy_text") or ""
         diff = passages_between(db, origin["id"], m["copy_id"], origin["text"] or "", text, context=context)
-        copies.append({**m, **diff})
+        if m.get("relation") == "translated":
+            # Side by side: each aligned sentence of the translation with the origin's sentence.
+            for part in diff["copied"]:
+                part["origin_text"] = _clip((origin["text"] or "")[part["origin"][0]:part["origin"][1]], context)
+        copies.append({**m, **diff, "copy_language": lang.get(m["copy_id"])})
     origin_row = {k: origin.get(k) for k in ("id", "url", "outlet", "title", "published", "credit", "gone")}
     origin_row["state_media"] = summary["state_media"]
+    origin_row["language"] = lang.get(origin["id"])
     return {"cluster": summary, "origin": origin_row, "copies": copies}
+
+
+def _languages(db: Database, ids: list[int]) -> dict[int, str]:
+    """Each article's language as matching saw it (dedupe_xlang), else as imported or crawled."""
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    out = {r[0]: r[1] for r in db.execute(f"SELECT id, language FROM articles WHERE id IN ({marks}) AND language IS NOT NULL", ids)}
+    if db["dedupe_xlang"].exists():
+        out.update(db.execute(f"SELECT article_id, lang FROM dedupe_xlang WHERE article_id IN ({marks})", ids).fetchall())
+    return out
 
 
 def _article(db: Database, article_id: int) -> dict:

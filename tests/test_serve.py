@@ -198,10 +198,12 @@ def test_copied_passages_when_the_copy_is_stored_first_in_the_pair(tmp_path):
     ids = build_fixture_db(path)
     conn = sqlite3.connect(path)
     a, b, score, ca, cb, passages, created = conn.execute(
-        "select * from matches where a_id = ? and b_id = ?", [ids["cmg"], ids["monitor"]]).fetchone()
+        "select a_id, b_id, score, coverage_a, coverage_b, passages, created from matches where a_id = ? and b_id = ?",
+        [ids["cmg"], ids["monitor"]]).fetchone()
     swapped = json.dumps([[b0, b1, a0, a1] for a0, a1, b0, b1 in json.loads(passages)])
     conn.execute("delete from matches where a_id = ? and b_id = ?", [a, b])
-    conn.execute("insert into matches values (?, ?, ?, ?, ?, ?, ?)", [b, a, score, cb, ca, swapped, created])
+    conn.execute("insert into matches (a_id, b_id, score, coverage_a, coverage_b, passages, created) "
+                 "values (?, ?, ?, ?, ?, ?, ?)", [b, a, score, cb, ca, swapped, created])
     conn.commit()
     conn.close()
     ds = make_datasette(path)

@@ -406,3 +406,18 @@ def m018_warc_hosts(db: Database) -> None:
          "first_imported": str},
         pk="warc", if_not_exists=True,
     )
+
+
+@migrations()
+def m019_dedupe_xlang(db: Database) -> None:
+    # Translated copies (dedupe.xlang, syndtrack.xlang_stage): each article's language as
+    # matching saw it, and the index of its language-neutral keys (numbers, dates, Latin
+    # names, English glosses), a plain table keyed by key hash like dedupe_fingerprints.
+    # matches.kind says which pairs are translations ('translated'; NULL: same language).
+    # Each article's keys are kept with it too (int64 blob), so its postings are deleted by
+    # primary key when it changes: an index by article would double the cost of the write.
+    db.execute("CREATE TABLE IF NOT EXISTS dedupe_xlang (article_id INTEGER PRIMARY KEY, lang TEXT NOT NULL, keys BLOB)")
+    db.execute("CREATE TABLE IF NOT EXISTS dedupe_xkeys (key INTEGER NOT NULL, article_id INTEGER NOT NULL, "
+               "weight REAL NOT NULL, PRIMARY KEY (key, article_id)) WITHOUT ROWID")
+    if "kind" not in db["matches"].columns_dict:
+        db["matches"].add_column("kind", str)

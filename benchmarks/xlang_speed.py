@@ -1,0 +1,136 @@
+"""Cost of the cross-language stage: a 20% Chinese corpus against the same size in one language.
+
+Builds (with ``dedupe_speed.Generator``'s English republication model) a corpus of N
+articles, and a mixed one in which a share of the articles (default 20%) are Chinese:
+origins made of three sentence groups drawn from different CulturaX Chinese
+state-media texts with half their characters redrawn (by frequency: the 64 texts are a
+small pool, and with less noise every English translation shares a third of its text
+with dozens of origins, which real corpora do not), copies
+and excerpts of them; and each of the 64 CulturaX texts once as a whole origin with the
+machine translation CulturaX carries as an English article (a translated copy to find).
+Then ``cluster --full`` runs on each, the mixed one with the stage on and off
+(``SYNDTRACK_XLANG=0``).
+
+    python benchmarks/xlang_speed.py --size 20000 [--zh-share 0.2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+import dedupe_speed  # noqa: E402
+
+CULTURAX = HERE.parent.parent / "shared" / "data" / "state-media-culturax-sample" / "examples.json"
+
+
+class Mixed:
+    def __init__(self, seed: int, zh_share: float):
+        self.en = dedupe_speed.Generator(seed)
+        self.zh_share = zh_share
+        self.rng = random.Random(seed + 1)
+        items = json.loads(CULTURAX.read_text(encoding="utf-8"))
+        self.cx = [(it["culturax_text"], it.get("culturax_text_en") or "") for it in items if it.get("culturax_text")]
+        chars = "".join(t for t, _ in self.cx)
+        self.alphabet = [c for c in chars if "\u4e00" <= c <= "\u9fff"]
+        self.groups = []
+        for t, _ in self.cx:
+            sents = [x for x in t.replace("。", "。\n").split("\n") if x.strip()]
+            self.groups += ["".join(sents[i : i + 3]) for i in range(0, len(sents), 3)]
+        self.whole = list(range(len(self.cx)))
+        self.rng.shuffle(self.whole)
+        self.zh_origins: list[dict] = []
+        self.pending_en: list[dict] = []
+
+    def _zh_text(self) -> tuple[str, str]:
+        if self.whole and self.rng.random() < 0.05:
+            return self.cx[self.whole.pop()]
+        text = "\n".join(self.rng.choice(self.groups) for _ in range(3))
+        out = [self.rng.choice(self.alphabet) if ("\u4e00" <= c <= "\u9fff" and self.rng.random() < 0.5) else c for c in text]
+        return "".join(out), ""
+
+    def article(self) -> dict:
+        if self.pending_en:
+            return self.pending_en.pop()
+        if self.rng.random() >= self.zh_share:
+            return self.en.article()
+        self.en.n += 1
+        n = self.en.n
+        when = self.en.t0 + timedelta(minutes=n)
+        if self.zh_origins and self.rng.random() < dedupe_speed.COPY_SHARE:
+            o = self.rng.choice(self.zh_origins)
+            text = o["text"]
+            if self.rng.random() < 0.5:
+                k = max(60, len(text) // 3)
+                s = self.rng.randrange(0, max(1, len(text) - k))
+                text = text[s : s + k]
+            return {"url": f"https://zhcopier{n % 200}.example/{n}", "outlet": f"zhcopier{n % 200}.example",
+                    "title": o["title"], "text": text, "published": (when + timedelta(hours=2)).isoformat(), "kind": "zh-copy"}
+        text, en = self._zh_text()
+        rec = {"url": f"https://zhoutlet{n % 100}.example/{n}", "outlet": f"zhoutlet{n % 100}.example",
+               "title": text[:20], "text": text, "published": when.isoformat(), "kind": "zh-origin"}
+        self.zh_origins.append(rec)
+        if en:
+            self.en.n += 1
+            self.pending_en.append({"url": f"https://translator.example/{self.en.n}", "outlet": "translator.example",
+                                    "title": en[:60], "text": en, "published": (when + timedelta(hours=5)).isoformat(),
+                                    "kind": "translated"})
+        return rec
+
+
+def measure(path: Path, xlang: bool) -> dict:
+    from syndtrack.clustering import cluster
+    from syndtrack.store.db import open_db
+
+    os.environ["SYNDTRACK_XLANG"] = "1" if xlang else "0"
+    db = open_db(path)
+    t0 = time.perf_counter()
+    cpu0 = time.process_time()
+    res = cluster(db, full=True)
+    out = {"seconds": round(time.perf_counter() - t0, 2), "main_cpu": round(time.process_time() - cpu0, 2),
+           "timings": res.timings, "matches": res.matches, "clusters": res.clusters,
+           "translated": db.execute("select count(*) from cluster_members where relation = 'translated'").fetchone()[0]}
+    db.close()
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--size", type=int, default=20_000)
+    ap.add_argument("--zh-share", type=float, default=0.2)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args()
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        one = Path(tmp) / "one.db"
+        mixed = Path(tmp) / "mixed.db"
+        dedupe_speed.build_db(one, dedupe_speed.Generator(args.seed), args.size)
+        dedupe_speed.build_db(mixed, Mixed(args.seed, args.zh_share), args.size)
+        for name, path, on in (("one language, stage on", one, True), ("mixed, stage off", mixed, False),
+                               ("mixed, stage on", mixed, True), ("mixed, stage off (again)", mixed, False),
+                               ("mixed, stage on (again)", mixed, True)):
+            r = measure(path, on)
+            results[name] = r
+            print(f"{name:<28} {r['seconds']:>6.2f}s  xlang {r['timings'].get('xlang', 0):.2f}s  "
+                  f"matches {r['matches']}  translated members {r['translated']}", flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()

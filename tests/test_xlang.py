@@ -1,0 +1,219 @@
+"""Translated copies (dedupe.xlang, syndtrack.xlang_stage).
+
+The texts in tests/xlang_texts/ were written for these tests: a Chinese wire item
+on a (made-up) China-Africa farm forum, its English translation sentence by
+sentence, an English report from Nairobi that quotes two of its sentences, and
+another English report on the same forum that quotes none.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import opencc
+import pytest
+
+from dedupe.xlang import align_translation, article_keys, default_backend, language
+from dedupe.xlang.backends import argos_backend
+from dedupe.xlang.text import numbers_and_dates, sentences
+from syndtrack.clustering import cluster
+from syndtrack.store.db import open_db
+from syndtrack.importer import import_jsonl
+
+TEXTS = Path(__file__).parent / "xlang_texts"
+ZH = (TEXTS / "forum_zh.txt").read_text(encoding="utf-8")
+EN = (TEXTS / "forum_en.txt").read_text(encoding="utf-8")
+QUOTE = (TEXTS / "forum_quote_en.txt").read_text(encoding="utf-8")
+OTHER = (TEXTS / "forum_other_en.txt").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def backend():
+    return default_backend()
+
+
+def test_numbers_with_wan_and_yi_meet_english_figures():
+    zh_nums, zh_dates = numbers_and_dates("总金额达12亿美元，培训农民超过3.5万人次，11月5日开幕", "zh")
+    en_nums, en_dates = numbers_and_dates("worth 1.2 billion dollars, trained 35,000 farmers, opened on Nov. 5", "en")
+    assert set(zh_nums) == set(en_nums) == {"1.2e+09", "3.5e+04"}
+    assert zh_dates == en_dates == ["d11-5"]
+
+
+def test_chinese_sentences_split_on_full_width_marks():
+    text = "他说：“我们准备好了。”随后离开。真的吗？是的！"
+    spans = sentences(text, "zh")
+    assert [text[s:e] for s, e in spans] == ["他说：“我们准备好了。”", "随后离开。", "真的吗？", "是的！"]
+
+
+def test_language_by_script():
+    assert language(ZH) == "zh"
+    assert language(EN) == "en"
+    assert language("Министерство иностранных дел России заявило в понедельник, что переговоры продолжатся.") == "ru"
+
+
+def test_translation_aligned_in_order(backend):
+    m = align_translation(ZH, "zh", EN, "en", backend)
+    assert m is not None
+    assert len(m.passages) == 8  # every sentence, one to one
+    starts_a = [p[0] for p in m.passages]
+    starts_b = [p[2] for p in m.passages]
+    assert starts_a == sorted(starts_a) and starts_b == sorted(starts_b)
+    # The passages are sentences of each text: the figures sentence pairs with its translation.
+    second = m.passages[1]
+    assert "12亿美元" in ZH[second[0]:second[1]] and "1.2 billion" in EN[second[2]:second[3]]
+    assert m.coverage_a > 0.9 and m.coverage_b > 0.9
+    # The same in the other argument order (offsets follow the arguments).
+    r = align_translation(EN, "en", ZH, "zh", backend)
+    assert r is not None and r.passages[1][2:] == second[:2]
+
+
+def test_traditional_script_copy_matches(backend):
+    trad = opencc.OpenCC("s2t").convert(ZH)
+    assert trad != ZH
+    assert align_translation(trad, "zh", EN, "en", backend) is not None
+
+
+def test_report_quoting_two_sentences_is_not_a_translation(backend):
+    assert align_translation(ZH, "zh", QUOTE, "en", backend) is None
+
+
+def test_same_event_report_is_not_a_translation(backend):
+    assert align_translation(ZH, "zh", OTHER, "en", backend) is None
+
+
+def test_partial_translation_of_the_first_half_is_matched(backend):
+    half = "\n".join(EN.splitlines()[:5])
+    m = align_translation(ZH, "zh", half, "en", backend)
+    assert m is not None and m.coverage_b > 0.9 and 0.4 < m.coverage_a < 0.8
+
+
+def test_keys_rank_the_translation_above_same_event_reports(backend):
+    zh = dict(article_keys(ZH, "zh", backend))
+
+    def shared(text):
+        other = dict(article_keys(text, "en", backend))
+        return sum(w for k, w in zh.items() if k in other)
+
+    assert shared(EN) > 2 * max(shared(QUOTE), shared(OTHER))
+
+
+def test_argos_backend_absent_says_why():
+    b, why = argos_backend()
+    if b is None:
+        assert "argostranslate" in why
+    else:  # installed with models: it must speak the same protocol
+        assert b.supports("zh") or b.supports("ru")
+
+
+def _records():
+    return [
+        {"url": "http://www.news.cn/world/2026-11/05/c_forum.htm", "outlet": "xinhuanet-zh", "title": "第三届中非农业合作论坛开幕",
+         "text": ZH, "published": "2026-11-05T02:00:00Z"},
+        {"url": "https://english.news.cn/20261105/forum/c.htm", "outlet": "english.news.cn",
+         "title": "China-Africa agricultural forum opens", "text": EN, "published": "2026-11-05T06:00:00Z"},
+        {"url": "https://nairobi-post.example/farmers-forum", "outlet": "nairobi-post.example", "title": "Farmers doubt forum deals",
+         "text": QUOTE, "published": "2026-11-06T08:00:00Z"},
+        {"url": "https://wire.example/changsha-forum", "outlet": "wire.example", "title": "Africa officials gather in China",
+         "text": OTHER, "published": "2026-11-05T09:00:00Z"},
+    ]
+
+
+def _load(db, records):
+    buf = io.StringIO("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+    import_jsonl(db, buf)
+
+
+def test_cluster_records_translated_member_with_aligned_sentences(tmp_path):
+    db = open_db(tmp_path / "x.db")
+    _load(db, _records())
+    cluster(db, full=True)
+    ids = {r["url"]: r["id"] for r in db.query("select id, url from articles")}
+    zh, en = ids[_records()[0]["url"]], ids[_records()[1]["url"]]
+    members = {r["article_id"]: r for r in db.query("select * from cluster_members")}
+    assert set(members) == {zh, en}  # neither the quoting report nor the other report joined
+    assert members[zh]["relation"] == "origin"
+    assert members[en]["relation"] == "translated"
+    assert members[en]["lag_seconds"] == 4 * 3600
+    (m,) = list(db.query("select * from matches"))
+    assert m["kind"] == "translated"
+    passages = json.loads(m["passages"])
+    assert len(passages) == 8
+    a_text = ZH if m["a_id"] == zh else EN
+    assert a_text[passages[0][0]:passages[0][1]].startswith("新华社" if m["a_id"] == zh else "BEIJING")
+    langs = dict(db.execute("select article_id, lang from dedupe_xlang").fetchall())
+    assert langs[zh] == "zh" and langs[en] == "en"
+
+
+def test_incremental_run_finds_translation_of_an_old_article(tmp_path):
+    db = open_db(tmp_path / "x.db")
+    recs = _records()
+    _load(db, [recs[0], recs[2], recs[3]])
+    cluster(db)
+    assert db.execute("select count(*) from cluster_members").fetchone()[0] == 0
+    _load(db, [recs[1]])
+    cluster(db)
+    rels = sorted(r[0] for r in db.execute("select relation from cluster_members"))
+    assert rels == ["origin", "translated"]
+    before = sorted(db.execute("select a_id, b_id, kind, passages from matches").fetchall())
+    cluster(db, full=True)
+    assert sorted(db.execute("select a_id, b_id, kind, passages from matches").fetchall()) == before
+
+
+def test_one_language_is_not_keyed_until_a_second_arrives(tmp_path):
+    """Keying costs as much as the rest of clustering: an English-only database pays
+    nothing for it. The first Chinese article makes the stored English ones keyed once."""
+    db = open_db(tmp_path / "x.db")
+    recs = _records()
+    _load(db, [recs[1], recs[2], recs[3]])
+    cluster(db)
+    assert db.execute("select count(*) from dedupe_xkeys").fetchone()[0] == 0
+    assert db.execute("select count(*) from dedupe_xlang where keys is null").fetchone()[0] == 3
+    _load(db, [recs[0]])
+    cluster(db)
+    assert sorted(r[0] for r in db.execute("select relation from cluster_members")) == ["origin", "translated"]
+    assert db.execute("select count(*) from dedupe_xlang where keys is null").fetchone()[0] == 0
+    before = sorted(db.execute("select a_id, b_id, kind, passages from matches").fetchall())
+    cluster(db, full=True)
+    assert sorted(db.execute("select a_id, b_id, kind, passages from matches").fetchall()) == before
+
+
+def test_same_language_corpus_untouched(tmp_path):
+    """Only English: no cross-language pair is ever compared, no match gets a kind."""
+    db = open_db(tmp_path / "x.db")
+    recs = _records()
+    _load(db, [recs[1], recs[2], recs[3]])
+    cluster(db, full=True)
+    assert db.execute("select count(*) from matches where kind is not null").fetchone()[0] == 0
+    assert db.execute("select count(*) from cluster_members").fetchone()[0] == 0
+
+
+def test_show_prints_languages_and_sentence_pairs(tmp_path):
+    from click.testing import CliRunner
+
+    from syndtrack.cli import cli
+
+    path = tmp_path / "x.db"
+    db = open_db(path)
+    _load(db, _records())
+    cluster(db, full=True)
+    (cid,) = db.execute("select id from clusters").fetchone()
+    out = CliRunner().invoke(cli, ["--db", str(path), "show", str(cid)])
+    assert out.exit_code == 0, out.output
+    assert "[zh]" in out.output and "[en]" in out.output
+    assert "translated #" in out.output
+    origin_lines = [l for l in out.output.splitlines() if l.startswith("   origin |")]
+    transl_lines = [l for l in out.output.splitlines() if l.startswith("   transl |")]
+    assert len(origin_lines) == len(transl_lines) == 8
+    assert "12亿美元" in origin_lines[1] and "1.2 billion" in transl_lines[1]
+    # The copy is credited to Xinhua through its dateline "(Xinhua)" in English.
+    assert "  credited" in out.output and "NOT credited" not in out.output
+
+
+def test_pinyin_injected_chinese_is_still_chinese():
+    """Mirrors put romanisation after every character; that must not make a page English
+    (a copy would then be recorded as a translation of its own origin)."""
+    injected = "".join(f"{c}(pin)" if "\u4e00" <= c <= "\u9fff" else c for c in ZH)
+    assert language(injected) == "zh"
+    assert language(EN + "\n" + ZH[:40]) == "en"  # an English page quoting a Chinese phrase
