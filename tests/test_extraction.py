@@ -90,6 +90,16 @@ def test_section_front_on_a_tag_url_is_not_an_article():
     assert extract(raw, "https://english.news.cn/tag/world/") is None
 
 
+def test_listing_urls_and_global_times_article_urls():
+    from crawler.extraction.pagetype import _LISTING_PATH
+
+    for listing in ("/tag/china/", "/page/2", "/news/page/3/", "/page", "/category/world", "/", "/world/index.html"):
+        assert _LISTING_PATH.search(listing), listing
+    # Global Times files its articles under /page/: real article URLs, not pagination.
+    for article in ("/page/202406/1314567.shtml", "/page/202312/1303829.shtml", "/world/2024/05/03/story.html"):
+        assert not _LISTING_PATH.search(article), article
+
+
 def test_a_listing_url_overrides_article_markup_unless_the_text_is_long():
     spec, raw = load("dainik_seed")
     page = raw.decode("utf-8")

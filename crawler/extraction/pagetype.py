@@ -13,8 +13,10 @@ from urllib.parse import urlsplit
 from .metadata import ARTICLE_TYPES, LISTING_TYPES
 
 _LISTING_PATH = re.compile(
-    r"/(?:tags?|topics?|category|categories|section|sections|authors?|search|page)(?:/|$)"
-    r"|/page/\d+/?$"
+    r"/(?:tags?|topics?|category|categories|section|sections|authors?|search)(?:/|$)"
+    # /page/2 pages through a listing; /page/ followed by more path is an article on some
+    # sites (Global Times: /page/202406/1314567.shtml), so only a final /page or /page/N counts.
+    r"|/page(?:/\d+)?/?$"
     # the site root and one-level section indexes (/world/index.htm); deeper index.html
     # paths are articles on some sites (CNN)
     r"|^/(?:(?:[\w-]+/)?index(?:_\d+)?\.(?:s?html?|php|aspx?))?$",
