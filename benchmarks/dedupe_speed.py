@@ -59,7 +59,11 @@ STAMPED = ("fetched", "first_seen", "updated")
 
 
 class Generator:
-    def __init__(self, seed: int = 0):
+    """``dense=True`` (issue 12): a third of the articles are copies, and half of the copies
+    go to a few popular stories of up to ``max_story`` members (a wire story carried
+    everywhere), the rest spread over the other origins as before."""
+
+    def __init__(self, seed: int = 0, *, dense: bool = False, max_story: int = 300):
         import corpus  # EVALUATION's loaders of the real texts
 
         sources = corpus.load_provenance(corpus.DATA_DIR) + corpus.load_autoblog(corpus.DATA_DIR)
@@ -81,6 +85,11 @@ class Generator:
         self.t0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
         self.origins: list[dict] = []
         self.n = 0
+        self.dense = dense
+        self.copy_share = 1 / 3 if dense else COPY_SHARE
+        self.max_story = max_story
+        self.hot: list[dict] = []  # popular origins of the dense setting, each with its copy count
+        self.hot_copies: dict[str, int] = {}
 
     def _origin_text(self) -> str:
         base = self.bases[self.rng.integers(len(self.bases))]
@@ -106,12 +115,27 @@ class Generator:
             text = " ".join(words)
         return text, kind
 
+    def _pick_origin(self) -> dict:
+        if not self.dense or self.random.random() < 0.5:
+            return self.random.choice(self.origins)
+        # Keep about 20 popular stories open; one that reached max_story members is
+        # replaced by a recent origin.
+        self.hot = [o for o in self.hot if self.hot_copies[o["url"]] < self.max_story]
+        while len(self.hot) < 20:
+            o = self.random.choice(self.origins[-2000:])
+            self.hot_copies.setdefault(o["url"], 0)
+            if self.hot_copies[o["url"]] < self.max_story:
+                self.hot.append(o)
+        o = self.random.choice(self.hot)
+        self.hot_copies[o["url"]] += 1
+        return o
+
     def article(self) -> dict:
         self.n += 1
         n = self.n
         when = self.t0 + timedelta(minutes=n)
-        if self.origins and self.random.random() < COPY_SHARE:
-            origin = self.random.choice(self.origins)
+        if self.origins and self.random.random() < self.copy_share:
+            origin = self._pick_origin()
             text, kind = self._copy(origin)
             published = datetime.fromisoformat(origin["published"]) + timedelta(hours=self.random.randint(1, 48))
             return {"url": f"https://copier{n % 500}.example/{n}", "outlet": f"copier{n % 500}.example",
@@ -331,6 +355,8 @@ def main() -> None:
                     help=f"build every corpus with build_db_fast (default: above {FAST_BUILD_ABOVE:,} articles)")
     ap.add_argument("--check-fast-build", type=int, metavar="N",
                     help="build N articles with store_batch and with the fast builder, compare, and exit")
+    ap.add_argument("--dense", action="store_true",
+                    help="issue 12's dense setting: a third of the articles copies, stories up to 300 members")
     ap.add_argument("--measure", help=argparse.SUPPRESS)
     ap.add_argument("--mode", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -342,8 +368,8 @@ def main() -> None:
         sys.exit(0 if check_fast_build(args.check_fast_build, args.seed) else 1)
     results = {"machine": {"cpus": os.cpu_count(), "loadavg": os.getloadavg()}, "runs": []}
     for n in args.sizes:
-        gen = Generator(args.seed)
-        base = CACHE / f"corpus-{n}-{args.seed}.db"
+        gen = Generator(args.seed, dense=args.dense)
+        base = CACHE / f"corpus-{n}-{args.seed}{'-dense' if args.dense else ''}.db"
         if not base.exists():
             tmp = base.with_suffix(".tmp")
             for suffix in ("", "-wal", "-shm"):
@@ -358,7 +384,7 @@ def main() -> None:
             built = {"cached": True}
             for _ in range(n):  # advance the generator past the cached articles
                 gen.article()
-        work = CACHE / f"work-{n}.db"
+        work = CACHE / f"work-{n}{'-dense' if args.dense else ''}.db"
         for suffix in ("", "-wal", "-shm"):
             Path(str(work) + suffix).unlink(missing_ok=True)
         shutil.copy(base, work)

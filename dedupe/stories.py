@@ -36,6 +36,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from dedupe.assemble import components
+
 VERSION_SHARE = 0.35  # each text's share of the shared text, at least
 VERSION_WINDOW = 48 * 3600.0  # seconds between the two articles' published times, at most
 
@@ -56,25 +58,15 @@ def group_versions(cluster_of: dict[int, int], links: Iterable[tuple[int, int]])
     article pairs whose match :func:`joins_versions` accepted. Every cluster is
     in exactly one story, alone when nothing links it.
     """
-    parent: dict[int, int] = {c: c for c in set(cluster_of.values())}
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    pairs = {}
     for a, b in links:
         ca, cb = cluster_of.get(a), cluster_of.get(b)
-        if ca is None or cb is None or ca == cb:
-            continue
-        ra, rb = find(ca), find(cb)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    groups: dict[int, list[int]] = {}
-    for c in parent:
-        groups.setdefault(find(c), []).append(c)
-    return sorted(sorted(g) for g in groups.values())
+        if ca is not None and cb is not None and ca != cb:
+            pairs[(min(ca, cb), max(ca, cb))] = None
+    groups = components(pairs)
+    joined = {c for g in groups for c in g}
+    groups += [[c] for c in set(cluster_of.values()) - joined]
+    return sorted(groups)
 
 
 def stable_ids(groups: list[list[int]], old_story_of: dict[int, int]) -> list[int | None]:
