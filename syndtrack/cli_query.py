@@ -83,6 +83,8 @@ def clusters(ctx, sort, gone, limit, outlet, since, until, state_media, fmt):
                "credited_share"]
     if any(r.get("origin_gone") for r in rows):
         columns.append("origin_gone")
+    if any(r.get("copy_languages") and set(r["copy_languages"].split(",")) - {r.get("origin_language")} for r in rows):
+        columns += ["origin_language", "copy_languages"]  # translated copies listed: say in which language
     echo(render(rows, fmt, columns=columns, widths={"origin_title": 48, "copy_outlets": 40}), fmt)
 
 

@@ -217,3 +217,20 @@ def test_pinyin_injected_chinese_is_still_chinese():
     injected = "".join(f"{c}(pin)" if "\u4e00" <= c <= "\u9fff" else c for c in ZH)
     assert language(injected) == "zh"
     assert language(EN + "\n" + ZH[:40]) == "en"  # an English page quoting a Chinese phrase
+
+
+def test_views_and_clusters_say_which_language_each_copy_is_in(tmp_path):
+    from click.testing import CliRunner
+
+    from syndtrack.cli import cli
+
+    path = tmp_path / "x.db"
+    db = open_db(path)
+    recs = _records()
+    _load(db, recs)
+    cluster(db)
+    rows = list(db.query("select origin_language, copy_language, relation from republications"))
+    assert rows == [{"origin_language": "zh", "copy_language": "en", "relation": "translated"}] or \
+        rows == [{"origin_language": "en", "copy_language": "zh", "relation": "translated"}]
+    listing = CliRunner().invoke(cli, ["--db", str(path), "clusters"]).output
+    assert "copy_languages" in listing.splitlines()[0]

@@ -73,11 +73,15 @@ SELECT
   o.gone AS origin_gone,
   a.gone AS copy_gone,
   cm.credit_status,
-  c.story_id
+  c.story_id,
+  COALESCE(ol.lang, o.language) AS origin_language,
+  COALESCE(al.lang, a.language) AS copy_language
 FROM cluster_members cm
 JOIN clusters c ON c.id = cm.cluster_id
 JOIN articles o ON o.id = c.origin_id
 JOIN articles a ON a.id = cm.article_id
+LEFT JOIN dedupe_xlang ol ON ol.article_id = o.id
+LEFT JOIN dedupe_xlang al ON al.article_id = a.id
 LEFT JOIN outlet_lookup oo ON oo.name = o.outlet
 LEFT JOIN outlet_lookup co ON co.name = a.outlet
 WHERE cm.article_id != c.origin_id
@@ -111,7 +115,10 @@ SELECT
   c.updated,
   o.gone AS origin_gone,
   (SELECT COUNT(a.gone) {_MEMBERS}) AS copies_gone,
-  c.story_id
+  c.story_id,
+  COALESCE((SELECT lang FROM dedupe_xlang WHERE article_id = c.origin_id), o.language) AS origin_language,
+  (SELECT group_concat(DISTINCT COALESCE(x.lang, a.language)) FROM cluster_members m JOIN articles a ON a.id = m.article_id
+   LEFT JOIN dedupe_xlang x ON x.article_id = a.id WHERE m.cluster_id = c.id AND m.article_id != c.origin_id) AS copy_languages
 FROM clusters c
 JOIN articles o ON o.id = c.origin_id
 LEFT JOIN outlet_lookup oo ON oo.name = o.outlet
