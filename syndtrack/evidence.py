@@ -24,7 +24,8 @@ from sqlite_utils import Database
 
 from syndtrack import __version__
 from syndtrack.store.dates import parse_timestamp, utcnow
-from syndtrack.store.urls import BadURL, canonical_url
+from syndtrack.store.articles import article_id_by_url
+from syndtrack.store.urls import BadURL
 
 
 class EvidenceError(Exception):
@@ -47,12 +48,12 @@ def find_article(db: Database, ref: str | int) -> int:
             raise EvidenceError(f"no article #{aid} in the database")
         return aid
     try:
-        row = db.execute("SELECT id FROM articles WHERE url = ?", [canonical_url(text)]).fetchone()
+        aid = article_id_by_url(db, text)
     except BadURL as exc:
         raise EvidenceError(f"{text}: neither an article id nor a URL ({exc})") from None
-    if row is None:
+    if aid is None:
         raise EvidenceError(f"{text}: no article with this URL in the database")
-    return row[0]
+    return aid
 
 
 def article_record(db: Database, article_id: int) -> dict[str, Any]:

@@ -36,7 +36,8 @@ from typing import Any
 from sqlite_utils import Database
 
 from syndtrack import __version__
-from syndtrack.store.urls import BadURL, canonical_url
+from syndtrack.store.articles import article_id_by_url
+from syndtrack.store.urls import BadURL
 
 USER_AGENT = f"syndtrack/{__version__} (trace)"
 MAX_PAGE_BYTES = 20 * 1024 * 1024
@@ -92,12 +93,12 @@ def resolve(db: Database, source: str, *, fetch: bool = False, stdin=None) -> Do
         if fetch:
             return fetch_document(source)
         try:
-            row = db.execute("SELECT id FROM articles WHERE url = ?", [canonical_url(source)]).fetchone()
+            aid = article_id_by_url(db, source)
         except BadURL as exc:
             raise TraceError(f"{source}: {exc}") from None
-        if row is None:
+        if aid is None:
             raise TraceError(f"{source}: not in the database; add --fetch to fetch it live")
-        return stored_document(db, row[0])
+        return stored_document(db, aid)
     path = Path(source)
     try:
         is_file, exists = path.is_file(), path.exists()
@@ -273,8 +274,7 @@ def trace(db: Database, doc: Document, *, limit: int | None = 10, min_score: flo
     in_db = doc.article_id
     if in_db is None and doc.url:
         try:
-            row = db.execute("SELECT id FROM articles WHERE url = ?", [canonical_url(doc.url)]).fetchone()
-            in_db = row[0] if row else None
+            in_db = article_id_by_url(db, doc.url)
         except BadURL:
             pass
     try:

@@ -205,3 +205,11 @@ def store_articles(db: Database, records: Iterable[Mapping[str, Any]], *, origin
     """Validate and store records in one batch (raises on the first bad one)."""
     rows = [validate_article(r, origin=origin) for r in records]
     return ArticleStore(db).store_batch(rows)
+
+
+def article_id_by_url(db: Database, url: str) -> int | None:
+    """The id of the article stored at ``url`` (canonicalised as stored), None when none is.
+
+    Raises :class:`~syndtrack.store.urls.BadURL` when ``url`` is not an absolute http(s) URL."""
+    row = db.execute("SELECT id FROM articles WHERE url = ?", [canonical_url(url)]).fetchone()
+    return row[0] if row else None
