@@ -95,9 +95,29 @@ class Match:
 
 def align(a: Cleaned, b: Cleaned, *, accept_all: bool = False) -> Match | None:
     """Align ``a`` with ``b``; None when they do not share enough text to be a republication."""
+    pairs, found = _verify(a, b)
+    if found is None or (not found.accepted and not accept_all):
+        return None
+    return Match(
+        score=round(found.score, 2),
+        coverage_a=round(min(1.0, found.coverage_a), 4),
+        coverage_b=round(min(1.0, found.coverage_b), 4),
+        passages=sorted(_passages(a, b, pairs) + [_block_span(a, b, blk) for blk in found.blocks]),
+        chars=found.chars,
+    )
+
+
+def judge(a: Cleaned, b: Cleaned) -> Verdict | None:
+    """The verdict :func:`align` reaches on ``a`` and ``b``, with the rule that decided it
+    (None when no sentence or word run is shared at all)."""
+    return _verify(a, b)[1]
+
+
+def _verify(a: Cleaned, b: Cleaned) -> tuple[dict[int, tuple[int, int]], Verdict | None]:
+    """The aligned sentences (a unit -> (b unit, similarity)) and the verdict on them."""
     total_a, total_b = a.length, b.length
     if not total_a or not total_b:
-        return None
+        return {}, None
     pairs: dict[int, tuple[int, int]] = {}  # a unit -> (b unit, similarity)
     used_b: set[int] = set()
     where: dict[str, list[int]] = {}
@@ -118,22 +138,13 @@ def align(a: Cleaned, b: Cleaned, *, accept_all: bool = False) -> Match | None:
     la = [len(s) for s in a.skeletons]
     lb = [len(s) for s in b.skeletons]
     found = _judge(a, b, pairs, [], la, lb, total_a, total_b, sentences=True) if pairs else None
-    if (found is None or not found[1]) and max(total_a, total_b) <= MAX_DENSE_TEXT:
+    if (found is None or not found.accepted) and max(total_a, total_b) <= MAX_DENSE_TEXT:
         # Sentences merged, split or cut and rejoined with light edits defeat the
         # sentence pairing; in short texts the leftovers are aligned word by word.
         blocks = _word_blocks(a, b, pairs) if _worth_words(a, b, pairs, la, lb, total_a, total_b) else []
         if blocks:
             found = _judge(a, b, pairs, blocks, la, lb, total_a, total_b, sentences=False) or found
-    if found is None or (not found[1] and not accept_all):
-        return None
-    (score, cov_a, cov_b, chars, blocks), _ = found
-    return Match(
-        score=round(score, 2),
-        coverage_a=round(min(1.0, cov_a), 4),
-        coverage_b=round(min(1.0, cov_b), 4),
-        passages=sorted(_passages(a, b, pairs) + [_block_span(a, b, blk) for blk in blocks]),
-        chars=chars,
-    )
+    return pairs, found
 
 
 # A passage is a text at most this long (letters/digits): what an analyst pastes or a
@@ -203,8 +214,37 @@ def _worth_words(a: Cleaned, b: Cleaned, pairs, la, lb, total_a: int, total_b: i
     return have_a + _reachable(a, b) >= need_a and have_b + _reachable(b, a) >= need_b
 
 
-def _judge(a: Cleaned, b: Cleaned, pairs, blocks, la, lb, total_a: int, total_b: int, *, sentences: bool):
-    """The pair's figures and whether they make it a republication.
+@dataclass(frozen=True)
+class Verdict:
+    """Why an aligned pair is, or is not, a republication: the figures and one predicate per rule.
+
+    ``enough_chars`` and ``mostly_unquoted`` must both hold; then any one of the three
+    rules (``one_side_covered``, ``run_on_both``, ``dense_short``) makes it a copy.
+    """
+
+    score: float  # similarity of the aligned text, 0-100
+    coverage_a: float  # share of each side aligned (stock text included)
+    coverage_b: float
+    chars: int  # letters/digits aligned on a's side
+    blocks: tuple  # the word blocks that counted (see _word_blocks)
+    evidence_chars: int  # min over the sides of the aligned letters/digits that are not stock text
+    evidence_coverage_a: float  # share of each side's non-stock text aligned
+    evidence_coverage_b: float
+    unquoted_chars: int  # of a's aligned evidence, letters/digits that are not quotation
+    longest_run: int  # letters/digits of the longest in-order run of aligned sentences
+    enough_chars: bool  # evidence_chars >= MIN_CHARS (CJK-scaled)
+    mostly_unquoted: bool  # unquoted_chars >= MIN_UNQUOTED of a's evidence
+    one_side_covered: bool  # sentence rule: MIN_COVERAGE of one side
+    run_on_both: bool  # sentence rule: MIN_BOTH of each side in one run of MIN_RUN letters
+    dense_short: bool  # the short-text rule (see MIN_DENSE_SHARE)
+
+    @property
+    def accepted(self) -> bool:
+        return self.enough_chars and self.mostly_unquoted and (self.one_side_covered or self.run_on_both or self.dense_short)
+
+
+def _judge(a: Cleaned, b: Cleaned, pairs, blocks, la, lb, total_a: int, total_b: int, *, sentences: bool) -> Verdict | None:
+    """The pair's figures and the rules they meet; None when nothing is aligned.
 
     ``sentences``: the sentence rules apply (whole sentences aligned); otherwise
     only the short-text rule does, with the word blocks counted as verbatim reuse.
@@ -228,11 +268,18 @@ def _judge(a: Cleaned, b: Cleaned, pairs, blocks, la, lb, total_a: int, total_b:
     ev_cov_a, ev_cov_b = ev_a / max(ev_total_a, 1), ev_b / max(ev_total_b, 1)
     unquoted = sum(la[i] for i in pairs if not a.quoted[i]) + words
     scale = CJK_SCALE if _cjk(a) and _cjk(b) else 1
-    ok = (min(ev_a, ev_b) >= MIN_CHARS * scale and unquoted >= MIN_UNQUOTED * ev_a
-          and ((sentences and (max(ev_cov_a, ev_cov_b) >= MIN_COVERAGE
-                               or (min(ev_cov_a, ev_cov_b) >= MIN_BOTH and _longest_run(pairs, la) >= MIN_RUN * scale)))
-               or _dense(a, b, pairs, words, la, lb, ev_total_a, ev_total_b, min(ev_cov_a, ev_cov_b), score)))
-    return (score, cov_a, cov_b, matched_a, blocks), ok
+    enough = min(ev_a, ev_b) >= MIN_CHARS * scale
+    unquoted_ok = unquoted >= MIN_UNQUOTED * ev_a
+    run = _longest_run(pairs, la)
+    one_side = sentences and max(ev_cov_a, ev_cov_b) >= MIN_COVERAGE
+    both = sentences and min(ev_cov_a, ev_cov_b) >= MIN_BOTH and run >= MIN_RUN * scale
+    # Evaluated only where it could decide (the other rules fail), as before: it is the costly one.
+    dense = (enough and unquoted_ok and not one_side and not both
+             and _dense(a, b, pairs, words, la, lb, ev_total_a, ev_total_b, min(ev_cov_a, ev_cov_b), score))
+    return Verdict(score=score, coverage_a=cov_a, coverage_b=cov_b, chars=matched_a, blocks=tuple(blocks),
+                   evidence_chars=min(ev_a, ev_b), evidence_coverage_a=ev_cov_a, evidence_coverage_b=ev_cov_b,
+                   unquoted_chars=unquoted, longest_run=run, enough_chars=enough, mostly_unquoted=unquoted_ok,
+                   one_side_covered=one_side, run_on_both=both, dense_short=dense)
 
 
 def _stock(c: Cleaned) -> list[bool]:
