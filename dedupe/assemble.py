@@ -14,10 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cmp_to_key
 
+from dedupe.align import PARA_COVERAGE, PARAPHRASE_SCORE
+
 # The relation says what happened to the origin's text: carried in part (excerpt),
-# carried whole with words changed or sentences dropped (edited), or carried whole
-# and unchanged (copy). Text added around it (a new intro, a wrapper, a credit
-# line) leaves a copy a copy.
+# carried whole with words changed or sentences dropped (edited), carried whole with
+# most sentences reworded (paraphrased: synonym-spun or machine-paraphrased, character
+# similarity under dedupe.align.PARAPHRASE_SCORE), or carried whole and unchanged
+# (copy). Text added around it (a new intro, a wrapper, a credit line) leaves a copy a copy.
 EXCERPT_BELOW = 0.75  # share of the origin reused, below which a member is an excerpt
 COPY_SCORE = 99.9  # verbatim sentences align at exactly 100, so anything lower had words changed
 COPY_COVERAGE = 0.98  # share of the origin a copy carries (verbatim copies: 0.99+, bar tiny fragments)
@@ -45,7 +48,7 @@ class Edge:
 @dataclass
 class Member:
     article_id: int
-    relation: str  # origin / copy / excerpt / edited
+    relation: str  # origin / copy / excerpt / edited / paraphrased
     score: float
     coverage: float  # share of the origin's text this member reuses
     member_coverage: float  # share of the member's text that comes from the origin
@@ -105,6 +108,12 @@ origin_order = cmp_to_key(_before)
 
 
 def relation(score: float, origin_coverage: float, member_coverage: float | None = None) -> str:
+    # A reworded sentence that pairs with nothing still carries the origin's text, so a
+    # paraphrase's coverage understates it: PARA_COVERAGE of the origin is a whole article.
+    # (No real pair in the Helsinki day or the generated corpus aligns under
+    # PARAPHRASE_SCORE with that coverage; real excerpts under it cover at most 0.46.)
+    if score < PARAPHRASE_SCORE and origin_coverage >= PARA_COVERAGE:
+        return "paraphrased"
     if origin_coverage < EXCERPT_BELOW:
         return "excerpt"
     if score < COPY_SCORE or origin_coverage < COPY_COVERAGE:
