@@ -111,7 +111,7 @@ def evaluate(real: list[dict], copies: list[dict]) -> dict:
             return False
         theirs = text_of[ids[real_source[origin]]] if origin in real_source else text_of[origin]
         m = align(clean(text_of[source_of[i]]), clean(theirs))
-        return m is not None and min(m.coverage_a, m.coverage_b) >= 0.75
+        return m is not None and max(m.coverage_a, m.coverage_b) >= 0.75
 
     paraphrased = [i for i, m in pred.items() if m.relation == "paraphrased"]
     other_carrier = [i for i in paraphrased if i in source_of and not in_source_cluster(i) and same_text(i)]
