@@ -64,7 +64,8 @@ MAX_DENSE_TEXT = 3000  # letters/digits of the longer side
 # Or as a *carried passage*: PASSAGE_SENTENCES or more sentences in a row, verbatim, that
 # are MIN_COVERAGE of the short side (Chinese outlets carry three short sentences from
 # the middle of a Xinhua story in their own text); a recycled line or template is one or two.
-# Not CJK-scaled: the Chinese templates are as long in characters as the English ones.
+# CJK-scaled as MIN_CHARS is: unscaled, 250 Chinese or Japanese characters (five to eight
+# sentences) counted as short, and excerpts of that size in the 20k corpus were lost.
 SHORT_REUSE = MIN_RUN  # letters/digits
 PASSAGE_SENTENCES = 3
 LEAD_SHARE = MIN_COVERAGE
@@ -380,7 +381,7 @@ def _judge(a: Cleaned, b: Cleaned, pairs, blocks, la, lb, total_a: int, total_b:
     enough = min(ev_a, ev_b) >= MIN_CHARS * scale
     unquoted_ok = unquoted >= MIN_UNQUOTED * ev_a
     run = _longest_run(pairs, la)
-    short = min(ev_a, ev_b) < SHORT_REUSE
+    short = min(ev_a, ev_b) < SHORT_REUSE * scale
     one_side = sentences and max(ev_cov_a, ev_cov_b) >= MIN_COVERAGE
     lead = passage = False
     if sentences and one_side and short and enough and unquoted_ok:
