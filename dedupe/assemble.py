@@ -33,6 +33,7 @@ class Node:
     precise: bool = True  # published has a time and a zone (not a bare date, not a naive time)
     credits: frozenset = frozenset()  # outlets (registry slugs) its credit lines and source links name
     group: frozenset = frozenset()  # its own outlet and that outlet's media group (registry slugs)
+    roundup: bool = False  # a collection of stories under their own datelines (dedupe.roundup)
 
 
 @dataclass
@@ -139,14 +140,25 @@ def components(edges: dict[tuple[int, int], Edge]) -> list[list[int]]:
 def assemble(nodes: dict[int, Node], edges: dict[tuple[int, int], Edge]) -> list[Cluster]:
     """Clusters (two members or more) from verified ``edges`` keyed ``(a, b)`` with ``a < b``.
 
-    Headline edges (``kind == HEADLINE``) never make an origin nor decide one: a page
+    Round-ups cluster only with round-ups. Headline edges (``kind == HEADLINE``) never
+    make an origin nor decide one: a page
     with no text edge joins, as a ``headline`` member, the cluster of the earliest
     article it shares the headline with; a page with text edges ignores its headline ones.
     """
-    text = {k: e for k, e in edges.items() if e.kind != HEADLINE}
+    text = {k: e for k, e in edges.items() if e.kind != HEADLINE and _may_cluster(nodes[k[0]], nodes[k[1]], e)}
     clusters = _assemble_text(nodes, text)
     _attach_headlines(nodes, {k: e for k, e in edges.items() if e.kind == HEADLINE}, text, clusters)
     return clusters
+
+
+def _may_cluster(a: Node, b: Node, e: Edge) -> bool:
+    """A round-up and a single story are no copies of each other, whichever came first
+    (dedupe.roundup), and two round-ups are copies only when each carries most of the
+    other: two snapshots of different topic pages share a few of the same items (35-45%
+    of each on the Helsinki day). Their matches stay in `matches`, out of the clusters."""
+    if a.roundup != b.roundup:
+        return False
+    return not a.roundup or min(e.coverage_a, e.coverage_b) >= EXCERPT_BELOW
 
 
 def _attach_headlines(nodes: dict[int, Node], headline: dict, text: dict, clusters: list[Cluster]) -> None:

@@ -77,7 +77,7 @@ POSTINGS_SLICE = 200_000  # fingerprint postings converted to Python and inserte
 # Version 6: obfuscation undone in normalisation (Traditional Chinese, injected
 # romanisation, look-alike letters, keyword headers) and the 200,000-character cap.
 # Version 7: stories and the credit status of every member, filled by the rebuild.
-# Version 8: headline members (syndtrack.headline_stage).
+# Version 8: headline members (syndtrack.headline_stage), round-ups apart (dedupe.roundup).
 PARAMS = {"version": 8, "k": fp.K, "w": fp.W, "w_cjk": fp.W_CJK, "max_links": fp.MAX_LINKS, "stop": fp.STOP,
           "min_shared": fp.MIN_SHARED, "boilerplate_min": BOILERPLATE_MIN, "boilerplate_long_min": BOILERPLATE_LONG_MIN,
           "min_shared_share": MIN_SHARED_SHARE, "xlang": XLANG_VERSION}
@@ -715,12 +715,13 @@ class _Run:
             conn.execute("delete from dedupe_outlet_lines where n <= 0")
         # The dirty articles' new state and fingerprints.
         conn.executemany(
-            "insert or replace into dedupe_articles (article_id, content_hash, outlet, fingerprints, line_keys, credits, wrapper) "
-            "values (?, ?, ?, ?, ?, ?, ?)",
+            "insert or replace into dedupe_articles (article_id, content_hash, outlet, fingerprints, line_keys, credits, wrapper, "
+            "roundup) values (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 (aid, d.content_hash, d.outlet, _blob(d.fingerprints, np.int64),
                  _blob(np.fromiter(d.keys, dtype=np.uint32, count=len(d.keys)), np.uint32),
-                 json.dumps(d.scan.credits, ensure_ascii=False) if d.scan.credits else None, int(d.scan.wrapper))
+                 json.dumps(d.scan.credits, ensure_ascii=False) if d.scan.credits else None, int(d.scan.wrapper),
+                 int(d.scan.roundup))
                 for aid, d in self.dirty.items()
             ),
         )
@@ -800,7 +801,8 @@ class _Run:
         if not edges:
             return 0
         info = self._node_info(sorted({x for e in edges for x in e}))
-        nodes = {aid: Node(aid, r["outlet"], r["ts"], r["state_media"], r["url"], r["precise"], r["credits"], r["group"])
+        nodes = {aid: Node(aid, r["outlet"], r["ts"], r["state_media"], r["url"], r["precise"], r["credits"], r["group"],
+                           r["roundup"])
                  for aid, r in info.items()}
         edges = {k: e for k, e in edges.items() if k[0] in nodes and k[1] in nodes}
         clusters = assemble(nodes, edges)
@@ -929,9 +931,9 @@ class _Run:
         out = {}
         for chunk in _chunks(ids, 500):
             marks = ",".join("?" * len(chunk))
-            for aid, outlet, url, published, site_name, credit, attribution, source_url, text, credits in self.conn.execute(
+            for aid, outlet, url, published, site_name, credit, attribution, source_url, text, credits, roundup in self.conn.execute(
                 "select a.id, a.outlet, a.url, a.published, a.site_name, a.credit, a.attribution, a.source_url, "
-                "substr(a.text, 1, 300) || ' ' || substr(a.text, -300), d.credits "
+                "substr(a.text, 1, 300) || ' ' || substr(a.text, -300), d.credits, d.roundup "
                 f"from articles a left join dedupe_articles d on d.article_id = a.id where a.id in ({marks})",
                 chunk,
             ):
@@ -959,7 +961,7 @@ class _Run:
                 group = frozenset(self._group_slugs(o["slug"]))
                 out[aid] = {
                     "outlet": outlet, "url": url, "ts": timestamp(published), "state_media": o["state_media"],
-                    "precise": is_precise(published), "group": group,
+                    "precise": is_precise(published), "group": group, "roundup": bool(roundup),
                     # Whom it credits, its own group left out: for the origin order (dedupe.assemble).
                     "credits": frozenset(self._named_outlets().named(evidence_text, links) - group),
                     "site_name": site_name, "outlet_name": o["name"], "owner": o["owner"],
