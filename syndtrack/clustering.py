@@ -835,7 +835,11 @@ class _Run:
                     status = credit_status(mi["evidence"], mi["links"], names, hosts, others=others,
                                            origin_credits_itself=credits_itself)
                     credited = int(status == "credited")
-                rows.append((cid, m.article_id, m.relation, m.score, round(m.coverage, 4), credited,
+                # A headline member shares no text: its score and coverage are unknown, not 0
+                # (averages of coverage per outlet leave it out).
+                text = m.relation != HEADLINE
+                rows.append((cid, m.article_id, m.relation, m.score if text else None,
+                             round(m.coverage, 4) if text else None, credited,
                              m.lag_seconds, int(m.same_outlet), status))
         conn.executemany(
             "insert into cluster_members (cluster_id, article_id, relation, score, coverage, credited, lag_seconds, "

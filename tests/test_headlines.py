@@ -78,9 +78,11 @@ def test_a_caption_page_joins_the_story_whose_headline_it_carries(fresh_db):
     assert members["https://bostonherald.example/1"][0] == "headline"
     assert members["https://bostonherald.example/1"][1] == members["https://sdut.example/a"][1]
     assert fresh_db.execute("select size, outlets from stories").fetchall() == [(3, 3)]
-    # The page is counted in the republications, with no share of the text.
-    row = fresh_db.execute("select relation, coverage from cluster_members where relation = 'headline'").fetchone()
-    assert row == ("headline", 0.0)
+    # The page is counted in the republications; its share of the text is unknown, not 0.
+    row = fresh_db.execute("select relation, coverage, score from cluster_members where relation = 'headline'").fetchone()
+    assert row == ("headline", None, None)
+    # The copy's share is the cluster's mean coverage: the headline page does not pull it to 50%.
+    assert fresh_db.execute("select copies, avg_coverage from cluster_summary").fetchall() == [(2, 1.0)]
 
 
 def test_headline_members_are_the_same_incrementally_and_from_scratch(fresh_db):
