@@ -116,3 +116,40 @@ def test_a_page_outside_the_window_or_with_a_short_headline_stays_out(fresh_db):
     store_articles(fresh_db, [dict(a, url=a["url"] + "-short") for a in short])
     cluster(fresh_db)
     assert not any(r == "headline" for r, _ in _members(fresh_db).values())
+
+
+# -- on the real news day ---------------------------------------------------------------------------
+
+
+def _helsinki(story: str | None = None, ids: set[str] = frozenset()) -> list[dict]:
+    import csv
+    import sys
+
+    import pytest
+
+    from tests.test_stories import BENCH
+
+    sys.path.insert(0, str(BENCH))
+    dedupe_quality = pytest.importorskip("dedupe_quality")
+    if not (dedupe_quality.DATA_DIR / "provenance-news-day-samples").exists():
+        pytest.skip("needs ../shared/data")
+    with open(BENCH / "labels" / "helsinki_stories.csv", newline="", encoding="utf-8") as f:
+        wanted = {r["id"] for r in csv.DictReader(f) if r["story"] == story} | set(ids)
+    arts, _ = dedupe_quality.helsinki_articles()
+    return [{k: v for k, v in a.items() if k != "label"} for a in arts if a["label"]["id"] in wanted]
+
+
+def test_boston_heralds_caption_pages_join_aps_monday_story(fresh_db):
+    # The Boston Herald's AP pages hold the headline and AP photo captions only; the
+    # other publishers' pages of the story carry its text (labelled by reading).
+    arts = _helsinki("ap-trump-putin-summit-monday")
+    assert len(arts) == 34
+    store_articles(fresh_db, arts)
+    cluster(fresh_db)
+    rows = fresh_db.execute(
+        "select a.url, m.relation, c.story_id from cluster_members m join clusters c on c.id = m.cluster_id "
+        "join articles a on a.id = m.article_id").fetchall()
+    herald = {u.rsplit("/", 1)[1]: (r, s) for u, r, s in rows if "bostonherald" in u}
+    assert {k: r for k, (r, _) in herald.items()} == {"2930": "headline", "5082": "headline", "7250": "headline"}
+    stories = {s for _, _, s in rows}
+    assert len(stories) == 1  # one story: the versions and the headline pages

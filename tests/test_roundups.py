@@ -52,3 +52,20 @@ def test_a_brief_its_copy_and_an_item_page(fresh_db):
     assert sorted(map(sorted, groups.values())) == [["dailymail", "miamiherald"], ["msn", "yahoo"]]
     # The brief's match with the item page is kept (trace finds it), out of the clusters.
     assert fresh_db.execute("select count(*) from matches").fetchone()[0] >= 3
+
+
+def test_aps_news_in_brief_and_the_world_cup_item_it_carries(fresh_db):
+    from tests.test_headlines import _helsinki
+
+    # Three copies of AP's News in Brief at 6:04 a.m. and Yahoo's page of one of its items.
+    arts = _helsinki(ids={"6464", "8994", "12876", "8976"})
+    assert len(arts) == 4
+    assert sum(is_roundup(a["text"]) for a in arts) == 3
+    store_articles(fresh_db, arts)
+    cluster(fresh_db)
+    clustered = {u.rsplit("/", 1)[1] for (u,) in fresh_db.execute(
+        "select a.url from cluster_members m join articles a on a.id = m.article_id")}
+    assert clustered == {"6464", "8994", "12876"}
+    # Their match is kept for trace.
+    item = fresh_db.execute("select id from articles where url like '%/8976'").fetchone()[0]
+    assert fresh_db.execute("select count(*) from matches where a_id = ? or b_id = ?", [item, item]).fetchone()[0] >= 1
