@@ -17,6 +17,9 @@ labelled at story level: ``benchmarks/story_eval.py``):
   decided by its text, never by its headline;
 - the headline must have :data:`MIN_WORDS` words or more: short generic headlines
   ("Trump meets Putin") recur across different pieces;
+- the article with text must be about its headline (:func:`heads_its_text`): half the
+  headline's longer words recur in its body, so a "related" line above another story
+  does not count as that story's headline;
 - the headline is compared after normalising case, quotes, dashes and punctuation
   only, not fuzzily: AP's write-throughs change the headline with every version,
   and "Trump, Putin sit down a bit late" and "Trump, Putin sit down for closely
@@ -36,6 +39,10 @@ MIN_WORDS = 6  # words in a headline before it identifies a story
 WINDOW = 48 * 3600.0  # seconds between the page and the story's member, at most (dedupe.stories.VERSION_WINDOW)
 MAX_CHARS = 200  # a first line longer than this is a paragraph, not a headline
 MIN_CHARS = 25
+HEADED_SHARE = 0.6  # share of a headline's longer words its article's body repeats, at least
+# Words of four letters or more that say nothing about what a headline is about.
+_FILLER = frozenset("with from that this have will what when where after over into about says said amid more than "
+                    "their they been were your just also only some should would could".split())
 
 _DROP = re.compile(r"[^\w\s]|_", re.UNICODE)  # punctuation, quotes, dashes ("_" stands for a dash on some sites)
 _SPACE = re.compile(r"\s+")
@@ -62,13 +69,37 @@ def keys(title: str | None, text: str | None) -> list[int]:
     Both, because extraction often stores a byline or a date as the title and the
     headline as the body's first line (or the other way round).
     """
-    found: list[int] = []
+    return list(headlines(title, text))
+
+
+def headlines(title: str | None, text: str | None) -> dict[int, str]:
+    """:func:`keys` with the headline each stands for."""
+    found: dict[int, str] = {}
     first = (text or "").lstrip().split("\n", 1)[0].strip()
     for candidate in (title or "", first if MIN_CHARS <= len(first) <= MAX_CHARS else ""):
         k = key(candidate)
         if k is not None and k not in found:
-            found.append(k)
+            found[k] = candidate
     return found
+
+
+def heads_its_text(headline: str, text: str) -> bool:
+    """Whether the article's body tells what ``headline`` says: most of its longer words recur below it.
+
+    A page can open with another story's headline (a "related" or "trending" line above
+    the body: a Click2Houston story page on Helsinki's bunkers opened with the McCain
+    headline of a sister site's video); an article's own headline names what its body
+    is about (on the Helsinki day, every headline shared by a story's text pages).
+    """
+    # Compared on their first five letters: "official" / "officials", "Americans" / "American".
+    words = {w[:5] for w in normalise(headline).split() if len(w) >= 4 and w not in _FILLER}
+    if not words:
+        return False
+    norm = normalise(text)
+    head = normalise(headline)
+    body = norm.replace(head, " ", 1) if head else norm
+    present = {w[:5] for w in body.split()}
+    return sum(w in present for w in words) >= HEADED_SHARE * len(words)
 
 
 def within_window(published_a: float | None, published_b: float | None) -> bool:

@@ -86,15 +86,24 @@ class HeadlineStage:
                 f"select id, published from articles where id in ({marks})", chunk))
         if not self.run.full:
             with_text |= self._stored_text_matches([a for a in involved if a not in stale], stale)
-        for ids in shared.values():
+        for k, ids in shared.items():
             pages = [a for a in ids if a not in with_text]
-            others = [a for a in ids if a in with_text]
+            if not pages:
+                continue
+            others = [a for a in ids if a in with_text and self._headed(a, k)]
             for page in pages:
                 for other in others:
                     if headlines.within_window(published.get(page), published.get(other)):
                         pair = (min(page, other), max(page, other))
                         self.found[pair] = Match(0.0, 0.0, 0.0, [], 0)
         return self.found
+
+    def _headed(self, aid: int, k: int) -> bool:
+        """Whether the article with text carries headline ``k`` as its own (dedupe.headlines.heads_its_text)."""
+        title, text = self.conn.execute(
+            "select title, substr(text, 1, 5000) from articles where id = ?", [aid]).fetchone()
+        headline = headlines.headlines(title, text).get(k)
+        return headline is not None and headlines.heads_its_text(headline, text or "")
 
     def _outlets(self, ids: list[int]) -> dict[int, str | None]:
         found: dict[int, str | None] = {}

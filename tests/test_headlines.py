@@ -49,7 +49,9 @@ def test_a_headline_page_joins_the_cluster_and_is_never_its_origin():
 
 
 def _story(headline: str = TITLE) -> list[dict]:
-    body = "\n\n".join(paragraphs(6, seed=11))
+    # The body tells what the headline says (dedupe.headlines.heads_its_text).
+    body = "\n\n".join(["HELSINKI (AP) — Trump and Putin sat down late on Monday for their closely watched "
+                         "summit, and nobody says Trump meets Putin for nothing."] + paragraphs(6, seed=11))
     t = "2018-07-16T12:0{}:00+00:00"
     return [
         {"url": "https://sdut.example/a", "title": headline, "text": body, "published": t.format(1)},
@@ -153,3 +155,15 @@ def test_boston_heralds_caption_pages_join_aps_monday_story(fresh_db):
     assert {k: r for k, (r, _) in herald.items()} == {"2930": "headline", "5082": "headline", "7250": "headline"}
     stories = {s for _, _, s in rows}
     assert len(stories) == 1  # one story: the versions and the headline pages
+
+
+def test_a_related_headline_above_another_story_is_not_its_headline():
+    # Click2Houston's Helsinki-bunkers page opened with the McCain headline of a sister
+    # site's video; the body never mentions McCain, nor a move forward.
+    related = "McCain: Trump's meeting with Putin 'should not move forward'"
+    body = (related + "\n\nIn the event of a military attack, officials in Helsinki say the entire population "
+            "could be sheltered in rock bunkers before the meeting of Trump and Putin.")
+    assert not headlines.heads_its_text(related, body)
+    own = "US official: Russia using social media to divide Americans"
+    assert headlines.heads_its_text(own, own + "\n\nA U.S. official says Russia is using social media to sow "
+                                    "division among American voters ahead of the midterms.")
