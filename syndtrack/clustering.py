@@ -47,12 +47,13 @@ from sqlite_utils import Database
 
 from dedupe import fingerprint as fp
 from dedupe.align import align
-from dedupe.assemble import Edge, Node, assemble, origin_order
-from dedupe.stories import group_versions, joins_versions, stable_ids
+from dedupe.assemble import HEADLINE, Edge, Node, assemble, origin_order
+from dedupe.stories import group_versions, holds_together, joins_versions, stable_ids
 from dedupe.credit import OutletNames, credit_status, credits_origin, host_of, origin_names
 from dedupe.normalize import LONG_LINE, MAX_TEXT, Scan, is_cjk, is_long_key, scan, units
 from syndtrack.store.dates import is_precise, timestamp, utcnow
 from syndtrack.store.registry import Registry
+from syndtrack.headline_stage import HeadlineStage
 from syndtrack.xlang_stage import VERSION as XLANG_VERSION, XlangStage
 
 # A short line found on this many of an outlet's articles is that outlet's boilerplate.
@@ -76,8 +77,10 @@ POSTINGS_SLICE = 200_000  # fingerprint postings converted to Python and inserte
 # Version 6: obfuscation undone in normalisation (Traditional Chinese, injected
 # romanisation, look-alike letters, keyword headers) and the 200,000-character cap.
 # Version 7: stories and the credit status of every member, filled by the rebuild.
-# Version 8: short reuse accepted only as a carried lead or passage (dedupe.align.SHORT_REUSE).
-PARAMS = {"version": 8, "k": fp.K, "w": fp.W, "w_cjk": fp.W_CJK, "max_links": fp.MAX_LINKS, "stop": fp.STOP,
+# Version 8: headline members (syndtrack.headline_stage), round-ups apart (dedupe.roundup).
+# Version 9: short reuse accepted only as a carried lead or passage (dedupe.align.SHORT_REUSE);
+# paraphrased copies (dedupe.align.PARA_TOKEN).
+PARAMS = {"version": 9, "k": fp.K, "w": fp.W, "w_cjk": fp.W_CJK, "max_links": fp.MAX_LINKS, "stop": fp.STOP,
           "min_shared": fp.MIN_SHARED, "boilerplate_min": BOILERPLATE_MIN, "boilerplate_long_min": BOILERPLATE_LONG_MIN,
           "min_shared_share": MIN_SHARED_SHARE, "xlang": XLANG_VERSION}
 
@@ -251,6 +254,10 @@ def _verify_window(batch):
     return _worker_run().verify_window(batch)
 
 
+def _edge(score: float, coverage_a: float, coverage_b: float, kind: str | None) -> Edge:
+    return Edge(score, coverage_a, coverage_b, HEADLINE if kind == HEADLINE else "text")
+
+
 @dataclass
 class _Dirty:
     outlet: str
@@ -321,6 +328,9 @@ class _Run:
         self.xlang = XlangStage(self)  # translated copies: syndtrack/xlang_stage.py
         matches.update(self.xlang.find(matches))
         self._lap("xlang")
+        self.headlines = HeadlineStage(self)  # pages with a story's headline and no text: syndtrack/headline_stage.py
+        matches.update(self.headlines.find(matches))
+        self._lap("headlines")
         rebuilt = self._write(matches)
         self._lap("write")
         clusters, members = self._q("select (select count(*) from clusters), (select count(*) from cluster_members)")[0]
@@ -707,12 +717,13 @@ class _Run:
             conn.execute("delete from dedupe_outlet_lines where n <= 0")
         # The dirty articles' new state and fingerprints.
         conn.executemany(
-            "insert or replace into dedupe_articles (article_id, content_hash, outlet, fingerprints, line_keys, credits, wrapper) "
-            "values (?, ?, ?, ?, ?, ?, ?)",
+            "insert or replace into dedupe_articles (article_id, content_hash, outlet, fingerprints, line_keys, credits, wrapper, "
+            "roundup) values (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 (aid, d.content_hash, d.outlet, _blob(d.fingerprints, np.int64),
                  _blob(np.fromiter(d.keys, dtype=np.uint32, count=len(d.keys)), np.uint32),
-                 json.dumps(d.scan.credits, ensure_ascii=False) if d.scan.credits else None, int(d.scan.wrapper))
+                 json.dumps(d.scan.credits, ensure_ascii=False) if d.scan.credits else None, int(d.scan.wrapper),
+                 int(d.scan.roundup))
                 for aid, d in self.dirty.items()
             ),
         )
@@ -738,6 +749,7 @@ class _Run:
                 for (a, b), m in matches.items()
             ),
         )
+        self.headlines.write()
         for a, b in matches:
             seeds.update((a, b))
         rebuilt = self._recluster(seeds, now)
@@ -748,8 +760,8 @@ class _Run:
         conn = self.conn
         edges: dict[tuple[int, int], Edge] = {}
         if self.full:
-            for a, b, s, ca, cb in conn.execute("select a_id, b_id, score, coverage_a, coverage_b from matches"):
-                edges[(a, b)] = Edge(s, ca, cb)
+            for a, b, s, ca, cb, kind in conn.execute("select a_id, b_id, score, coverage_a, coverage_b, kind from matches"):
+                edges[(a, b)] = _edge(s, ca, cb, kind)
             nodes_ids = {x for e in edges for x in e}
         else:
             # Everything connected to a seed through matches or through an old cluster.
@@ -761,12 +773,12 @@ class _Run:
                 batch = sorted(frontier)
                 for chunk in _chunks(batch, 400):
                     marks = ",".join("?" * len(chunk))
-                    for a, b, s, ca, cb in conn.execute(
-                        f"select a_id, b_id, score, coverage_a, coverage_b from matches where a_id in ({marks}) "
-                        f"union select a_id, b_id, score, coverage_a, coverage_b from matches where b_id in ({marks})",
+                    for a, b, s, ca, cb, kind in conn.execute(
+                        f"select a_id, b_id, score, coverage_a, coverage_b, kind from matches where a_id in ({marks}) "
+                        f"union select a_id, b_id, score, coverage_a, coverage_b, kind from matches where b_id in ({marks})",
                         chunk + chunk,
                     ):
-                        edges[(a, b)] = Edge(s, ca, cb)
+                        edges[(a, b)] = _edge(s, ca, cb, kind)
                         found.update((a, b))
                     # Through the old story (it holds the old cluster): its versions are re-grouped together.
                     for (m,) in conn.execute(
@@ -791,7 +803,8 @@ class _Run:
         if not edges:
             return 0
         info = self._node_info(sorted({x for e in edges for x in e}))
-        nodes = {aid: Node(aid, r["outlet"], r["ts"], r["state_media"], r["url"], r["precise"], r["credits"], r["group"])
+        nodes = {aid: Node(aid, r["outlet"], r["ts"], r["state_media"], r["url"], r["precise"], r["credits"], r["group"],
+                           r["roundup"])
                  for aid, r in info.items()}
         edges = {k: e for k, e in edges.items() if k[0] in nodes and k[1] in nodes}
         clusters = assemble(nodes, edges)
@@ -824,7 +837,11 @@ class _Run:
                     status = credit_status(mi["evidence"], mi["links"], names, hosts, others=others,
                                            origin_credits_itself=credits_itself)
                     credited = int(status == "credited")
-                rows.append((cid, m.article_id, m.relation, m.score, round(m.coverage, 4), credited,
+                # A headline member shares no text: its score and coverage are unknown, not 0
+                # (averages of coverage per outlet leave it out).
+                text = m.relation != HEADLINE
+                rows.append((cid, m.article_id, m.relation, m.score if text else None,
+                             round(m.coverage, 4) if text else None, credited,
                              m.lag_seconds, int(m.same_outlet), status))
         conn.executemany(
             "insert into cluster_members (cluster_id, article_id, relation, score, coverage, credited, lag_seconds, "
@@ -875,6 +892,7 @@ class _Run:
             if cluster_of.get(a) is not None and cluster_of.get(b) is not None and cluster_of[a] != cluster_of[b]
             and joins_versions(e.coverage_a, e.coverage_b, nodes[a].published, nodes[b].published)
         ]
+        links = [pair for pair in links if holds_together(self._passages(pair))]
         groups = group_versions(cluster_of, links)
         articles = [[m.article_id for i in g for m in clusters[i].members] for g in groups]
         kept = stable_ids(articles, self.old_story_of)
@@ -889,6 +907,10 @@ class _Run:
             for i in g:
                 story_of[i] = sid
         return story_of
+
+    def _passages(self, pair: tuple[int, int]) -> list[list[int]]:
+        row = self.conn.execute("select passages from matches where a_id = ? and b_id = ?", pair).fetchone()
+        return json.loads(row[0]) if row and row[0] else []
 
     def _outlet_of(self, outlet: str | None, url: str | None) -> dict:
         """The registry's word on an article's outlet, with the names and hosts that credit it.
@@ -915,9 +937,9 @@ class _Run:
         out = {}
         for chunk in _chunks(ids, 500):
             marks = ",".join("?" * len(chunk))
-            for aid, outlet, url, published, site_name, credit, attribution, source_url, text, credits in self.conn.execute(
+            for aid, outlet, url, published, site_name, credit, attribution, source_url, text, credits, roundup in self.conn.execute(
                 "select a.id, a.outlet, a.url, a.published, a.site_name, a.credit, a.attribution, a.source_url, "
-                "substr(a.text, 1, 300) || ' ' || substr(a.text, -300), d.credits "
+                "substr(a.text, 1, 300) || ' ' || substr(a.text, -300), d.credits, d.roundup "
                 f"from articles a left join dedupe_articles d on d.article_id = a.id where a.id in ({marks})",
                 chunk,
             ):
@@ -945,7 +967,7 @@ class _Run:
                 group = frozenset(self._group_slugs(o["slug"]))
                 out[aid] = {
                     "outlet": outlet, "url": url, "ts": timestamp(published), "state_media": o["state_media"],
-                    "precise": is_precise(published), "group": group,
+                    "precise": is_precise(published), "group": group, "roundup": bool(roundup),
                     # Whom it credits, its own group left out: for the origin order (dedupe.assemble).
                     "credits": frozenset(self._named_outlets().named(evidence_text, links) - group),
                     "site_name": site_name, "outlet_name": o["name"], "owner": o["owner"],
