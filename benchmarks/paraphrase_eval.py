@@ -119,7 +119,8 @@ def evaluate(real: list[dict], copies: list[dict]) -> dict:
              for i in paraphrased if (i not in source_of or not in_source_cluster(i)) and i not in other_carrier]
     right = len(paraphrased) - len(wrong)
     recall = {k: round(c["relation:paraphrased"] / max(c["copies"], 1), 4) for k, c in sorted(groups.items())}
-    return {"real_articles": len(real), "spun_copies": len(copies), "groups": {k: dict(v) for k, v in sorted(groups.items())},
+    return {"real_articles": len(real), "spun_copies": len(copies),
+            "groups": {k: dict(v) for k, v in sorted(groups.items())},
             "recall_paraphrased": recall, "paraphrased_members": len(paraphrased),
             "precision_paraphrased": round(right / len(paraphrased), 4) if paraphrased else None,
             "of_which_origin_another_carrier_of_the_source_text": len(other_carrier),

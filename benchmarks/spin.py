@@ -433,7 +433,9 @@ for _row in _ROWS.splitlines():
 
 _TOKEN = re.compile(r"[A-Za-z]+|[^A-Za-z]+")
 _SENTENCE = re.compile(r"(?<=[.!?\"'”’])\s+(?=[\"'“‘A-Z0-9])")
-_TRAILING = re.compile(r"^(?P<head>.+?),? (?P<tail>(?:on|in|at|last|this|next|during|after|before) [A-Z0-9][\w ,]{2,30})(?P<end>[.!?])$")
+# A sentence ending in a time or place phrase ("..., on Monday."): the phrase can open it.
+_TRAILING = re.compile(r"^(?P<head>.+?),? (?P<tail>(?:on|in|at|last|this|next|during|after|before) "
+                       r"[A-Z0-9][\w ,]{2,30})(?P<end>[.!?])$")
 _AND = re.compile(r"\b([A-Z][a-z]+) and ([A-Z][a-z]+)\b")
 _SAID = re.compile(r"\bsaid ((?:the )?[A-Z][a-z]+(?: [A-Z][a-z]+)?)([,.])")
 
@@ -453,8 +455,10 @@ def _reorder(sentence: str, rng: random.Random, share: float) -> str:
     if rng.random() < share:
         m = _TRAILING.match(sentence)
         if m:
-            head = m["head"]
-            sentence = f"{m['tail'][0].upper()}{m['tail'][1:]}, {head[0].lower() if head[:2] != head[:2].upper() else head[0]}{head[1:]}{m['end']}"
+            head, tail = m["head"], m["tail"]
+            # The old opening word loses its capital, unless it is a name or an acronym ("U.S.").
+            first = head[0] if head[:2] == head[:2].upper() else head[0].lower()
+            sentence = f"{tail[0].upper()}{tail[1:]}, {first}{head[1:]}{m['end']}"
     if rng.random() < share:
         sentence = _AND.sub(lambda m: f"{m[2]} and {m[1]}", sentence, count=1)
     if rng.random() < share:

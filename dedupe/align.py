@@ -194,7 +194,7 @@ def _verify(a: Cleaned, b: Cleaned) -> tuple[dict[int, tuple[int, int]], Verdict
         if blocks:
             found = _judge(a, b, pairs, blocks, la, lb, total_a, total_b, rules="words") or found
     if found is not None and (not found.accepted or found.score < PARAPHRASE_SCORE) and _worth_paraphrase(
-            found, a, b, la, lb, total_a, total_b):
+            found, la, lb, total_a, total_b):
         chain = _paraphrase_chain(a, b, pairs, la)
         para = _judge(a, b, chain, [], la, lb, total_a, total_b, rules="paraphrase") if chain else None
         if para is not None and para.accepted:
@@ -202,15 +202,17 @@ def _verify(a: Cleaned, b: Cleaned) -> tuple[dict[int, tuple[int, int]], Verdict
     return pairs, found
 
 
-def _worth_paraphrase(found: Verdict, a: Cleaned, b: Cleaned, la, lb, total_a: int, total_b: int) -> bool:
+def _worth_paraphrase(found: Verdict, la, lb, total_a: int, total_b: int) -> bool:
     """Whether the pair could be a whole-article paraphrase (see PARA_SEED): most candidate
-    pairs are different articles on one topic, and the token pass is a second cdist."""
+    pairs are different articles on one topic, and the token pass is a second cdist. Not
+    after the word-level pass (its blocks are no sentences for the in-order chain)."""
     if min(total_a, total_b) < PARA_LENGTH * max(total_a, total_b) or found.blocks:
         return False
     return min(found.coverage_a, found.coverage_b) >= PARA_SEED and min(len(la), len(lb)) >= PARA_SENTENCES
 
 
-def _paraphrase_chain(a: Cleaned, b: Cleaned, pairs: dict[int, tuple[int, int]], la: list[int]) -> dict[int, tuple[int, int]]:
+def _paraphrase_chain(a: Cleaned, b: Cleaned, pairs: dict[int, tuple[int, int]], la: list[int]
+                      ) -> dict[int, tuple[int, int]]:
     """The sentence pairs plus those paired by word content, reduced to the heaviest chain
     in order on both sides. A token-paired sentence keeps its character similarity
     (fuzz.ratio): the score says how much of the text was reworded."""
@@ -337,7 +339,7 @@ class Verdict:
     mostly_unquoted: bool  # unquoted_chars >= MIN_UNQUOTED of a's evidence
     one_side_covered: bool  # sentence rule: MIN_COVERAGE of one side, on more than SHORT_REUSE letters
     run_on_both: bool  # sentence rule: MIN_BOTH of each side in one run of MIN_RUN letters
-    dense_short: bool  # the short-text rule (see MIN_DENSE_SHARE)
+    dense_short: bool  # the short-text rule (see MIN_DENSE_SHARE); only tried when the rules above fail
     short_reuse: bool  # evidence_chars < SHORT_REUSE (CJK-scaled): one_side_covered gives way to carried_lead
     carried_lead: bool  # short reuse that is the longer side's lead, carried alone (see SHORT_REUSE)
     carried_passage: bool  # short reuse of PASSAGE_SENTENCES or more verbatim sentences in a row
@@ -388,9 +390,9 @@ def _judge(a: Cleaned, b: Cleaned, pairs, blocks, la, lb, total_a: int, total_b:
         lead, passage = _short_reuse(a, b, pairs, la, lb, stock_a, stock_b, ev_total_a, ev_total_b, scale)
     one_side = one_side and not short
     both = sentences and min(ev_cov_a, ev_cov_b) >= MIN_BOTH and run >= MIN_RUN * scale
-    # Evaluated only where it could decide (the other rules fail), as before: it is the costly one.
     paraphrase = (rules == "paraphrase" and enough and unquoted_ok and len(pairs) >= PARA_SENTENCES
                   and min(ev_cov_a, ev_cov_b) >= PARA_COVERAGE and score < PARAPHRASE_SCORE)
+    # Evaluated only where it could decide (the other rules fail), as before: it is the costly one.
     dense = (rules != "paraphrase" and enough and unquoted_ok and not one_side and not both and not lead and not passage
              and _dense(a, b, pairs, words, la, lb, ev_total_a, ev_total_b, min(ev_cov_a, ev_cov_b), score))
     return Verdict(score=score, coverage_a=cov_a, coverage_b=cov_b, chars=matched_a, blocks=tuple(blocks),
@@ -417,6 +419,7 @@ def _short_reuse(a: Cleaned, b: Cleaned, pairs, la, lb, stock_a, stock_b, ev_tot
 
 def _carried_lead(a: Cleaned, b: Cleaned, run, letters: int, short_a: bool, short_total: int, la, lb, stock_a, stock_b,
                   scale: float) -> bool:
+    """Whether the in-order ``run`` of a short reuse is the longer side's lead (see SHORT_REUSE)."""
     if letters < LEAD_SHARE * short_total:
         return False
     # Where the run starts in the longer side: only a title, byline or dateline may come first.
