@@ -9,6 +9,8 @@ import re
 from functools import lru_cache
 from itertools import islice
 
+from dedupe.xlang.numerals import english_ordinals, zh_counts_to_digits
+
 STOP_EN = frozenset("""
 a an the and or but nor so yet of to in on at by for from with without into onto upon over under about above below
 between among through during before after since until while as than then that this these those there here where when
@@ -112,6 +114,7 @@ def numbers_and_dates(text: str, lang: str, limit: int | None = None) -> tuple[l
     """Numbers (万/亿 and million/billion expanded, 4 significant digits) and month-day dates ('d11-5')."""
     dates = []
     if lang == "zh":
+        text = zh_counts_to_digits(text)
         for m in _ZH_DATE.finditer(text):
             dates.append(f"d{int(m.group(1))}-{int(m.group(2))}")
         rest = _ZH_DATE.sub(" ", text)
@@ -128,6 +131,8 @@ def numbers_and_dates(text: str, lang: str, limit: int | None = None) -> tuple[l
         nums = [_num(m.group(1), m.group(2), m.group(3)) for m in islice(
             (m for m in _EN_NUM.finditer(rest) if not (m.start() and (rest[m.start() - 1].isalnum() or rest[m.start() - 1] in "._"))),
             limit)]
+        # "the Thirteenth NPC", "its fifth session": the Chinese says 十三届, 五次会议 (read above).
+        nums += [f"{float(v):.4g}" for v in english_ordinals(rest)][: None if limit is None else max(0, limit - len(nums))]
     return nums, dates
 
 
