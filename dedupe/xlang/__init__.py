@@ -246,6 +246,12 @@ MAX_GAP = 3  # sentences skipped on either side inside one run (translators drop
 MIN_RUN_PAIRS = 3
 MIN_RUN_COVER = 0.5  # of the text the run covers most of
 MIN_DENSITY = 0.4  # aligned sentences / sentences in the run's span, on each side
+# Sentence pairs of the run that are clearly one sentence translated. Two texts that share
+# one stock sentence of the Party's (CulturaX zh/10, the 2021 plenum communique, and en/30,
+# the centenary speech: "the Chinese nation has ushered in a great leap ...") pad it with
+# weak pairs of stock words into a run of 3-4; every real translation has 3 or more.
+STRONG_PAIR = 0.5
+MIN_STRONG = 2
 
 
 def _pair_scores(a: Features, b: Features) -> dict[tuple[int, int], float]:
@@ -393,7 +399,7 @@ def align_translation(a_text: str, a_lang: str, b_text: str, b_lang: str, backen
     if n < MIN_RUN_PAIRS or max(cx, cy) < MIN_RUN_COVER or dens < MIN_DENSITY:
         return None
     score = 100.0 * sum(min(1.0, scores[p]) for p in run) / len(run)
-    if score < MIN_SCORE:
+    if score < MIN_SCORE or sum(scores[p] >= STRONG_PAIR for p in run) < MIN_STRONG:
         return None
     # Years in the aligned sentences that never agree: this year's edition of a yearly
     # template (an NPC session opening, a plenum communique) against last year's.
