@@ -34,7 +34,7 @@ import numpy as np
 
 from dedupe.align import Match
 from syndtrack.store.dates import timestamp
-from dedupe.xlang import KEY_TEXT, _gloss_df, _name_idf, align_translation, article_keys, default_backend, features, language
+from dedupe.xlang import KEY_TEXT, _gloss_df, _gloss_idf_table, _name_idf, align_translation, article_keys, default_backend, features, language
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ class XlangStage:
             self.backfilled = waiting
             to_key += sorted(waiting)
         self.keyed = set(to_key)
-        _gloss_df(), _name_idf()  # loaded once here, shared by the forked workers
+        _gloss_df(), _gloss_idf_table(), _name_idf()  # loaded once here, shared by the forked workers
         big = len(to_key) >= clustering.PARALLEL_MIN and bool(self.run.path)
         saved, clustering._RUN = clustering._RUN, self.run  # what forked workers read their state from
         try:

@@ -24,7 +24,6 @@ The backend (:mod:`dedupe.xlang.backends`) is pluggable: :class:`Backend`.
 from __future__ import annotations
 
 import hashlib
-import heapq
 import math
 import re
 from collections import Counter
@@ -33,7 +32,7 @@ from functools import lru_cache
 
 from dedupe.align import Match
 from dedupe.xlang.backends import _STOP_ZH, ArgosBackend, Backend, CedictBackend, argos_backend, default_backend
-from dedupe.xlang.text import STOP_EN, english_words, language, latin_names, numbers_and_dates, sentences, stem
+from dedupe.xlang.text import STOP_EN, _num, english_words, language, latin_names, numbers_and_dates, sentences, stem
 
 __all__ = [
     "ArgosBackend", "Backend", "CedictBackend", "Features", "align_translation", "argos_backend", "article_keys",
@@ -56,7 +55,15 @@ W_DATE, W_NUMBER, W_YEAR, W_ACRONYM = 4.0, 3.0, 1.0, 4.0
 
 def key_hash(key: str) -> int:
     """A signed 64-bit hash that is the same in every process (Python's str hash is salted)."""
-    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little", signed=True)
+    got = _KEY_HASHES.get(key)
+    if got is None:
+        got = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little", signed=True)
+        if len(_KEY_HASHES) < 500_000:  # keys recur (names, glosses, years): a look-up, not a hash
+            _KEY_HASHES[key] = got
+    return got
+
+
+_KEY_HASHES: dict[str, int] = {}
 
 
 @lru_cache(maxsize=1)
@@ -72,10 +79,15 @@ def _gloss_df() -> tuple[dict[str, int], int]:
     return dict(df), len(d)
 
 
-@lru_cache(maxsize=200_000)
-def gloss_idf(s: str) -> float:
+@lru_cache(maxsize=1)
+def _gloss_idf_table() -> dict[str, float]:
     df, n = _gloss_df()
-    return math.log((n + 1) / (df.get(s, 0) + 1))
+    return {s: math.log((n + 1) / (c + 1)) for s, c in df.items()}
+
+
+def gloss_idf(s: str) -> float:
+    got = _gloss_idf_table().get(s)
+    return got if got is not None else math.log(_gloss_df()[1] + 1)
 
 
 # Per English word (lower case): its stem, or None when the dictionary never produces that
@@ -83,8 +95,60 @@ def gloss_idf(s: str) -> float:
 # costs a dict lookup per distinct word.
 _EN_INFO: dict[str, str | None] = {}
 _EN_WORD_LC = re.compile(r"[a-z][a-z'-]*")
-_CAPITALISED = re.compile(r"\b(?:[A-Z][a-z]+|[A-Z]{2,})\b")
-_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9&-]*[A-Z0-9]\b|\b[A-Za-z]+[0-9][A-Za-z0-9-]*\b")
+# The figures and names of an English head: one scan for capitalised words, one for
+# numbers and, only when a month's name is among the words, two for dates. Each pattern
+# starts with a character class, so the scan jumps from one capital or digit to the next;
+# an alternation of them (or the look-behind first) is three to five times slower, and the
+# separate patterns of before (with the ordinal words verification reads) were three
+# quarters of the cost of keying an English article. A number glued to a word or a decimal
+# point ("v1.2") is no figure; the look-behind after its first digit says so.
+_MONTH_NAMES = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+_EN_CAP_TOKEN = re.compile(r"[A-Z][A-Za-z0-9&]*(?:-[A-Za-z0-9&]+)*")
+_EN_NUM_TOKEN = re.compile(
+    r"(\d(?<![A-Za-z0-9_.]\d)(?:\d{0,2}(?:,\d{3})+|\d*))(\.\d+)?(?:\s*(trillion|billion|million|thousand|bn|mn)\b)?")
+_EN_DATE_MD = re.compile(rf"({_MONTH_NAMES})[a-z]*\.?\s+(\d{{1,2}})\b")  # "Nov. 5"
+_EN_DATE_DM = re.compile(rf"(\d{{1,2}})\s+({_MONTH_NAMES})[a-z]*\b")  # "5 November"
+_MONTH_NUMBER = {m: i + 1 for i, m in enumerate(_MONTH_NAMES.replace("|Sept", "").split("|"))}
+# Per capitalised token: (whether it is an acronym, its lower-cased capitalised words).
+# Tokens recur across articles ("China", "Reuters"): a dict look-up instead of the tests.
+_EN_TOKEN_INFO: dict[str, tuple[bool, tuple[str, ...]]] = {}
+
+
+def _en_token_info(word: str) -> tuple[bool, tuple[str, ...]]:
+    got = _EN_TOKEN_INFO.get(word)
+    if got is None:
+        # An acronym: all capitals ("APEC", "G20", "COVID-19", "AT&T"), or letters then a digit ("Su27").
+        acronym = len(word) > 1 and word[-1] != "&" and (word.isupper() or any(c.isdigit() for c in word))
+        # Capitalised words: "Kenya", "APEC"; not "McDonald", "G20".
+        names = tuple(p.lower() for p in word.split("-") if len(p) > 1 and p.isalpha() and (p.isupper() or p[1:].islower()))
+        got = (acronym, names)
+        if len(_EN_TOKEN_INFO) < 500_000:
+            _EN_TOKEN_INFO[word] = got
+    return got
+
+
+def _en_key_tokens(head: str) -> tuple[list[str], list[str], list[str], set[str]]:
+    """Numbers, month-day dates, acronyms (in order) and lower-cased capitalised words of an English head."""
+    acronyms: list[str] = []
+    capitalised: set[str] = set()
+    month = False
+    for word in _EN_CAP_TOKEN.findall(head):
+        acronym, names = _en_token_info(word)
+        if acronym and len(acronyms) < MAX_NAME_KEYS:
+            acronyms.append(word)
+        capitalised.update(names)
+        if not month and word[:3] in _MONTH_NUMBER:
+            month = True
+    dates: list[str] = []
+    if month:
+        dates = [f"d{_MONTH_NUMBER[m[:3]]}-{int(d)}" for m, d in _EN_DATE_MD.findall(head)]
+        dates += [f"d{_MONTH_NUMBER[m[:3]]}-{int(d)}" for d, m in _EN_DATE_DM.findall(head)]
+        if dates:  # a date's day is not a figure of its own
+            head = _EN_DATE_MD.sub(" ", _EN_DATE_DM.sub(" ", head))
+    nums = [_num(w, f, s or None) for w, f, s in _EN_NUM_TOKEN.findall(head)[: 4 * MAX_NUM_KEYS]]
+    return nums, dates, acronyms, capitalised
+
+
 _ZH_LATIN_KEY = re.compile(r"[A-Za-z][A-Za-z0-9&-]*[A-Za-z0-9]")
 _HAN_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 
@@ -125,17 +189,20 @@ def _grams(text: str, table: dict, sizes=(2, 3, 4), counts: bool = False):
     The substrings are cut by ``map`` over prepared slices: a Python loop doing the same
     was two thirds of the cost of keying a Chinese article."""
     # Over the whole text, not per run of Han characters: a substring across punctuation is
-    # in no dictionary, and one map per size beats one per short run.
-    found: Counter | set = Counter() if counts else set()
+    # in no dictionary, and one map per size beats one per short run. The look-ups are one
+    # C-level intersection with the table's keys (a comprehension testing each substring
+    # was half the cost of keying a Chinese article).
     n = len(text)
-    for k in sizes:
-        if n >= k:
-            grams = map(text.__getitem__, _SLICES[k][: n - k + 1])
-            if counts:
-                found.update([g for g in grams if g in table])
-            else:
-                found.update([g for g in set(grams) if g in table])
-    return found
+    cuts = [map(text.__getitem__, _SLICES[k][: n - k + 1]) for k in sizes if n >= k]
+    if counts:
+        seen: Counter = Counter()
+        for grams in cuts:
+            seen.update(grams)
+        return Counter({g: seen[g] for g in table.keys() & seen.keys()})
+    every: set = set()
+    for grams in cuts:
+        every.update(grams)
+    return table.keys() & every
 
 
 def article_keys(text: str, lang: str, backend: Backend | None = None) -> list[tuple[int, float]]:
@@ -151,7 +218,10 @@ def article_keys(text: str, lang: str, backend: Backend | None = None) -> list[t
     head = text[: KEY_TEXT_ZH if lang == "zh" else KEY_TEXT]
     if lang == "zh":
         head = _to_simplified(head)
-    nums, dates = numbers_and_dates(head, lang, limit=4 * MAX_NUM_KEYS)
+    if lang == "en":
+        nums, dates, acronyms, capitalised = _en_key_tokens(head)
+    else:
+        nums, dates = numbers_and_dates(head, lang, limit=4 * MAX_NUM_KEYS)
     keys: dict[str, float] = {}
     for d in dates[:MAX_NUM_KEYS]:
         keys.setdefault("d:" + d, W_DATE)
@@ -164,7 +234,7 @@ def article_keys(text: str, lang: str, backend: Backend | None = None) -> list[t
         keys.setdefault("n:" + n, W_YEAR if (1900 <= v <= 2100 and v == int(v)) else W_NUMBER)
     # Names: Latin letters in a Chinese text, acronyms in an English one; and the proper
     # names CC-CEDICT gives for Chinese words, met by capitalised English words.
-    for n in (_ZH_LATIN_KEY.findall(head) if lang == "zh" else _ACRONYM.findall(head))[: MAX_NAME_KEYS // 2]:
+    for n in (acronyms if lang == "en" else _ZH_LATIN_KEY.findall(head))[: MAX_NAME_KEYS // 2]:
         keys.setdefault("l:" + n.lower(), W_ACRONYM)
     idf = _name_idf()
     found: set[str] = set()
@@ -173,8 +243,9 @@ def article_keys(text: str, lang: str, backend: Backend | None = None) -> list[t
         for w in _grams(head, names):
             found.update(names[w])
     elif lang == "en":
-        found.update(w.lower() for w in _CAPITALISED.findall(head))
-    for v, w in heapq.nlargest(MAX_NAME_KEYS, ((idf[w], w) for w in found if w in idf)):
+        found.update(capitalised)
+    # sorted() of a list, not heapq.nlargest of a generator: a few dozen items, half the time.
+    for v, w in sorted([(idf[w], w) for w in found if w in idf], reverse=True)[:MAX_NAME_KEYS]:
         keys["p:" + w] = min(v, 10.0) / 2
     # Content words of the lede, the rarest first.
     weight: dict[str, float] = {}
@@ -197,8 +268,10 @@ def article_keys(text: str, lang: str, backend: Backend | None = None) -> list[t
         for g in backend.glosses(head[:LEDE], lang):
             for s in g:
                 weight[s] = weight.get(s, 0.0) + 1.0 / len(g)
-    for _, s in heapq.nlargest(MAX_GLOSS_KEYS, ((math.log1p(v) * gloss_idf(s), s) for s, v in weight.items())):
-        keys["g:" + s] = min(gloss_idf(s), 10.0) / 2
+    gidf = _gloss_idf_table()
+    unseen = math.log(_gloss_df()[1] + 1)  # a stem of another backend's that CC-CEDICT lacks
+    for _, s in sorted([(math.log1p(v) * gidf.get(s, unseen), s) for s, v in weight.items()], reverse=True)[:MAX_GLOSS_KEYS]:
+        keys["g:" + s] = min(gidf.get(s, unseen), 10.0) / 2
     return [(key_hash(k), w) for k, w in keys.items()]
 
 

@@ -110,8 +110,11 @@ def _num(whole: str, frac: str | None, scale: str | None) -> str:
     return f"{v:.4g}"
 
 
-def numbers_and_dates(text: str, lang: str, limit: int | None = None) -> tuple[list[str], list[str]]:
-    """Numbers (万/亿 and million/billion expanded, 4 significant digits) and month-day dates ('d11-5')."""
+def numbers_and_dates(text: str, lang: str, limit: int | None = None, words: bool = True) -> tuple[list[str], list[str]]:
+    """Numbers (万/亿 and million/billion expanded, 4 significant digits) and month-day dates ('d11-5').
+
+    ``words``: English ordinal words too ("Thirteenth", "fifth"); the candidate keys skip
+    them (their values are mostly under 10, which keys leave out)."""
     dates = []
     if lang == "zh":
         text = zh_counts_to_digits(text)
@@ -132,7 +135,8 @@ def numbers_and_dates(text: str, lang: str, limit: int | None = None) -> tuple[l
             (m for m in _EN_NUM.finditer(rest) if not (m.start() and (rest[m.start() - 1].isalnum() or rest[m.start() - 1] in "._"))),
             limit)]
         # "the Thirteenth NPC", "its fifth session": the Chinese says 十三届, 五次会议 (read above).
-        nums += [f"{float(v):.4g}" for v in english_ordinals(rest)][: None if limit is None else max(0, limit - len(nums))]
+        if words:
+            nums += [f"{float(v):.4g}" for v in english_ordinals(rest)][: None if limit is None else max(0, limit - len(nums))]
     return nums, dates
 
 
