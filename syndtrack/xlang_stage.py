@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import os
+import resource
 import time
 from collections import defaultdict
 
@@ -41,7 +42,7 @@ log = logging.getLogger(__name__)
 VERSION = 1  # part of clustering.PARAMS: a change rebuilds the index once
 STOP = 150  # articles holding one key, beyond which it links nothing
 MIN_KEY_SCORE = 7.0  # shared key weight for a pair to be verified (real translations from 7.8 up; verification is the gate)
-MAX_PARTNERS = 5  # best-scoring partners per dirty article that are verified
+MAX_PARTNERS = 3  # best-scoring partners per dirty article that are verified (the true partner ranked first or second on both real sets)
 MAX_LAG = 30 * 86400.0  # seconds between published times (when both are known) for a pair to be compared
 VERIFY_TEXT = 60_000  # characters of each text aligned
 
@@ -84,6 +85,7 @@ class XlangStage:
         from syndtrack import clustering
 
         self._t_start = time.perf_counter()
+        self._cpu_start = _cpu()
         dirty = sorted(self.run.dirty)
         # Languages first (one regex scan of each article's head): keying costs about as
         # much as the rest of clustering, so nothing is keyed while the database holds one
@@ -131,6 +133,7 @@ class XlangStage:
         self.run.timings["xlang_candidates"] = round(t1 - t0, 3)
         self.found = self._verify(pairs, matches)
         self.run.timings["xlang_verify"] = round(time.perf_counter() - t1, 3)
+        self.run.timings["xlang_cpu"] = round(_cpu() - self._cpu_start, 3)
         return self.found
 
     def _two_languages(self) -> bool:
@@ -195,26 +198,58 @@ class XlangStage:
         return sorted(keep)
 
     def _verify(self, pairs: list[tuple[int, int]], matches: dict) -> dict[tuple[int, int], Match]:
+        pairs = [p for p in pairs if p not in matches]
         if not pairs:
             return {}
+        from syndtrack import clustering
+
+        # In the workers, a task per group of pairs that share their non-English article, so
+        # that its segmentation (jieba, the costly part) is done once. The backend (jieba's
+        # dictionary, a second to load) is loaded here first and shared by the forked workers.
+        self.backend  # noqa: B018
+        lang_of = {**self.langs, **self.backfill_langs}
+        pairs.sort(key=lambda p: (p[1], p[0]) if lang_of.get(p[0]) == "en" else p)
+        tasks, task = [], []
+        for i, p in enumerate(pairs):
+            task.append(p)
+            if len(task) >= VERIFY_TASK and (i + 1 == len(pairs) or _glossed(pairs[i + 1], lang_of) != _glossed(p, lang_of)):
+                tasks.append(task)
+                task = []
+        if task:
+            tasks.append(task)
+        found: dict[tuple[int, int], Match] = {}
+        big = len(pairs) >= VERIFY_PARALLEL_MIN and bool(self.run.path)
+        saved, clustering._RUN = clustering._RUN, self.run
+        try:
+            with clustering._Workers(big) as pool:
+                for part in pool.imap(_verify_pairs, tasks):
+                    found.update(part)
+        finally:
+            clustering._RUN = saved
+        return found
+
+    def verify_pairs(self, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], Match]:
+        """Align these candidate pairs (in a worker, or here for a small run)."""
         ids = sorted({x for p in pairs for x in p})
         info = {}
         for chunk in _chunks(ids):
             marks = ",".join("?" * len(chunk))
-            for aid, text, published in self.conn.execute(
+            # run.conn, not self.conn: a forked worker has opened its own.
+            for aid, text, published in self.run.conn.execute(
                     f"select id, substr(text, 1, {VERIFY_TEXT}), published from articles where id in ({marks})", chunk):
                 info[aid] = (text or "", _ts(published))
+        lang_of = {**self.langs, **self.backfill_langs}
         feats: dict[int, object] = {}
         found = {}
         for a, b in pairs:
-            if (a, b) in matches or a not in info or b not in info:
+            if a not in info or b not in info:
                 continue
             ta, pa = info[a]
             tb, pb = info[b]
             if pa is not None and pb is not None and abs(pa - pb) > MAX_LAG:
                 continue
-            la = self.langs.get(a) or language(ta)
-            lb = self.langs.get(b) or language(tb)
+            la = lang_of.get(a) or language(ta)
+            lb = lang_of.get(b) or language(tb)
             if la == lb or not (self._bridged(la) and self._bridged(lb)):
                 continue
             if a not in feats:
@@ -270,6 +305,19 @@ class XlangStage:
 
 
 KEY_TASK = 500  # articles keyed per worker task
+VERIFY_TASK = 40  # candidate pairs per worker task (more when a group of one article's pairs is longer)
+VERIFY_PARALLEL_MIN = 200  # pairs from which verification is spread over the workers
+
+
+def _glossed(pair: tuple[int, int], lang_of: dict) -> int:
+    """The pair's article that is not English: the one whose segmentation costs."""
+    return pair[1] if lang_of.get(pair[0]) == "en" else pair[0]
+
+
+def _verify_pairs(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], Match]:
+    from syndtrack import clustering
+
+    return clustering._worker_run().xlang.verify_pairs(pairs)
 
 
 def _key_ids(ids: list[int]) -> list[tuple[int, str | None, list]]:
@@ -284,6 +332,12 @@ def _key_ids(ids: list[int]) -> list[tuple[int, str | None, list]]:
         lang = language(head or "")
         out.append((aid, lang, article_keys(head, lang) if lang in ("en", "zh") else []))
     return out
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished children (the pools' workers, once joined)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def _ts(value: str | None) -> float | None:

@@ -27,8 +27,9 @@ import hashlib
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain
 
 from dedupe.align import Match
 from dedupe.xlang.backends import _STOP_ZH, ArgosBackend, Backend, CedictBackend, argos_backend, default_backend
@@ -240,7 +241,7 @@ def article_keys(text: str, lang: str, backend: Backend | None = None) -> list[t
     found: set[str] = set()
     if lang == "zh":
         names = _cedict_names()
-        for w in _grams(head, names):
+        for w in _grams(head, names, sizes=(2, 3)):  # 4-character names are rare; a third of the cost
             found.update(names[w])
     elif lang == "en":
         found.update(capitalised)
@@ -287,6 +288,17 @@ class Features:
     marks: list[set[str]]  # per sentence: numbers, dates and Latin names
     weight: list[int]  # per sentence: characters that say something (Han characters, Latin letters)
     figures: list[bool]  # per sentence: whether it carries a number or a date
+    _where: dict[str, tuple[int, ...]] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def where(self) -> dict[str, tuple[int, ...]]:
+        """Stem -> the sentences holding it; built once per article, used by every pair it is in."""
+        if self._where is None:
+            where: dict[str, list[int]] = {}
+            for j, bag in enumerate(self.bag):
+                for s in bag:
+                    where.setdefault(s, []).append(j)
+            self._where = {s: tuple(js) for s, js in where.items()}
+        return self._where
 
 
 def features(text: str, lang: str, backend: Backend) -> Features:
@@ -329,27 +341,39 @@ MIN_STRONG = 2
 
 def _pair_scores(a: Features, b: Features) -> dict[tuple[int, int], float]:
     """Scores of the sentence pairs that share anything; the text with glossed words is ``a``."""
-    where: dict[str, list[int]] = {}
-    for j, bag in enumerate(b.bag):
-        for s in bag:
-            where.setdefault(s, []).append(j)
+    where = b.where()
+    # A word's sentences in ``b`` once per pair: words recur (a Chinese text repeats its
+    # names and terms), and the gloss sets are the dictionary's own objects, cheap to hash.
+    memo: dict[frozenset[str], tuple[int, ...]] = {}
     out = {}
     for i, ws in enumerate(a.words):
         if not ws:
             continue
-        hits: Counter = Counter()
+        found = []
         for g in ws:
-            js = set()
-            for s in g:
-                js.update(where.get(s, ()))
-            hits.update(js)
+            js = memo.get(g)
+            if js is None:
+                if len(g) == 1:
+                    js = where.get(next(iter(g)), ())
+                else:
+                    hit: set[int] = set()
+                    for s in g:
+                        hit.update(where.get(s, ()))
+                    js = tuple(hit)
+                memo[g] = js
+            if js:
+                found.append(js)
+        if not found:
+            continue
+        hits = Counter(chain.from_iterable(found))
+        n_a, marks_a, fig_a = len(ws), a.marks[i], a.figures[i]
         for j, h in hits.items():
             nb = len(b.words[j])
             # Dice over content words: a sentence whose every word has a counterpart scores 1.
-            g_score = 2.0 * min(h, nb) / (len(ws) + nb)
-            shared = len(a.marks[i] & b.marks[j])
+            g_score = 2.0 * min(h, nb) / (n_a + nb)
+            shared = len(marks_a & b.marks[j])
             score = g_score + MARK_BONUS * min(3, shared)
-            if not shared and a.figures[i] and b.figures[j]:
+            if not shared and fig_a and b.figures[j]:
                 score -= MARK_CONFLICT
             out[(i, j)] = score
     return out
