@@ -289,3 +289,26 @@ def test_views_and_clusters_say_which_language_each_copy_is_in(tmp_path):
         rows == [{"origin_language": "en", "copy_language": "zh", "relation": "translated"}]
     listing = CliRunner().invoke(cli, ["--db", str(path), "clusters"]).output
     assert "copy_languages" in listing.splitlines()[0]
+
+
+def test_trace_and_report_say_which_language_each_copy_is_in(tmp_path):
+    from click.testing import CliRunner
+
+    from syndtrack.cli import cli
+    from syndtrack.report import build_report
+
+    path = tmp_path / "x.db"
+    db = open_db(path)
+    recs = _records()[:2] + [{"url": "https://harare-daily.example/forum", "outlet": "harare-daily.example",
+                              "title": "China-Africa agricultural forum opens", "text": EN, "published": "2026-11-05T10:00:00Z"}]
+    _load(db, recs)
+    cluster(db, full=True)
+    out = CliRunner().invoke(cli, ["--db", str(path), "trace", EN])
+    assert out.exit_code == 0, out.output
+    assert out.output.splitlines()[2].startswith("origin: #") and out.output.splitlines()[2].endswith("[zh]")
+    header = next(l for l in out.output.splitlines() if l.startswith("id"))
+    assert "language" in header.split()
+    data = json.loads(CliRunner().invoke(cli, ["--db", str(path), "trace", EN, "--format", "json"]).output)
+    assert data["origin"]["language"] == "zh" and {m["language"] for m in data["matches"]} == {"en"}
+    html = (build_report(db, tmp_path / "r.html").out).read_text(encoding="utf-8")
+    assert "<th>languages</th>" in html and "zh -&gt; en" in html
