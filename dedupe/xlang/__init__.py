@@ -315,7 +315,7 @@ def features(text: str, lang: str, backend: Backend) -> Features:
         words.append(ws)
         bag.append(set().union(*ws) if ws else set())
         marks.append({"n:" + n for n in nums} | {"d:" + d for d in dates} | {"l:" + n for n in names if lang == "zh" or n.upper() == n})
-        weight.append(sum(1 for c in sent if c.isalnum()))
+        weight.append(sum(map(str.isalnum, sent)))
         figures.append(bool(nums or dates))
     return Features(lang, spans, words, bag, marks, weight, figures)
 

@@ -169,7 +169,9 @@ def sentences(text: str, lang: str) -> list[tuple[int, int]]:
         start = 0
         ends = _ZH_END.finditer(seg) if lang == "zh" else _EN_END.finditer(seg)
         for m in ends:
-            if lang != "zh" and _ABBREV.search(seg[: m.start() + 1]):
+            # The few characters before the mark, not the paragraph so far (quadratic in
+            # its length): an abbreviation is at most five letters and the word break before it.
+            if lang != "zh" and _ABBREV.search(seg[max(0, m.start() - 7) : m.start() + 1]):
                 continue
             spans.append((p0 + start, p0 + m.end()))
             start = m.end()
