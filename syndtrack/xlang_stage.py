@@ -35,7 +35,8 @@ import numpy as np
 
 from dedupe.align import Match
 from syndtrack.store.dates import timestamp
-from dedupe.xlang import KEY_TEXT, _gloss_df, _gloss_idf_table, _name_idf, align_translation, article_keys, default_backend, features, language
+from dedupe.xlang import (KEY_TEXT, PRE_MIN, _gloss_df, _gloss_idf_table, _name_idf, align_translation, article_keys, bag_overlap,
+                          default_backend, features, language, word_bag)
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ class XlangStage:
         self.keyed: set[int] = set()  # keyed this run (an empty key list included): not waiting any more
         self.candidates = 0
         self._features: dict[int, object] = {}  # English articles' verification features, per process
+        self._bags: dict[int, object] = {}  # and their bags of stems (dedupe.xlang.word_bag)
         # SYNDTRACK_XLANG=0 turns the stage off (measurements; a database known to be one language).
         self.enabled = os.environ.get("SYNDTRACK_XLANG", "1") != "0"
 
@@ -213,6 +215,14 @@ class XlangStage:
                     f"select id, substr(text, 1, {VERIFY_TEXT}), published from articles where id in ({marks})", chunk):
                 info[aid] = (text or "", _ts(published))
         lang_of = {**self.langs, **self.backfill_langs}
+        # A first look at each pair (dedupe.xlang.PRE_MIN) spares segmenting and aligning most
+        # of those that only shared a few keys; the English bags are kept like the features.
+        bags: dict[int, object] = {}
+        for x in ids:
+            if x in info:
+                bags[x] = self._bags.get(x) or word_bag(info[x][0], lang_of.get(x) or language(info[x][0]))
+                if lang_of.get(x) == "en" and len(self._bags) < KEEP_FEATURES:
+                    self._bags[x] = bags[x]
         # English features are kept across this worker's tasks (an English article is a
         # candidate of several Chinese ones, in other tasks); a task's own are dropped after it.
         kept = self._features
@@ -228,6 +238,8 @@ class XlangStage:
             la = lang_of.get(a) or language(ta)
             lb = lang_of.get(b) or language(tb)
             if la == lb or not (self._bridged(la) and self._bridged(lb)):
+                continue
+            if bag_overlap(bags[a], bags[b]) < PRE_MIN:
                 continue
             for x, tx, lx in ((a, ta, la), (b, tb, lb)):
                 if x not in feats:

@@ -37,13 +37,13 @@ from dedupe.xlang.text import STOP_EN, _num, english_words, language, latin_name
 
 __all__ = [
     "ArgosBackend", "Backend", "CedictBackend", "Features", "align_translation", "argos_backend", "article_keys",
-    "default_backend", "features", "key_hash", "language",
+    "bag_overlap", "default_backend", "features", "key_hash", "language", "word_bag",
 ]
 
 # -- candidates ----------------------------------------------------------------------------------
 
 KEY_TEXT = 1500  # characters of an English article keyed for names and figures: the top of the story
-KEY_TEXT_ZH = 600  # the same stretch of a Chinese one (a character says what takes 2-3 letters)
+KEY_TEXT_ZH = 480  # the same stretch of a Chinese one (a character says what takes 2-3 letters)
 LEDE = 400  # characters of an English article whose content words are keyed (the lede)
 LEDE_ZH = 160
 MAX_NUM_KEYS = 6
@@ -277,6 +277,45 @@ def article_keys(text: str, lang: str, backend: Backend | None = None) -> list[t
 
 
 # -- verification ------------------------------------------------------------------------------
+
+# A cheap first look at a candidate pair, before segmenting and aligning it: how many of the
+# Chinese text's dictionary words (every 2-4 character substring CC-CEDICT knows) have a
+# gloss among the English text's stems. A translation shares most of them (real pairs from
+# 0.39, the CulturaX ones from 0.47); most candidates that only shared a few keys share
+# under a third, and segmentation with jieba (2 ms a Chinese article) is the bulk of
+# verifying. At 0.30 no true pair of either real set is lost and half the pairs of the
+# 20% Chinese speed corpus are spared.
+PRE_MIN = 0.30
+BAG_TEXT = 20_000  # characters of each text read for its bag of words
+
+
+def word_bag(text: str, lang: str):
+    """What :func:`bag_overlap` compares: a Chinese text's dictionary words' gloss sets, an
+    English text's stems; None for another language (no first look: always aligned)."""
+    from dedupe.normalize import _to_simplified
+    from dedupe.xlang.backends import _cedict
+
+    if lang == "en":
+        return frozenset(english_words(text[:BAG_TEXT]))
+    if lang == "zh":
+        d = _cedict()
+        text = _to_simplified(text[:BAG_TEXT])
+        every: set[str] = set()
+        for k in (2, 3, 4):
+            every.update(map(text.__getitem__, [slice(i, i + k) for i in range(len(text) - k + 1)]))
+        return [d[w] for w in d.keys() & every]
+    return None
+
+
+def bag_overlap(bag_x, bag_y) -> float:
+    """The share of the Chinese bag's words with a gloss in the English bag (1.0 when either is None)."""
+    if bag_x is None or bag_y is None:
+        return 1.0
+    zh, en = (bag_x, bag_y) if isinstance(bag_x, list) else (bag_y, bag_x)
+    if not zh:
+        return 0.0
+    return sum(1 for g in zh if not g.isdisjoint(en)) / len(zh)
+
 
 
 @dataclass
