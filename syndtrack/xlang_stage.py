@@ -128,14 +128,19 @@ class XlangStage:
             clustering._RUN = saved
         t0 = time.perf_counter()
         self.run.timings["xlang_keys"] = round(t0 - self._t_start, 3)
+        cpu_keys = _cpu()
+        self.run.timings["xlang_keys_cpu"] = round(cpu_keys - self._cpu_start, 3)
         if not self.keys:
             return {}
         pairs = self._candidates()
         self.candidates = len(pairs)
         t1 = time.perf_counter()
         self.run.timings["xlang_candidates"] = round(t1 - t0, 3)
+        cpu_verify = _cpu()
         self.found = self._verify(pairs, matches)
         self.run.timings["xlang_verify"] = round(time.perf_counter() - t1, 3)
+        # CPU seconds of the stage (this process and its workers): the machine may be shared.
+        self.run.timings["xlang_verify_cpu"] = round(_cpu() - cpu_verify, 3)
         self.run.timings["xlang_cpu"] = round(_cpu() - self._cpu_start, 3)
         return self.found
 

@@ -107,45 +107,56 @@ _MONTH_NAMES = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
 _EN_CAP_TOKEN = re.compile(r"[A-Z][A-Za-z0-9&]*(?:-[A-Za-z0-9&]+)*")
 _EN_NUM_TOKEN = re.compile(
     r"(\d(?<![A-Za-z0-9_.]\d)(?:\d{0,2}(?:,\d{3})+|\d*))(\.\d+)?(?:\s*(trillion|billion|million|thousand|bn|mn)\b)?")
-_EN_DATE_MD = re.compile(rf"({_MONTH_NAMES})[a-z]*\.?\s+(\d{{1,2}})\b")  # "Nov. 5"
-_EN_DATE_DM = re.compile(rf"(\d{{1,2}})\s+({_MONTH_NAMES})[a-z]*\b")  # "5 November"
+# A month's name with the day after it ("Nov. 5") or, looked for just before it, ahead of it
+# ("5 November"): a pattern led by the digits would stop at every number.
+_EN_MONTH_DAY = re.compile(rf"({_MONTH_NAMES})[a-z]*(?:\.?\s+(\d{{1,2}})\b)?")
+_EN_DAY_BEFORE = re.compile(r"(\d{1,2})\s+$")
 _MONTH_NUMBER = {m: i + 1 for i, m in enumerate(_MONTH_NAMES.replace("|Sept", "").split("|"))}
-# Per capitalised token: (whether it is an acronym, its lower-cased capitalised words).
-# Tokens recur across articles ("China", "Reuters"): a dict look-up instead of the tests.
-_EN_TOKEN_INFO: dict[str, tuple[bool, tuple[str, ...]]] = {}
+_MONTH_TOKENS = frozenset(
+    "Jan January Feb February Mar March Apr April May Jun June Jul July Aug August Sep Sept September "
+    "Oct October Nov November Dec December".split())
 
 
-def _en_token_info(word: str) -> tuple[bool, tuple[str, ...]]:
-    got = _EN_TOKEN_INFO.get(word)
-    if got is None:
-        # An acronym: all capitals ("APEC", "G20", "COVID-19", "AT&T"), or letters then a digit ("Su27").
-        acronym = len(word) > 1 and word[-1] != "&" and (word.isupper() or any(c.isdigit() for c in word))
-        # Capitalised words: "Kenya", "APEC"; not "McDonald", "G20".
-        names = tuple(p.lower() for p in word.split("-") if len(p) > 1 and p.isalpha() and (p.isupper() or p[1:].islower()))
-        got = (acronym, names)
-        if len(_EN_TOKEN_INFO) < 500_000:
-            _EN_TOKEN_INFO[word] = got
-    return got
+@lru_cache(maxsize=1)
+def _cased_names() -> dict[str, str]:
+    """A capitalised English word as it is written ("Kenya", "KENYA") -> the name word it is
+    ("kenya"), for every word of a CC-CEDICT proper name: one set intersection finds an
+    article's names, where testing each capitalised word was a third of keying it."""
+    out = {}
+    for w in _name_idf():
+        if len(w) > 1 and w.isalpha():
+            out[w.capitalize()] = out[w.upper()] = w
+    return out
 
 
 def _en_key_tokens(head: str) -> tuple[list[str], list[str], list[str], set[str]]:
-    """Numbers, month-day dates, acronyms (in order) and lower-cased capitalised words of an English head."""
-    acronyms: list[str] = []
-    capitalised: set[str] = set()
-    month = False
-    for word in _EN_CAP_TOKEN.findall(head):
-        acronym, names = _en_token_info(word)
-        if acronym and len(acronyms) < MAX_NAME_KEYS:
-            acronyms.append(word)
-        capitalised.update(names)
-        if not month and word[:3] in _MONTH_NUMBER:
-            month = True
+    """Numbers, month-day dates, acronyms (in order) and lower-cased capitalised name words of an English head."""
+    tokens = _EN_CAP_TOKEN.findall(head)
+    # Acronyms: all capitals ("APEC", "G20", "COVID-19", "AT&T").
+    acronyms = [t for t in tokens if t.isupper() and len(t) > 1][:MAX_NAME_KEYS]
+    unique = set(tokens)
+    cased = _cased_names()
+    capitalised = {cased[t] for t in unique & cased.keys()}
+    for t in unique:
+        if "-" in t:  # "Xi-Jinping", "Al-Shabaab": each part
+            capitalised.update(cased[p] for p in t.split("-") if p in cased)
     dates: list[str] = []
-    if month:
-        dates = [f"d{_MONTH_NUMBER[m[:3]]}-{int(d)}" for m, d in _EN_DATE_MD.findall(head)]
-        dates += [f"d{_MONTH_NUMBER[m[:3]]}-{int(d)}" for d, m in _EN_DATE_DM.findall(head)]
-        if dates:  # a date's day is not a figure of its own
-            head = _EN_DATE_MD.sub(" ", _EN_DATE_DM.sub(" ", head))
+    if not unique.isdisjoint(_MONTH_TOKENS):
+        spans = []
+        for m in _EN_MONTH_DAY.finditer(head):
+            start, end = m.span()
+            if start and head[start - 1].isalpha():
+                continue  # inside a word ("DeMar")
+            day = m.group(2)
+            if day is None:
+                before = _EN_DAY_BEFORE.search(head, max(0, start - 4), start)
+                if before is None:
+                    continue
+                day, start, end = before.group(1), before.start(), m.end(1)
+            dates.append(f"d{_MONTH_NUMBER[m.group(1)[:3]]}-{int(day)}")
+            spans.append((start, end))
+        if spans:  # a date's day is not a figure of its own
+            head = "".join(head[a:b] for a, b in zip([0] + [e for _, e in spans], [s for s, _ in spans] + [len(head)]))
     nums = [_num(w, f, s or None) for w, f, s in _EN_NUM_TOKEN.findall(head)[: 4 * MAX_NUM_KEYS]]
     return nums, dates, acronyms, capitalised
 
@@ -273,7 +284,8 @@ def article_keys(text: str, lang: str, backend: Backend | None = None) -> list[t
     unseen = math.log(_gloss_df()[1] + 1)  # a stem of another backend's that CC-CEDICT lacks
     for _, s in sorted([(math.log1p(v) * gidf.get(s, unseen), s) for s, v in weight.items()], reverse=True)[:MAX_GLOSS_KEYS]:
         keys["g:" + s] = min(gidf.get(s, unseen), 10.0) / 2
-    return [(key_hash(k), w) for k, w in keys.items()]
+    hashes = _KEY_HASHES
+    return [(hashes.get(k) or key_hash(k), w) for k, w in keys.items()]
 
 
 # -- verification ------------------------------------------------------------------------------
