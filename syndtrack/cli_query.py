@@ -353,7 +353,9 @@ def _trace_text(result) -> str:
     origin = d["origin"]
     if origin:
         state = " (state media)" if origin.get("state_media") else ""
-        lang = f"  [{origin['language']}]" if origin.get("language") else ""
+        # The origin's language where the copies found are not all in one (a translated copy).
+        found = d["matches"] + d["siblings"] + [origin]
+        lang = f"  [{origin['language']}]" if len({r.get("language") for r in found} - {None}) > 1 else ""
         lines += [
             f"origin: #{origin['id']} {origin['outlet']}{state}  {origin['published'] or 'date unknown'}{lang}",
             f"        {origin['title'] or '(no title)'}",
@@ -363,7 +365,7 @@ def _trace_text(result) -> str:
             lines.append(f"        {_gone(origin['gone'])}")
     lines.append("")
     rows = [{**m, "coverage": _pct(m["coverage"])} for m in d["matches"]]
-    # A language column when the copies found are not all in one language (a translated copy in a cluster).
+    # A language column on the same condition.
     found = d["matches"] + d["siblings"] + ([origin] if origin else [])
     lang = ["language"] if len({r.get("language") for r in found} - {None}) > 1 else []
     lines.append(render(rows, "table", columns=["id", "outlet", "published"] + lang + ["score", "coverage", "method", "cluster_id",
