@@ -313,8 +313,9 @@ def word_bag(text: str, lang: str):
         d = _cedict()
         text = _to_simplified(text[:BAG_TEXT])
         every: set[str] = set()
+        n = len(text)
         for k in (2, 3, 4):
-            every.update(map(text.__getitem__, [slice(i, i + k) for i in range(len(text) - k + 1)]))
+            every.update(map(text.__getitem__, map(slice, range(n - k + 1), range(k, n + 1))))
         return [d[w] for w in d.keys() & every]
     return None
 
