@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 import os
 import resource
+import threading
 import time
 from collections import defaultdict
 
@@ -115,6 +116,13 @@ class XlangStage:
         saved, clustering._RUN = clustering._RUN, self.run  # what forked workers read their state from
         try:
             with clustering._Workers(big) as pool:
+                # jieba's dictionary (a second) loads here while the workers key: verification
+                # needs it, and this process only waits for them. Started after they were
+                # forked (a child forked while this thread imports could inherit a held lock),
+                # joined before the verification workers are.
+                loader = threading.Thread(target=lambda: self.backend, daemon=True) if pool.pool is not None else None
+                if loader is not None:
+                    loader.start()
                 tasks = [to_key[i : i + KEY_TASK] for i in range(0, len(to_key), KEY_TASK)]
                 for part in pool.imap(_key_ids, tasks):
                     for aid, lang, keys in part:
@@ -124,6 +132,8 @@ class XlangStage:
                             self.langs[aid] = lang
                         if keys:
                             self.keys[aid] = keys
+                if loader is not None:
+                    loader.join()
         finally:
             clustering._RUN = saved
         t0 = time.perf_counter()
