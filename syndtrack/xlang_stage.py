@@ -41,7 +41,7 @@ from dedupe.xlang import (KEY_TEXT, PRE_MIN, _gloss_df, _gloss_idf_table, _name_
 
 log = logging.getLogger(__name__)
 
-VERSION = 1  # part of clustering.PARAMS: a change rebuilds the index once
+VERSION = 2  # part of clustering.PARAMS: a change rebuilds the index once (2: Chinese numerals, 480-character Chinese keys)
 STOP = 150  # articles holding one key, beyond which it links nothing
 MIN_KEY_SCORE = 7.0  # shared key weight for a pair to be verified (real translations from 7.8 up; verification is the gate)
 MAX_PARTNERS = 5  # best-scoring partners per dirty article that are verified (3 lost 2 of the speed corpus's 50 translations found)
