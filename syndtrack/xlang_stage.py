@@ -30,7 +30,6 @@ import os
 import resource
 import threading
 import time
-from collections import defaultdict
 
 import numpy as np
 
@@ -60,7 +59,7 @@ class XlangStage:
         self.conn = run.conn
         self._backend = None
         self.langs: dict[int, str | None] = {}
-        self.keys: dict[int, list[tuple[int, float]]] = {}
+        self.keys = _Keys()  # this run's keys: (key hash, article, weight) rows
         self.found: dict[tuple[int, int], Match] = {}
         self.backfilled: set[int] = set()  # stored articles keyed late, when a second language arrived
         self.backfill_langs: dict[int, str | None] = {}
@@ -124,14 +123,15 @@ class XlangStage:
                 if loader is not None:
                     loader.start()
                 tasks = [to_key[i : i + KEY_TASK] for i in range(0, len(to_key), KEY_TASK)]
-                for part in pool.imap(_key_ids, tasks):
-                    for aid, lang, keys in part:
+                parts = []
+                for aids, langs, part in pool.imap(_key_ids, tasks):
+                    for aid, lang in zip(aids, langs):
                         if aid in self.backfilled:
                             self.backfill_langs[aid] = lang
                         else:
                             self.langs[aid] = lang
-                        if keys:
-                            self.keys[aid] = keys
+                    parts.append(part)
+                self.keys = _Keys(*(np.concatenate([p[i] for p in parts]) for i in range(3))) if parts else _Keys()
                 if loader is not None:
                     loader.join()
         finally:
@@ -168,25 +168,26 @@ class XlangStage:
 
     def _candidates(self) -> list[tuple[int, int]]:
         gone = set(self.run.dirty) | set(self.run.removed)
-        postings: dict[int, list[tuple[int, float]]] = defaultdict(list)
-        for aid, ks in self.keys.items():
-            for k, w in ks:
-                postings[k].append((aid, w))
+        keys = self.keys
         lang_of = {**self.langs, **self.backfill_langs}
         if not self.run.full:
-            wanted = list(postings)
+            old_rows = []
             old_ids = set()
-            for chunk in _chunks(wanted, 500):
+            for chunk in _chunks(np.unique(keys.hash).tolist(), 500):
                 marks = ",".join("?" * len(chunk))
                 for k, aid, w in self.conn.execute(
                         f"select key, article_id, weight from dedupe_xkeys where key in ({marks})", chunk):
                     if aid not in gone:
-                        postings[k].append((aid, w))
+                        old_rows.append((k, aid, w))
                         old_ids.add(aid)
             for chunk in _chunks(sorted(old_ids)):
                 marks = ",".join("?" * len(chunk))
                 lang_of.update(self.conn.execute(f"select article_id, lang from dedupe_xlang where article_id in ({marks})", chunk))
-        return _best_pairs(postings, lang_of, set(self.keys))
+            if old_rows:
+                k, a, w = zip(*old_rows)
+                keys = _Keys(np.r_[keys.hash, np.array(k, dtype=np.int64)], np.r_[keys.aid, np.array(a, dtype=np.int64)],
+                             np.r_[keys.weight, np.array(w, dtype=np.float64)])
+        return _best_pairs(keys, lang_of, self.keys.articles())
 
     def _verify(self, pairs: list[tuple[int, int]], matches: dict) -> dict[tuple[int, int], Match]:
         pairs = [p for p in pairs if p not in matches]
@@ -284,25 +285,19 @@ class XlangStage:
                         old.extend((int(k), aid) for k in np.frombuffer(blob, dtype=np.int64).tolist())
                 conn.executemany("delete from dedupe_xkeys where key = ? and article_id = ?", old)
                 conn.execute(f"delete from dedupe_xlang where article_id in ({marks})", chunk)
-        conn.executemany(
-            "update dedupe_xlang set keys = ? where article_id = ?",
-            ((np.array([k for k, _ in self.keys.get(a, ())], dtype=np.int64).tobytes(), a) for a in self.backfilled),
-        )
+        blobs = self.keys.blobs()
+        empty = np.array([], dtype=np.int64).tobytes()
+        conn.executemany("update dedupe_xlang set keys = ? where article_id = ?",
+                         ((blobs.get(a, empty), a) for a in self.backfilled))
         conn.executemany(
             "insert into dedupe_xlang (article_id, lang, keys) values (?, ?, ?)",
             # keys NULL: not keyed yet (one language so far), waiting for a second one.
-            ((a, l, np.array([k for k, _ in self.keys.get(a, ())], dtype=np.int64).tobytes() if a in self.keyed else None)
-             for a, l in self.langs.items() if l),
+            ((a, l, blobs.get(a, empty) if a in self.keyed else None) for a, l in self.langs.items() if l),
         )
-        # In key order, as the table is (a sort of the ~20 rows an article has, in numpy: a Python
-        # sort of the tuples was a third of writing them).
-        n = sum(len(ks) for ks in self.keys.values())
-        key = np.fromiter((k for ks in self.keys.values() for k, _ in ks), dtype=np.int64, count=n)
-        art = np.fromiter((a for a, ks in self.keys.items() for _ in ks), dtype=np.int64, count=n)
-        weight = np.fromiter((w for ks in self.keys.values() for _, w in ks), dtype=np.float64, count=n)
-        order = np.lexsort((art, key))
+        k = self.keys
+        order = np.lexsort((k.aid, k.hash))  # in key order, as the table is
         conn.executemany("insert or ignore into dedupe_xkeys (key, article_id, weight) values (?, ?, ?)",
-                         zip(key[order].tolist(), art[order].tolist(), weight[order].tolist()))
+                         zip(k.hash[order].tolist(), k.aid[order].tolist(), k.weight[order].tolist()))
         conn.executemany("update matches set kind = 'translated' where a_id = ? and b_id = ?", list(self.found))
         # A member in another language than its origin is a translated copy, however it got
         # there (matched the origin directly, or a translation of a copy of it).
@@ -341,33 +336,63 @@ def _key_ids(ids: list[int]) -> list[tuple[int, str | None, list]]:
     run = clustering._worker_run()
     known = run.xlang.langs  # the dirty articles' languages, read before the workers were forked
     marks = ",".join("?" * len(ids))
-    out = []
+    aids, langs, hashes, owners, weights = [], [], [], [], []
     for aid, head in run.conn.execute(f"select id, substr(text, 1, {KEY_TEXT}) from articles where id in ({marks})", ids):
         lang = known[aid] if aid in known else language(head or "")
-        out.append((aid, lang, article_keys(head, lang) if lang in ("en", "zh") else []))
-    return out
+        aids.append(aid)
+        langs.append(lang)
+        for k, w in article_keys(head, lang) if lang in ("en", "zh") else ():
+            hashes.append(k)
+            owners.append(aid)
+            weights.append(w)
+    # Arrays, not lists of tuples: they cross the process boundary and go to numpy anyway.
+    return aids, langs, (np.array(hashes, dtype=np.int64), np.array(owners, dtype=np.int64),
+                         np.array(weights, dtype=np.float64))
 
 
-def _best_pairs(postings: dict[int, list[tuple[int, float]]], lang_of: dict, dirty: set[int]) -> list[tuple[int, int]]:
+class _Keys:
+    """Rows (key hash, article, weight) of the articles keyed in a run, as three arrays."""
+
+    def __init__(self, hash=None, aid=None, weight=None) -> None:  # noqa: A002 - the column's name
+        self.hash = np.zeros(0, dtype=np.int64) if hash is None else hash
+        self.aid = np.zeros(0, dtype=np.int64) if aid is None else aid
+        self.weight = np.zeros(0, dtype=np.float64) if weight is None else weight
+
+    def __len__(self) -> int:
+        return len(self.hash)
+
+    def articles(self) -> set[int]:
+        return set(np.unique(self.aid).tolist())
+
+    def blobs(self) -> dict[int, bytes]:
+        """Each article's key hashes as the int64 blob dedupe_xlang.keys stores."""
+        order = np.argsort(self.aid, kind="stable")
+        aid, hashes = self.aid[order], self.hash[order]
+        starts = np.flatnonzero(np.r_[True, aid[1:] != aid[:-1]]) if len(aid) else np.zeros(0, dtype=np.int64)
+        ends = np.r_[starts[1:], len(aid)]
+        return {int(aid[s]): hashes[s:e].tobytes() for s, e in zip(starts.tolist(), ends.tolist())}
+
+
+def _best_pairs(rows: _Keys, lang_of: dict, dirty: set[int]) -> list[tuple[int, int]]:
     """The pairs to verify: English x other-language articles sharing keys of at least
     :data:`MIN_KEY_SCORE` weight, at least one of them dirty, each dirty article's
     :data:`MAX_PARTNERS` best.
 
     In numpy: the same sums as a loop over each key's postings, which took a second for
     20,000 articles. A key's weight is the same in every article that holds it."""
-    keys, aids, weights = [], [], []
-    for k, plist in postings.items():
-        if 2 <= len(plist) <= STOP:
-            for aid, w in plist:
-                keys.append(k)
-                aids.append(aid)
-                weights.append(w)
-    if not keys:
+    if not len(rows):
         return []
-    key = np.array(keys, dtype=np.int64)
-    aid = np.array(aids, dtype=np.int64)
-    weight = np.array(weights, dtype=np.float64)
-    lang = np.array([{"en": 0, None: 2}.get(lang_of.get(a), 1) for a in aids], dtype=np.int8)
+    # Keys held by 2 to STOP articles link them; the others link nothing.
+    order = np.argsort(rows.hash, kind="stable")
+    key, aid, weight = rows.hash[order], rows.aid[order], rows.weight[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    sizes = np.diff(np.r_[starts, len(key)])
+    linking = np.repeat((sizes >= 2) & (sizes <= STOP), sizes)
+    key, aid, weight = key[linking], aid[linking], weight[linking]
+    if not len(key):
+        return []
+    codes = {"en": 0, None: 2}
+    lang = np.array([codes.get(lang_of.get(a), 1) for a in aid.tolist()], dtype=np.int8)
     known = lang < 2
     key, aid, weight, lang = key[known], aid[known], weight[known], lang[known]
     # Per key, its English postings against its other-language ones.
