@@ -353,8 +353,11 @@ def _trace_text(result) -> str:
     origin = d["origin"]
     if origin:
         state = " (state media)" if origin.get("state_media") else ""
+        # The origin's language where the copies found are not all in one (a translated copy).
+        found = d["matches"] + d["siblings"] + [origin]
+        lang = f"  [{origin['language']}]" if len({r.get("language") for r in found} - {None}) > 1 else ""
         lines += [
-            f"origin: #{origin['id']} {origin['outlet']}{state}  {origin['published'] or 'date unknown'}",
+            f"origin: #{origin['id']} {origin['outlet']}{state}  {origin['published'] or 'date unknown'}{lang}",
             f"        {origin['title'] or '(no title)'}",
             f"        {origin['url']}",
         ]
@@ -362,7 +365,11 @@ def _trace_text(result) -> str:
             lines.append(f"        {_gone(origin['gone'])}")
     lines.append("")
     rows = [{**m, "coverage": _pct(m["coverage"])} for m in d["matches"]]
-    lines.append(render(rows, "table", columns=["id", "outlet", "published", "score", "coverage", "method", "cluster_id", "relation", "title"],
+    # A language column on the same condition.
+    found = d["matches"] + d["siblings"] + ([origin] if origin else [])
+    lang = ["language"] if len({r.get("language") for r in found} - {None}) > 1 else []
+    lines.append(render(rows, "table", columns=["id", "outlet", "published"] + lang + ["score", "coverage", "method", "cluster_id",
+                                                                                     "relation", "title"],
                         widths={"title": 50}))
     if any(m["method"] == "passage" for m in d["matches"]):
         lines.append("(method passage: the text was found inside the article, edited or cut mid-sentence; "
@@ -370,7 +377,8 @@ def _trace_text(result) -> str:
     if d["siblings"]:
         lines.append("")
         lines.append("other copies of the same story:")
-        lines.append(render(d["siblings"], "table", columns=["id", "outlet", "published", "relation", "credited", "cluster_id", "url"],
+        lines.append(render(d["siblings"], "table", columns=["id", "outlet", "published"] + lang + ["relation", "credited", "cluster_id",
+                                                                                                  "url"],
                             widths={"url": 70}))
     return "\n".join(lines)
 

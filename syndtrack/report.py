@@ -141,9 +141,10 @@ def _gather(db: Database, filters: queries.Filters, top: int) -> dict:
         "by_source": by("origin_outlet"),
         "lags": [lags[i] for i in range(len(LAG_BUCKETS))],
         "uncredited": [dict(zip(("copy_published", "copy_outlet", "copy_url", "copy_title", "origin_url",
-                                 "origin_outlet", "lag_hours", "coverage", "cluster_id"), r)) for r in rows(
+                                 "origin_outlet", "lag_hours", "coverage", "cluster_id", "origin_language", "copy_language"), r))
+                       for r in rows(
             "SELECT copy_published, copy_outlet, copy_url, copy_title, origin_url, origin_outlet, lag_hours, "
-            "coverage, cluster_id FROM r WHERE credited = 0 AND state_media = 1 "
+            "coverage, cluster_id, origin_language, copy_language FROM r WHERE credited = 0 AND state_media = 1 "
             f"ORDER BY copy_published DESC, copy_id LIMIT {int(top) * 3}")],
         "totals": {
             "articles": db["articles"].count,
@@ -330,6 +331,17 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}.no{color:#c0392b;font-w
 """
 
 
+def _translated(origin_language, copy_languages) -> bool:
+    return bool(copy_languages) and bool(set(copy_languages.split(",")) - {origin_language})
+
+
+def _languages(origin_language, copy_languages) -> str:
+    """'zh -> en' for a cluster or copy in other languages than its origin, else ''."""
+    if not _translated(origin_language, copy_languages):
+        return ""
+    return f"{origin_language or '?'} -> {', '.join(sorted(set(copy_languages.split(','))))}"
+
+
 def _pct(v) -> str:
     return "" if v is None else f"{100 * v:.0f}%"
 
@@ -350,6 +362,7 @@ def _environment():
     env = Environment(loader=PackageLoader("syndtrack", "templates"), autoescape=select_autoescape(["html"]),
                       undefined=StrictUndefined, keep_trailing_newline=True)
     env.filters.update(pct=_pct, minutes=_minutes, yes_no=_yes_no, plural=lambda n, one, many: plural(n, one, many))
+    env.globals.update(languages=_languages)
     return env
 
 
@@ -379,7 +392,12 @@ def _html(charts, clusters, outlets, uncredited, totals, filters, deleted=(), to
         ("state-media copies uncredited", _pct(totals["uncredited_share"]) or "n/a"),
     ]
     deleted = list(deleted)
+    # Translated copies (issue 15): a language column where a listed copy is in another
+    # language than its origin; a one-language database keeps its tables as they were.
+    langs_clusters = any(_translated(c.get("origin_language"), c.get("copy_languages")) for c in clusters)
+    langs_uncredited = any(_translated(r.get("origin_language"), r.get("copy_language")) for r in uncredited)
     return _environment().get_template("report.html").render(
+        langs_clusters=langs_clusters, langs_uncredited=langs_uncredited,
         now=now, css=_CSS, version=__version__, selection=selection, kpis=kpis, charts=charts, clusters=clusters,
         outlets=outlets, uncredited=uncredited, deleted=deleted, per_source=_per_source(deleted), shown=deleted[: top * 3],
         stories=list(stories), network=network, discovered=list(discovered),

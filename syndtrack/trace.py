@@ -255,8 +255,8 @@ class TraceResult:
         return out
 
 
-_ROW = ("id", "url", "outlet", "title", "published", "score", "coverage", "cluster_id", "relation", "credited", "gone",
-        "method", "found_by")
+_ROW = ("id", "url", "outlet", "title", "published", "language", "score", "coverage", "cluster_id", "relation", "credited",
+        "gone", "method", "found_by")
 
 
 def trace(db: Database, doc: Document, *, limit: int | None = 10, min_score: float | None = None) -> TraceResult:
@@ -306,7 +306,7 @@ def trace(db: Database, doc: Document, *, limit: int | None = 10, min_score: flo
         matches.append(
             {
                 "id": art["id"], "url": art["url"], "outlet": art["outlet"], "title": art["title"],
-                "published": art["published"], "score": round(m.score, 1),
+                "published": art["published"], "language": art["language"], "score": round(m.score, 1),
                 # coverage: share of the traced text found in the article; reverse: the other way round
                 "coverage": round(m.coverage_a, 3), "reverse_coverage": round(m.coverage_b, 3),
                 "cluster_id": art["cluster_id"], "relation": art["relation"], "credited": art["credited"],
@@ -330,10 +330,11 @@ def trace(db: Database, doc: Document, *, limit: int | None = 10, min_score: flo
 
 _ARTICLE_SQL = """
 SELECT a.id, a.url, a.outlet, a.title, a.published, a.text, cm.cluster_id, cm.relation, cm.credited, ol.state_media,
-  a.gone
+  a.gone, COALESCE(xl.lang, a.language) AS language
 FROM articles a
 LEFT JOIN cluster_members cm ON cm.article_id = a.id
 LEFT JOIN outlet_lookup ol ON ol.name = a.outlet
+LEFT JOIN dedupe_xlang xl ON xl.article_id = a.id
 """
 
 

@@ -27,21 +27,23 @@ from __future__ import annotations
 
 import logging
 import os
+import resource
+import threading
 import time
-from collections import defaultdict
 
 import numpy as np
 
 from dedupe.align import Match
 from syndtrack.store.dates import timestamp
-from dedupe.xlang import KEY_TEXT, _gloss_df, _name_idf, align_translation, article_keys, default_backend, features, language
+from dedupe.xlang import (KEY_TEXT, PRE_MIN, _gloss_df, _gloss_idf_table, _name_idf, align_translation, article_keys, bag_overlap,
+                          default_backend, features, language, word_bag)
 
 log = logging.getLogger(__name__)
 
-VERSION = 1  # part of clustering.PARAMS: a change rebuilds the index once
+VERSION = 2  # part of clustering.PARAMS: a change rebuilds the index once (2: Chinese numerals, 480-character Chinese keys)
 STOP = 150  # articles holding one key, beyond which it links nothing
 MIN_KEY_SCORE = 7.0  # shared key weight for a pair to be verified (real translations from 7.8 up; verification is the gate)
-MAX_PARTNERS = 5  # best-scoring partners per dirty article that are verified
+MAX_PARTNERS = 5  # best-scoring partners per dirty article that are verified (3 lost 2 of the speed corpus's 50 translations found)
 MAX_LAG = 30 * 86400.0  # seconds between published times (when both are known) for a pair to be compared
 VERIFY_TEXT = 60_000  # characters of each text aligned
 
@@ -57,12 +59,14 @@ class XlangStage:
         self.conn = run.conn
         self._backend = None
         self.langs: dict[int, str | None] = {}
-        self.keys: dict[int, list[tuple[int, float]]] = {}
+        self.keys = _Keys()  # this run's keys: (key hash, article, weight) rows
         self.found: dict[tuple[int, int], Match] = {}
         self.backfilled: set[int] = set()  # stored articles keyed late, when a second language arrived
         self.backfill_langs: dict[int, str | None] = {}
         self.keyed: set[int] = set()  # keyed this run (an empty key list included): not waiting any more
         self.candidates = 0
+        self._features: dict[int, object] = {}  # English articles' verification features, per process
+        self._bags: dict[int, object] = {}  # and their bags of stems (dedupe.xlang.word_bag)
         # SYNDTRACK_XLANG=0 turns the stage off (measurements; a database known to be one language).
         self.enabled = os.environ.get("SYNDTRACK_XLANG", "1") != "0"
 
@@ -84,6 +88,7 @@ class XlangStage:
         from syndtrack import clustering
 
         self._t_start = time.perf_counter()
+        self._cpu_start = _cpu()
         dirty = sorted(self.run.dirty)
         # Languages first (one regex scan of each article's head): keying costs about as
         # much as the rest of clustering, so nothing is keyed while the database holds one
@@ -105,32 +110,48 @@ class XlangStage:
             self.backfilled = waiting
             to_key += sorted(waiting)
         self.keyed = set(to_key)
-        _gloss_df(), _name_idf()  # loaded once here, shared by the forked workers
+        _gloss_df(), _gloss_idf_table(), _name_idf()  # loaded once here, shared by the forked workers
         big = len(to_key) >= clustering.PARALLEL_MIN and bool(self.run.path)
         saved, clustering._RUN = clustering._RUN, self.run  # what forked workers read their state from
         try:
             with clustering._Workers(big) as pool:
+                # jieba's dictionary (a second) loads here while the workers key: verification
+                # needs it, and this process only waits for them. Started after they were
+                # forked (a child forked while this thread imports could inherit a held lock),
+                # joined before the verification workers are.
+                loader = threading.Thread(target=lambda: self.backend, daemon=True) if pool.pool is not None else None
+                if loader is not None:
+                    loader.start()
                 tasks = [to_key[i : i + KEY_TASK] for i in range(0, len(to_key), KEY_TASK)]
-                for part in pool.imap(_key_ids, tasks):
-                    for aid, lang, keys in part:
+                parts = []
+                for aids, langs, part in pool.imap(_key_ids, tasks):
+                    for aid, lang in zip(aids, langs):
                         if aid in self.backfilled:
                             self.backfill_langs[aid] = lang
                         else:
                             self.langs[aid] = lang
-                        if keys:
-                            self.keys[aid] = keys
+                    parts.append(part)
+                self.keys = _Keys(*(np.concatenate([p[i] for p in parts]) for i in range(3))) if parts else _Keys()
+                if loader is not None:
+                    loader.join()
         finally:
             clustering._RUN = saved
         t0 = time.perf_counter()
         self.run.timings["xlang_keys"] = round(t0 - self._t_start, 3)
+        cpu_keys = _cpu()
+        self.run.timings["xlang_keys_cpu"] = round(cpu_keys - self._cpu_start, 3)
         if not self.keys:
             return {}
         pairs = self._candidates()
         self.candidates = len(pairs)
         t1 = time.perf_counter()
         self.run.timings["xlang_candidates"] = round(t1 - t0, 3)
+        cpu_verify = _cpu()
         self.found = self._verify(pairs, matches)
         self.run.timings["xlang_verify"] = round(time.perf_counter() - t1, 3)
+        # CPU seconds of the stage (this process and its workers): the machine may be shared.
+        self.run.timings["xlang_verify_cpu"] = round(_cpu() - cpu_verify, 3)
+        self.run.timings["xlang_cpu"] = round(_cpu() - self._cpu_start, 3)
         return self.found
 
     def _two_languages(self) -> bool:
@@ -147,80 +168,100 @@ class XlangStage:
 
     def _candidates(self) -> list[tuple[int, int]]:
         gone = set(self.run.dirty) | set(self.run.removed)
-        postings: dict[int, list[tuple[int, float]]] = defaultdict(list)
-        for aid, ks in self.keys.items():
-            for k, w in ks:
-                postings[k].append((aid, w))
+        keys = self.keys
         lang_of = {**self.langs, **self.backfill_langs}
         if not self.run.full:
-            wanted = list(postings)
+            old_rows = []
             old_ids = set()
-            for chunk in _chunks(wanted, 500):
+            for chunk in _chunks(np.unique(keys.hash).tolist(), 500):
                 marks = ",".join("?" * len(chunk))
                 for k, aid, w in self.conn.execute(
                         f"select key, article_id, weight from dedupe_xkeys where key in ({marks})", chunk):
                     if aid not in gone:
-                        postings[k].append((aid, w))
+                        old_rows.append((k, aid, w))
                         old_ids.add(aid)
             for chunk in _chunks(sorted(old_ids)):
                 marks = ",".join("?" * len(chunk))
                 lang_of.update(self.conn.execute(f"select article_id, lang from dedupe_xlang where article_id in ({marks})", chunk))
-        score: dict[tuple[int, int], float] = defaultdict(float)
-        dirty = self.keys
-        for k, plist in postings.items():
-            if len(plist) < 2 or len(plist) > STOP:
-                continue
-            for i, (x, w) in enumerate(plist):
-                if x not in dirty:
-                    continue
-                lx = lang_of.get(x)
-                for y, _ in plist:
-                    if y == x or lang_of.get(y) == lx or lang_of.get(y) is None:
-                        continue
-                    if y in dirty and y < x:
-                        continue  # a pair of two dirty articles is counted from its smaller id
-                    score[(x, y) if x < y else (y, x)] += w
-        best: dict[int, list[tuple[float, int]]] = defaultdict(list)
-        for (a, b), s in score.items():
-            if s >= MIN_KEY_SCORE:
-                best[a].append((s, b))
-                best[b].append((s, a))
-        keep = set()
-        for a, lst in best.items():
-            if a not in dirty:
-                continue
-            lst.sort(reverse=True)
-            for s, b in lst[:MAX_PARTNERS]:
-                keep.add((a, b) if a < b else (b, a))
-        return sorted(keep)
+            if old_rows:
+                k, a, w = zip(*old_rows)
+                keys = _Keys(np.r_[keys.hash, np.array(k, dtype=np.int64)], np.r_[keys.aid, np.array(a, dtype=np.int64)],
+                             np.r_[keys.weight, np.array(w, dtype=np.float64)])
+        return _best_pairs(keys, lang_of, self.keys.articles())
 
     def _verify(self, pairs: list[tuple[int, int]], matches: dict) -> dict[tuple[int, int], Match]:
+        pairs = [p for p in pairs if p not in matches]
         if not pairs:
             return {}
+        from syndtrack import clustering
+
+        # In the workers, a task per group of pairs that share their non-English article, so
+        # that its segmentation (jieba, the costly part) is done once. The backend (jieba's
+        # dictionary, a second to load) is loaded here first and shared by the forked workers.
+        self.backend  # noqa: B018
+        lang_of = {**self.langs, **self.backfill_langs}
+        pairs.sort(key=lambda p: (p[1], p[0]) if lang_of.get(p[0]) == "en" else p)
+        tasks, task = [], []
+        for i, p in enumerate(pairs):
+            task.append(p)
+            if len(task) >= VERIFY_TASK and (i + 1 == len(pairs) or _glossed(pairs[i + 1], lang_of) != _glossed(p, lang_of)):
+                tasks.append(task)
+                task = []
+        if task:
+            tasks.append(task)
+        found: dict[tuple[int, int], Match] = {}
+        big = len(pairs) >= VERIFY_PARALLEL_MIN and bool(self.run.path)
+        saved, clustering._RUN = clustering._RUN, self.run
+        try:
+            with clustering._Workers(big) as pool:
+                for part in pool.imap(_verify_pairs, tasks):
+                    found.update(part)
+        finally:
+            clustering._RUN = saved
+        return found
+
+    def verify_pairs(self, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], Match]:
+        """Align these candidate pairs (in a worker, or here for a small run)."""
         ids = sorted({x for p in pairs for x in p})
         info = {}
         for chunk in _chunks(ids):
             marks = ",".join("?" * len(chunk))
-            for aid, text, published in self.conn.execute(
+            # run.conn, not self.conn: a forked worker has opened its own.
+            for aid, text, published in self.run.conn.execute(
                     f"select id, substr(text, 1, {VERIFY_TEXT}), published from articles where id in ({marks})", chunk):
                 info[aid] = (text or "", _ts(published))
+        lang_of = {**self.langs, **self.backfill_langs}
+        # A first look at each pair (dedupe.xlang.PRE_MIN) spares segmenting and aligning most
+        # of those that only shared a few keys; the English bags are kept like the features.
+        bags: dict[int, object] = {}
+        for x in ids:
+            if x in info:
+                bags[x] = self._bags.get(x) or word_bag(info[x][0], lang_of.get(x) or language(info[x][0]))
+                if lang_of.get(x) == "en" and len(self._bags) < KEEP_FEATURES:
+                    self._bags[x] = bags[x]
+        # English features are kept across this worker's tasks (an English article is a
+        # candidate of several Chinese ones, in other tasks); a task's own are dropped after it.
+        kept = self._features
         feats: dict[int, object] = {}
         found = {}
         for a, b in pairs:
-            if (a, b) in matches or a not in info or b not in info:
+            if a not in info or b not in info:
                 continue
             ta, pa = info[a]
             tb, pb = info[b]
             if pa is not None and pb is not None and abs(pa - pb) > MAX_LAG:
                 continue
-            la = self.langs.get(a) or language(ta)
-            lb = self.langs.get(b) or language(tb)
+            la = lang_of.get(a) or language(ta)
+            lb = lang_of.get(b) or language(tb)
             if la == lb or not (self._bridged(la) and self._bridged(lb)):
                 continue
-            if a not in feats:
-                feats[a] = features(ta, la, self.backend)
-            if b not in feats:
-                feats[b] = features(tb, lb, self.backend)
+            if bag_overlap(bags[a], bags[b]) < PRE_MIN:
+                continue
+            for x, tx, lx in ((a, ta, la), (b, tb, lb)):
+                if x not in feats:
+                    feats[x] = kept.get(x) or features(tx, lx, self.backend)
+                    if lx == "en" and len(kept) < KEEP_FEATURES:
+                        kept[x] = feats[x]
             m = align_translation(ta, la, tb, lb, self.backend, fa=feats[a], fb=feats[b])
             if m is not None:
                 found[(a, b)] = m
@@ -244,18 +285,19 @@ class XlangStage:
                         old.extend((int(k), aid) for k in np.frombuffer(blob, dtype=np.int64).tolist())
                 conn.executemany("delete from dedupe_xkeys where key = ? and article_id = ?", old)
                 conn.execute(f"delete from dedupe_xlang where article_id in ({marks})", chunk)
-        conn.executemany(
-            "update dedupe_xlang set keys = ? where article_id = ?",
-            ((np.array([k for k, _ in self.keys.get(a, ())], dtype=np.int64).tobytes(), a) for a in self.backfilled),
-        )
+        blobs = self.keys.blobs()
+        empty = np.array([], dtype=np.int64).tobytes()
+        conn.executemany("update dedupe_xlang set keys = ? where article_id = ?",
+                         ((blobs.get(a, empty), a) for a in self.backfilled))
         conn.executemany(
             "insert into dedupe_xlang (article_id, lang, keys) values (?, ?, ?)",
             # keys NULL: not keyed yet (one language so far), waiting for a second one.
-            ((a, l, np.array([k for k, _ in self.keys.get(a, ())], dtype=np.int64).tobytes() if a in self.keyed else None)
-             for a, l in self.langs.items() if l),
+            ((a, l, blobs.get(a, empty) if a in self.keyed else None) for a, l in self.langs.items() if l),
         )
-        rows = sorted((k, a, w) for a, ks in self.keys.items() for k, w in ks)
-        conn.executemany("insert or ignore into dedupe_xkeys (key, article_id, weight) values (?, ?, ?)", rows)
+        k = self.keys
+        order = np.lexsort((k.aid, k.hash))  # in key order, as the table is
+        conn.executemany("insert or ignore into dedupe_xkeys (key, article_id, weight) values (?, ?, ?)",
+                         zip(k.hash[order].tolist(), k.aid[order].tolist(), k.weight[order].tolist()))
         conn.executemany("update matches set kind = 'translated' where a_id = ? and b_id = ?", list(self.found))
         # A member in another language than its origin is a translated copy, however it got
         # there (matched the origin directly, or a translation of a copy of it).
@@ -270,6 +312,20 @@ class XlangStage:
 
 
 KEY_TASK = 500  # articles keyed per worker task
+VERIFY_TASK = 40  # candidate pairs per worker task (more when a group of one article's pairs is longer)
+KEEP_FEATURES = 20_000  # English articles' features kept per worker (~20 kB each)
+VERIFY_PARALLEL_MIN = 200  # pairs from which verification is spread over the workers
+
+
+def _glossed(pair: tuple[int, int], lang_of: dict) -> int:
+    """The pair's article that is not English: the one whose segmentation costs."""
+    return pair[1] if lang_of.get(pair[0]) == "en" else pair[0]
+
+
+def _verify_pairs(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], Match]:
+    from syndtrack import clustering
+
+    return clustering._worker_run().xlang.verify_pairs(pairs)
 
 
 def _key_ids(ids: list[int]) -> list[tuple[int, str | None, list]]:
@@ -278,12 +334,114 @@ def _key_ids(ids: list[int]) -> list[tuple[int, str | None, list]]:
     from syndtrack import clustering
 
     run = clustering._worker_run()
+    known = run.xlang.langs  # the dirty articles' languages, read before the workers were forked
     marks = ",".join("?" * len(ids))
-    out = []
+    aids, langs, hashes, owners, weights = [], [], [], [], []
     for aid, head in run.conn.execute(f"select id, substr(text, 1, {KEY_TEXT}) from articles where id in ({marks})", ids):
-        lang = language(head or "")
-        out.append((aid, lang, article_keys(head, lang) if lang in ("en", "zh") else []))
-    return out
+        lang = known[aid] if aid in known else language(head or "")
+        aids.append(aid)
+        langs.append(lang)
+        for k, w in article_keys(head, lang) if lang in ("en", "zh") else ():
+            hashes.append(k)
+            owners.append(aid)
+            weights.append(w)
+    # Arrays, not lists of tuples: they cross the process boundary and go to numpy anyway.
+    return aids, langs, (np.array(hashes, dtype=np.int64), np.array(owners, dtype=np.int64),
+                         np.array(weights, dtype=np.float64))
+
+
+class _Keys:
+    """Rows (key hash, article, weight) of the articles keyed in a run, as three arrays."""
+
+    def __init__(self, hash=None, aid=None, weight=None) -> None:  # noqa: A002 - the column's name
+        self.hash = np.zeros(0, dtype=np.int64) if hash is None else hash
+        self.aid = np.zeros(0, dtype=np.int64) if aid is None else aid
+        self.weight = np.zeros(0, dtype=np.float64) if weight is None else weight
+
+    def __len__(self) -> int:
+        return len(self.hash)
+
+    def articles(self) -> set[int]:
+        return set(np.unique(self.aid).tolist())
+
+    def blobs(self) -> dict[int, bytes]:
+        """Each article's key hashes as the int64 blob dedupe_xlang.keys stores."""
+        order = np.argsort(self.aid, kind="stable")
+        aid, hashes = self.aid[order], self.hash[order]
+        starts = np.flatnonzero(np.r_[True, aid[1:] != aid[:-1]]) if len(aid) else np.zeros(0, dtype=np.int64)
+        ends = np.r_[starts[1:], len(aid)]
+        return {int(aid[s]): hashes[s:e].tobytes() for s, e in zip(starts.tolist(), ends.tolist())}
+
+
+def _best_pairs(rows: _Keys, lang_of: dict, dirty: set[int]) -> list[tuple[int, int]]:
+    """The pairs to verify: English x other-language articles sharing keys of at least
+    :data:`MIN_KEY_SCORE` weight, at least one of them dirty, each dirty article's
+    :data:`MAX_PARTNERS` best.
+
+    In numpy: the same sums as a loop over each key's postings, which took a second for
+    20,000 articles. A key's weight is the same in every article that holds it."""
+    if not len(rows):
+        return []
+    # Keys held by 2 to STOP articles link them; the others link nothing.
+    order = np.argsort(rows.hash, kind="stable")
+    key, aid, weight = rows.hash[order], rows.aid[order], rows.weight[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    sizes = np.diff(np.r_[starts, len(key)])
+    linking = np.repeat((sizes >= 2) & (sizes <= STOP), sizes)
+    key, aid, weight = key[linking], aid[linking], weight[linking]
+    if not len(key):
+        return []
+    codes = {"en": 0, None: 2}
+    lang = np.array([codes.get(lang_of.get(a), 1) for a in aid.tolist()], dtype=np.int8)
+    known = lang < 2
+    key, aid, weight, lang = key[known], aid[known], weight[known], lang[known]
+    # Per key, its English postings against its other-language ones.
+    order = np.lexsort((lang, key))
+    key, aid, weight, lang = key[order], aid[order], weight[order], lang[order]
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    sizes = np.diff(np.r_[starts, len(key)])
+    n_en = np.add.reduceat((lang == 0).astype(np.int64), starts)
+    group = np.repeat(np.arange(len(starts)), sizes)
+    is_en = lang == 0
+    other_start = (starts + n_en)[group]  # where each posting's key's other-language block starts
+    n_other = (sizes - n_en)[group]
+    reps = np.where(is_en, n_other, 0)
+    total = int(reps.sum())
+    if not total:
+        return []
+    a = np.repeat(aid, reps)
+    w = np.repeat(weight, reps)
+    offsets = np.repeat(np.cumsum(reps) - reps, reps)
+    b = aid[np.repeat(other_start, reps) + (np.arange(total) - offsets)]
+    top_id = int(aid.max())
+    is_dirty = np.zeros(top_id + 1, dtype=bool)
+    is_dirty[[x for x in dirty if x <= top_id]] = True
+    touched = is_dirty[a] | is_dirty[b]
+    a, b, w = a[touched], b[touched], w[touched]
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    pair, inverse = np.unique(lo << 32 | hi, return_inverse=True)
+    score = np.bincount(inverse, weights=w)
+    good = score >= MIN_KEY_SCORE
+    lo, hi, score = pair[good] >> 32, pair[good] & 0xFFFFFFFF, score[good]
+    # Each dirty article's best partners (ties: the larger id first, as a sort of (score, id) would).
+    art = np.r_[lo, hi]
+    other = np.r_[hi, lo]
+    sc = np.r_[score, score]
+    mine = is_dirty[art]
+    art, other, sc = art[mine], other[mine], sc[mine]
+    order = np.lexsort((-other, -sc, art))
+    art, other = art[order], other[order]
+    first = np.flatnonzero(np.r_[True, art[1:] != art[:-1]])
+    rank = np.arange(len(art)) - np.repeat(first, np.diff(np.r_[first, len(art)]))
+    top = rank < MAX_PARTNERS
+    kept = {(int(x), int(y)) if x < y else (int(y), int(x)) for x, y in zip(art[top], other[top])}
+    return sorted(kept)
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished children (the pools' workers, once joined)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def _ts(value: str | None) -> float | None:

@@ -17,6 +17,7 @@ import pytest
 
 from dedupe.xlang import align_translation, article_keys, default_backend, language
 from dedupe.xlang.backends import argos_backend
+from dedupe.xlang.numerals import english_ordinals, zh_counts_to_digits, zh_int
 from dedupe.xlang.text import numbers_and_dates, sentences
 from syndtrack.clustering import cluster
 from syndtrack.store.db import open_db
@@ -39,6 +40,26 @@ def test_numbers_with_wan_and_yi_meet_english_figures():
     en_nums, en_dates = numbers_and_dates("worth 1.2 billion dollars, trained 35,000 farmers, opened on Nov. 5", "en")
     assert set(zh_nums) == set(en_nums) == {"1.2e+09", "3.5e+04"}
     assert zh_dates == en_dates == ["d11-5"]
+
+
+def test_chinese_numerals_that_count_sessions_and_years_are_read():
+    assert [zh_int(x) for x in ("十三", "二十一", "一百零五", "三亿五千万", "二〇一八", "十")] == [13, 21, 105, 350_000_000, 2018, 10]
+    assert zh_counts_to_digits("第十三届全国人民代表大会第一次会议") == "第13届全国人民代表大会第1次会议"
+    assert zh_counts_to_digits("十一届全国人大五次会议") == "11届全国人大5次会议"
+    assert zh_counts_to_digits("十九届一中、二中、三中全会和党的十九大") == "19届1中、2中、3中全会和党的19大"
+    assert zh_counts_to_digits("二〇一八年三月四日") == "2018年3月4日"
+    # Numerals inside ordinary words, and 三大 ("three big"), stay words.
+    for text in ("万众一心、统一大市场", "三大攻坚战", "一次性补贴", "一起努力"):
+        assert zh_counts_to_digits(text) == text
+    nums, dates = numbers_and_dates("十三届全国人大一次会议于三月五日召开", "zh")
+    assert set(nums) == {"13", "1"} and dates == ["d3-5"]
+
+
+def test_english_ordinal_words_meet_chinese_sessions():
+    assert english_ordinals("The Fifth Session of the Eleventh NPC, the twenty-first century, its fortieth year") == [5, 11, 21, 40]
+    zh, _ = numbers_and_dates("十一届全国人大五次会议", "zh")
+    en, _ = numbers_and_dates("the fifth session of the 11th National People's Congress", "en")
+    assert set(zh) == set(en) == {"11", "5"}
 
 
 def test_chinese_sentences_split_on_full_width_marks():
@@ -81,6 +102,40 @@ def test_report_quoting_two_sentences_is_not_a_translation(backend):
 
 def test_same_event_report_is_not_a_translation(backend):
     assert align_translation(ZH, "zh", OTHER, "en", backend) is None
+
+
+def test_last_years_edition_of_a_template_is_not_a_translation(backend):
+    """The same sentences with other figures (the forum's previous edition, written for this
+    test): a yearly template, not a translation, however well its words align."""
+    previous = ZH
+    for new, old in (("第二届", "第三届"), ("38个", "45个"), ("500多名", "600多名"), ("28项", "32项"), ("9亿", "12亿"),
+                     ("20个", "24个"), ("2.8万", "3.5万"), ("百分之二十五", "百分之三十")):
+        assert old in previous
+        previous = previous.replace(old, new)
+    assert align_translation(ZH, "zh", EN, "en", backend) is not None
+    assert align_translation(previous, "zh", EN, "en", backend) is None
+
+
+CULTURAX = Path(__file__).resolve().parents[2] / "shared" / "data" / "state-media-culturax-sample" / "examples.json"
+
+
+@pytest.mark.skipif(not CULTURAX.exists(), reason="needs ../shared/data/state-media-culturax-sample")
+@pytest.mark.parametrize("zh, en, why", [
+    # Xinhua's preparatory meeting of the NPC: 13th NPC 1st session (2018) / 11th NPC 5th (2012),
+    # sentence for sentence the same template; the sessions are in Chinese numerals.
+    (9, 21, "template"), (21, 9, "template"),
+    # The 11th NPC's 5th session against the 11th National Congress of Chinese Women (2013):
+    # the same opening formula in the Great Hall, other figures.
+    (21, 19, "template"),
+    # The 2021 plenum communique against the centenary speech: one stock sentence shared.
+    (10, 30, "stock sentence"), (30, 10, "stock sentence"),
+])
+def test_real_template_editions_are_not_translations(backend, zh, en, why):
+    items = json.loads(CULTURAX.read_text(encoding="utf-8"))
+    assert align_translation(items[zh]["culturax_text"], "zh", items[en]["culturax_text_en"], "en", backend) is None, why
+    # ... while each text's own translation is found.
+    for i in (zh, en):
+        assert align_translation(items[i]["culturax_text"], "zh", items[i]["culturax_text_en"], "en", backend) is not None
 
 
 def test_partial_translation_of_the_first_half_is_matched(backend):
@@ -234,3 +289,26 @@ def test_views_and_clusters_say_which_language_each_copy_is_in(tmp_path):
         rows == [{"origin_language": "en", "copy_language": "zh", "relation": "translated"}]
     listing = CliRunner().invoke(cli, ["--db", str(path), "clusters"]).output
     assert "copy_languages" in listing.splitlines()[0]
+
+
+def test_trace_and_report_say_which_language_each_copy_is_in(tmp_path):
+    from click.testing import CliRunner
+
+    from syndtrack.cli import cli
+    from syndtrack.report import build_report
+
+    path = tmp_path / "x.db"
+    db = open_db(path)
+    recs = _records()[:2] + [{"url": "https://harare-daily.example/forum", "outlet": "harare-daily.example",
+                              "title": "China-Africa agricultural forum opens", "text": EN, "published": "2026-11-05T10:00:00Z"}]
+    _load(db, recs)
+    cluster(db, full=True)
+    out = CliRunner().invoke(cli, ["--db", str(path), "trace", EN])
+    assert out.exit_code == 0, out.output
+    assert out.output.splitlines()[2].startswith("origin: #") and out.output.splitlines()[2].endswith("[zh]")
+    header = next(l for l in out.output.splitlines() if l.startswith("id"))
+    assert "language" in header.split()
+    data = json.loads(CliRunner().invoke(cli, ["--db", str(path), "trace", EN, "--format", "json"]).output)
+    assert data["origin"]["language"] == "zh" and {m["language"] for m in data["matches"]} == {"en"}
+    html = (build_report(db, tmp_path / "r.html").out).read_text(encoding="utf-8")
+    assert "<th>languages</th>" in html and "zh -&gt; en" in html

@@ -9,6 +9,8 @@ import re
 from functools import lru_cache
 from itertools import islice
 
+from dedupe.xlang.numerals import english_ordinals, zh_counts_to_digits
+
 STOP_EN = frozenset("""
 a an the and or but nor so yet of to in on at by for from with without into onto upon over under about above below
 between among through during before after since until while as than then that this these those there here where when
@@ -108,10 +110,14 @@ def _num(whole: str, frac: str | None, scale: str | None) -> str:
     return f"{v:.4g}"
 
 
-def numbers_and_dates(text: str, lang: str, limit: int | None = None) -> tuple[list[str], list[str]]:
-    """Numbers (万/亿 and million/billion expanded, 4 significant digits) and month-day dates ('d11-5')."""
+def numbers_and_dates(text: str, lang: str, limit: int | None = None, words: bool = True) -> tuple[list[str], list[str]]:
+    """Numbers (万/亿 and million/billion expanded, 4 significant digits) and month-day dates ('d11-5').
+
+    ``words``: English ordinal words too ("Thirteenth", "fifth"); the candidate keys skip
+    them (their values are mostly under 10, which keys leave out)."""
     dates = []
     if lang == "zh":
+        text = zh_counts_to_digits(text)
         for m in _ZH_DATE.finditer(text):
             dates.append(f"d{int(m.group(1))}-{int(m.group(2))}")
         rest = _ZH_DATE.sub(" ", text)
@@ -128,6 +134,9 @@ def numbers_and_dates(text: str, lang: str, limit: int | None = None) -> tuple[l
         nums = [_num(m.group(1), m.group(2), m.group(3)) for m in islice(
             (m for m in _EN_NUM.finditer(rest) if not (m.start() and (rest[m.start() - 1].isalnum() or rest[m.start() - 1] in "._"))),
             limit)]
+        # "the Thirteenth NPC", "its fifth session": the Chinese says 十三届, 五次会议 (read above).
+        if words:
+            nums += [f"{float(v):.4g}" for v in english_ordinals(rest)][: None if limit is None else max(0, limit - len(nums))]
     return nums, dates
 
 
@@ -160,7 +169,9 @@ def sentences(text: str, lang: str) -> list[tuple[int, int]]:
         start = 0
         ends = _ZH_END.finditer(seg) if lang == "zh" else _EN_END.finditer(seg)
         for m in ends:
-            if lang != "zh" and _ABBREV.search(seg[: m.start() + 1]):
+            # The few characters before the mark, not the paragraph so far (quadratic in
+            # its length): an abbreviation is at most five letters and the word break before it.
+            if lang != "zh" and _ABBREV.search(seg[max(0, m.start() - 7) : m.start() + 1]):
                 continue
             spans.append((p0 + start, p0 + m.end()))
             start = m.end()
