@@ -50,9 +50,8 @@ from corpus import DATA_DIR, distinct_sources, load_sources, size_of  # noqa: E4
 STATE_MEDIA = [  # (registry slug, article URL pattern, name used in credit lines)
     ("xinhua", "https://english.news.cn/{date}/{id}/c.html", "Xinhua"),
     ("cgtn", "https://news.cgtn.com/news/{date}/{slug}-{id}/index.html", "CGTN"),
-    # Not /page/{ym}/{id}.shtml, Global Times' real pattern: crawler.extraction.pagetype reads
-    # "/page/" as a listing URL and rejects those articles (reported in docs/firehose.md).
-    ("global-times", "https://www.globaltimes.cn/content/{id}.shtml", "Global Times"),
+    # Global Times' real pattern: its "/page/" once made extraction read these as listing pages.
+    ("global-times", "https://www.globaltimes.cn/page/{ym}/{id}.shtml", "Global Times"),
     ("china-daily", "https://www.chinadaily.com.cn/a/{ym}/{id}.html", "China Daily"),
     ("rt", "https://www.rt.com/news/{id}-{slug}/", "RT"),
 ]

@@ -15,7 +15,7 @@ from warcio.warcwriter import WARCWriter
 from syndtrack.cli import cli
 from syndtrack.store.db import open_db
 from syndtrack.store.registry import Registry
-from syndtrack.warc import CopyFilter, expand_paths, import_warc, page_text
+from syndtrack.warc import CopyFilter, expand_paths, import_warc, page_skeleton, page_text
 
 TESTS = Path(__file__).parent
 SITES = TESTS / "sites"
@@ -195,6 +195,34 @@ def test_filter_is_the_cheap_test_on_raw_text(db, source_warc):
     assert page_text(b"<SCRIPT>var a='<b>';</SCRIPT><p>caf\xc3\xa9</p><!-- x -->").split() == ["caf\u00e9"]
     # Not UTF-8: decoded by the crawler's rules (here the declared charset).
     assert "caf\u00e9" in page_text("<p>caf\u00e9</p>".encode("latin-1"), {"content-type": "text/html; charset=latin-1"})
+
+
+def test_page_skeleton_from_bytes_equals_the_normalised_text(db, source_warc):
+    """The fast path (bytes, no normalisation) must give what normalising the text gives."""
+    from dedupe.normalize import normalize_text, skeleton
+
+    pages = [p.read_bytes() for p in sorted([*SITES.rglob("*.html"), *(TESTS / "extraction").glob("*.html")])]
+    pages += [
+        "<p>It\u2019s \u201cfine\u201d \u2014 really\u2026 \u00a9 2024\u00a0AP</p>".encode(),
+        b"<p>AT&amp;T &amp;rsquo;said&amp;rsquo; &#8217;no&#x2019; &eacute;t&eacute; &nbsp;&copy;</p>",
+        "<p>Stra\u00dfe caf\u00e9 \u00fcber</p>".encode(),  # letters beyond ASCII: the slow path
+        "<p>e\u0301 o\u031b \uff21\uff22 \u2122 \u00bd</p>".encode(),  # composing, full-width, TM, 1/2
+        "<p>\u65b0\u83ef\u793e(xinhua) \u6a19(bi\u0101o)\u6e96</p>".encode(),  # Traditional Chinese
+        "<p>\u0421ity of \u0430pple</p>".encode(),  # Cyrillic look-alikes inside Latin words
+        b"<p>caf\xe9 in Latin-1</p>",
+    ]
+    fast = 0
+    for html in pages:
+        got = page_skeleton(html)
+        fast += isinstance(got, bytes)
+        got = got.decode("ascii") if isinstance(got, bytes) else got
+        assert got == skeleton(normalize_text(page_text(html))), html[:200]
+    assert fast >= len(pages) // 2  # most pages take the fast path
+    # And the look-up agrees: the copy's skeleton from bytes finds the source's fingerprints.
+    import_warc(db, [source_warc])
+    f = CopyFilter.load(db, Registry.load())
+    seed = (TESTS / "extraction/dainik_seed.html").read_bytes()
+    assert f.skeleton_hits(page_skeleton(seed)) == f.hits(page_text(seed)) >= 2
 
 
 def test_filter_uses_the_cluster_index_when_there_is_one(db, source_warc):
