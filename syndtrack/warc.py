@@ -478,6 +478,39 @@ def resolve_outlet(registry: Registry, url: str) -> str:
     return outlet["slug"] if outlet else registrable_domain(url)
 
 
+class PageWriter:
+    """Kept pages into the database in batches, through :class:`ArticleStore`: the one writer
+    of a single-machine import and of a Dask import alike."""
+
+    def __init__(self, db: Database, result: WarcResult, batch_size: int = BATCH_SIZE):
+        self.store = ArticleStore(db)
+        self.result = result
+        self.batch_size = batch_size
+        self.rows: list[dict] = []
+        self.evidence: dict[str, dict] = {}
+
+    def add(self, row: dict, page: dict) -> None:
+        if row["url"] in self.evidence:
+            self.flush()  # the same URL twice in a batch: the later record is compared with the earlier
+        self.rows.append(row)
+        self.evidence[row["url"]] = page
+        self.result.stored += 1
+        if len(self.rows) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.rows:
+            self.result.counts.add(self.store.store_batch(self.rows, evidence=self.evidence))
+        self.rows.clear()
+        self.evidence.clear()
+
+
+def default_workers() -> int:
+    """Processes that filter and extract beside the reader: one per core, none on one core."""
+    n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return n if n > 1 else 0
+
+
 def import_warc(
     db: Database,
     paths: Iterable[Path],
@@ -485,144 +518,201 @@ def import_warc(
     registry: Registry | None = None,
     copy_filter: CopyFilter | None = None,
     batch_size: int = BATCH_SIZE,
+    workers: int = 0,
     on_skip: Callable[[Skipped], None] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> WarcResult:
     """Import every record of ``paths``; returns what happened.
 
-    ``on_skip`` hears about each skipped record (with its offset); ``on_progress``
-    is called with (records read, bytes read over all files) every 100 records.
+    ``workers`` > 0 filters and extracts in that many processes while this one reads and
+    writes (the result is the same, record for record). ``on_skip`` hears about each
+    skipped record (with its offset); ``on_progress`` is called with (records read,
+    bytes read over all files) every 100 records.
     """
     registry = registry or Registry.load()
-    store = ArticleStore(db)
     result = WarcResult()
+    writer = PageWriter(db, result, batch_size)
     started = time.perf_counter()
     done = 0  # bytes of the files finished
-    for path in paths:
-        result.files += 1
-        hosts: dict[str, list[int]] = {}  # outlet -> [pages seen, pages kept]
-        file_skipped: Counter = Counter()
-        rows: list[dict] = []
-        evidence: dict[str, dict] = {}
+    pool = _pool(workers, registry, copy_filter) if workers > 0 else None
+    try:
+        for path in paths:
+            result.files += 1
+            hosts: dict[str, list[int]] = {}  # outlet -> [pages seen, pages kept]
+            file_skipped: Counter = Counter()
 
-        def flush() -> None:
-            result.counts.add(store.store_batch(rows, evidence=evidence))
-            rows.clear()
-            evidence.clear()
+            def tick() -> None:
+                if on_progress:
+                    on_progress(result.records, done + result.position)
 
-        def tick() -> None:
+            for row, page in iter_pages(path, registry, copy_filter, result, hosts, file_skipped, on_skip, tick,
+                                        pool=pool):
+                writer.add(row, page)
+            writer.flush()
+            _sync_outlets(db, registry, hosts)
+            _record_file(db, warc_key(path), path.name, path.stat().st_size, hosts, file_skipped,
+                         copy_filter is not None)
+            done += path.stat().st_size
             if on_progress:
-                on_progress(result.records, done + result.position)
-
-        for item in iter_pages(path, registry, copy_filter, result, hosts, file_skipped, on_skip, tick):
-            row, page = item
-            if row["url"] in evidence:
-                flush()  # the same URL twice in a batch: the later record is compared with the earlier
-            rows.append(row)
-            evidence[row["url"]] = page
-            result.stored += 1
-            if len(rows) >= batch_size:
-                flush()
-        flush()
-        _sync_outlets(db, registry, hosts)
-        _record_file(db, warc_key(path), path.name, path.stat().st_size, hosts, file_skipped, copy_filter is not None)
-        done += path.stat().st_size
-        if on_progress:
-            on_progress(result.records, done)
+                on_progress(result.records, done)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
     result.seconds = time.perf_counter() - started
     return result
+
+
+# -- records to pages: in this process, or in a pool beside it -------------------------------
+
+# Records handed to a worker at once, and chunks in flight per worker: enough to keep the
+# workers busy while this process reads, few enough that memory stays flat (~64 pages of
+# ~100 KB a chunk: tens of MB in flight, whatever the file's size).
+CHUNK_RECORDS = 64
+CHUNKS_IN_FLIGHT = 2
+
+_worker_state: tuple | None = None
+
+
+def _init_worker(registry: Registry, copy_filter: CopyFilter | None) -> None:
+    global _worker_state
+    _worker_state = (registry, copy_filter)
+
+
+def _classify_chunk(records: list) -> list[tuple]:
+    registry, copy_filter = _worker_state
+    out = [classify(rec, registry, copy_filter) for rec in records]
+    for outcome in out:
+        if outcome[0] == "kept":
+            outcome[4]["html"] = None  # the reader has the page already: not sent back
+    return out
+
+
+def _pool(workers: int, registry: Registry, copy_filter: CopyFilter | None):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # fork where there is one: the registry and the fingerprints reach the workers without
+    # being pickled, and trafilatura is already imported.
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
+                               initializer=_init_worker, initargs=(registry, copy_filter))
 
 
 def iter_pages(path: Path, registry: Registry, copy_filter: CopyFilter | None, result: WarcResult,
                hosts: dict[str, list[int]], skipped: Counter,
                on_skip: Callable[[Skipped], None] | None = None,
-               tick: Callable[[], None] | None = None) -> Iterator[tuple[dict, dict]]:
-    """(article row, evidence) for each record of ``path`` that is kept; counts the rest.
+               tick: Callable[[], None] | None = None, *, pool=None) -> Iterator[tuple[dict, dict]]:
+    """(article row, evidence) for each record of ``path`` that is kept, in file order; counts the rest.
 
     Touches no database: a worker of a cluster runs it as it is (:mod:`syndtrack.warc_dask`).
-    ``tick`` is called every 100 records, for progress."""
-    from crawler.extraction import extract
+    ``tick`` is called every 100 records, for progress. With ``pool`` (:func:`_pool`) the
+    records are classified there, a bounded number of chunks ahead of this reader."""
+    from collections import deque
 
-    def skip(offset: int, kind: str, detail: str, url: str | None = None) -> None:
-        result.skipped[kind] += 1
-        skipped[kind] += 1
-        if on_skip:
-            on_skip(Skipped(str(path), offset, kind, detail, url))
+    def outcomes() -> Iterator[tuple[Record | Problem, tuple]]:
+        if pool is None:
+            for rec in read_warc(path):
+                yield rec, classify(rec, registry, copy_filter)
+            return
+        pending: deque = deque()
+        chunk: list = []
+        limit = CHUNKS_IN_FLIGHT * pool._max_workers
+        for rec in read_warc(path):
+            chunk.append(rec)
+            if len(chunk) >= CHUNK_RECORDS:
+                pending.append((chunk, pool.submit(_classify_chunk, chunk)))
+                chunk = []
+                while len(pending) >= limit:  # bounded: the reader waits for the oldest chunk
+                    recs, future = pending.popleft()
+                    yield from zip(recs, future.result())
+        if chunk:
+            pending.append((chunk, pool.submit(_classify_chunk, chunk)))
+        while pending:
+            recs, future = pending.popleft()
+            yield from zip(recs, future.result())
 
-    for rec in read_warc(path):
+    for rec, outcome in outcomes():
         result.records += 1
         result.position = rec.offset
         if tick and result.records % 100 == 0:
             tick()
-        if isinstance(rec, Problem):
-            skip(rec.offset, rec.kind, rec.detail)
+        kind, outlet = outcome[0], outcome[1]
+        if outlet is not None:
+            seen = hosts.setdefault(outlet, [0, 0])
+            seen[0] += 1
+        if kind == "kept":
+            _, _, why, row, page = outcome
+            if page["html"] is None:
+                page["html"] = rec.body
+            seen[1] += 1
+            if copy_filter is not None:
+                result.kept[why] += 1
+            yield row, page
             continue
-        if rec.type == "revisit":
-            skip(rec.offset, "revisit", "a revisit record carries no page", rec.url)
-            continue
-        if rec.type != "response":
-            # warcinfo, request, metadata: part of any crawl's WARC, not pages.
-            result.skipped["not_response"] += 1
-            skipped["not_response"] += 1
-            continue
-        if rec.truncated:
-            skip(rec.offset, "truncated", rec.truncated, rec.url)
-            continue
-        if rec.status != 200:
-            skip(rec.offset, "not_ok", f"HTTP {rec.status}", rec.url)
-            continue
-        ctype = (rec.content_type or "").lower()
-        body = rec.body
-        if not ("html" in ctype or (not ctype and body.lstrip()[:1] == b"<")):
-            skip(rec.offset, "not_html", rec.content_type or "no content type", rec.url)
-            continue
-        if not rec.url or not rec.url.startswith(("http://", "https://")):
-            skip(rec.offset, "bad_article", f"no http(s) target URI: {rec.url!r}", rec.url)
-            continue
-        outlet = resolve_outlet(registry, rec.url)
-        seen = hosts.setdefault(outlet, [0, 0])
-        seen[0] += 1
-        if len(body) > EXTRACT_MAXSIZE and len(_SCRIPTS.sub(b"", body)) > EXTRACT_MAXSIZE:
-            skip(rec.offset, "too_large", f"over {EXTRACT_MAXSIZE} bytes of markup, scripts and styles aside", rec.url)
-            continue
-        headers = {"content-type": rec.content_type} if rec.content_type else {}
-        if copy_filter is not None and copy_filter.check_page(body, headers) is None:
-            result.skipped["filtered"] += 1  # the bulk of a firehose: counted, not reported one by one
-            skipped["filtered"] += 1
-            continue
-        try:
-            found = extract(body, rec.url, headers=headers)
-        except Exception as exc:  # a page that breaks the extractor must not break the import
-            skip(rec.offset, "extraction_failed", f"{type(exc).__name__}: {exc}", rec.url)
-            continue
-        if not found:
-            skip(rec.offset, "not_article", "not an article page", rec.url)
-            continue
-        if copy_filter is not None:
-            why = copy_filter.check_article(found, rec.url)
-            if why is None:
-                skip(rec.offset, "not_reused", "the reused text is in the page's chrome, not its article", rec.url)
-                continue
-            result.kept[why] += 1
-        record = {k: v for k, v in found.items() if k != "canonical_url"}
-        canonical = found.get("canonical_url")
-        if canonical and registrable_domain(canonical) != registrable_domain(rec.url):
-            # A page whose canonical link names another site says where it came from:
-            # kept with the attribution cues, where discovery reads links.
-            record["attribution"] = [*(found.get("attribution") or []),
-                                     {"kind": "canonical", "text": "", "href": canonical}]
-        fetched = _warc_date(rec.date)
-        record.update(url=rec.url, outlet=outlet, fetched=fetched)
-        try:
-            row = validate_article(record, origin="warc")
-        except BadArticle as exc:
-            skip(rec.offset, "bad_article", str(exc), rec.url)
-            continue
-        seen[1] += 1
-        page = {"url": rec.url, "html": body, "status": rec.status, "content_type": rec.content_type,
-                "etag": rec.http_headers.get("etag"), "last_modified": rec.http_headers.get("last-modified"),
-                "fetched": fetched}
-        yield row, page
+        result.skipped[kind] += 1
+        skipped[kind] += 1
+        if kind not in ("not_response", "filtered") and on_skip:
+            # The bulk (warcinfo and request records; a firehose's unrelated pages) is counted, not reported.
+            _, _, detail = outcome
+            on_skip(Skipped(str(path), rec.offset, kind, detail, None if isinstance(rec, Problem) else rec.url))
+
+
+def classify(rec: Record | Problem, registry: Registry, copy_filter: CopyFilter | None) -> tuple:
+    """What becomes of one record, touching nothing: ``(skip kind, outlet or None, detail)``,
+    or ``("kept", outlet, why, article row, evidence)``. The outlet is set for every HTML
+    page seen (host counts). Pure, so it can run in another process."""
+    from crawler.extraction import extract
+
+    if isinstance(rec, Problem):
+        return rec.kind, None, rec.detail
+    if rec.type == "revisit":
+        return "revisit", None, "a revisit record carries no page"
+    if rec.type != "response":
+        return "not_response", None, ""  # warcinfo, request, metadata: part of any crawl's WARC, not pages
+    if rec.truncated:
+        return "truncated", None, rec.truncated
+    if rec.status != 200:
+        return "not_ok", None, f"HTTP {rec.status}"
+    ctype = (rec.content_type or "").lower()
+    body = rec.body
+    if not ("html" in ctype or (not ctype and body.lstrip()[:1] == b"<")):
+        return "not_html", None, rec.content_type or "no content type"
+    if not rec.url or not rec.url.startswith(("http://", "https://")):
+        return "bad_article", None, f"no http(s) target URI: {rec.url!r}"
+    outlet = resolve_outlet(registry, rec.url)
+    if len(body) > EXTRACT_MAXSIZE and len(_SCRIPTS.sub(b"", body)) > EXTRACT_MAXSIZE:
+        return "too_large", outlet, f"over {EXTRACT_MAXSIZE} bytes of markup, scripts and styles aside"
+    headers = {"content-type": rec.content_type} if rec.content_type else {}
+    if copy_filter is not None and copy_filter.check_page(body, headers) is None:
+        return "filtered", outlet, ""
+    try:
+        found = extract(body, rec.url, headers=headers)
+    except Exception as exc:  # a page that breaks the extractor must not break the import
+        return "extraction_failed", outlet, f"{type(exc).__name__}: {exc}"
+    if not found:
+        return "not_article", outlet, "not an article page"
+    why = None
+    if copy_filter is not None:
+        why = copy_filter.check_article(found, rec.url)
+        if why is None:
+            return "not_reused", outlet, "the reused text is in the page's chrome, not its article"
+    record = {k: v for k, v in found.items() if k != "canonical_url"}
+    canonical = found.get("canonical_url")
+    if canonical and registrable_domain(canonical) != registrable_domain(rec.url):
+        # A page whose canonical link names another site says where it came from:
+        # kept with the attribution cues, where discovery reads links.
+        record["attribution"] = [*(found.get("attribution") or []),
+                                 {"kind": "canonical", "text": "", "href": canonical}]
+    fetched = _warc_date(rec.date)
+    record.update(url=rec.url, outlet=outlet, fetched=fetched)
+    try:
+        row = validate_article(record, origin="warc")
+    except BadArticle as exc:
+        return "bad_article", outlet, str(exc)
+    page = {"url": rec.url, "html": body, "status": rec.status, "content_type": rec.content_type,
+            "etag": rec.http_headers.get("etag"), "last_modified": rec.http_headers.get("last-modified"),
+            "fetched": fetched}
+    return "kept", outlet, why, row, page
 
 
 def _warc_date(value: str | None) -> str:

@@ -180,6 +180,39 @@ def test_filter_copies_keeps_the_copy_and_drops_unrelated_pages(db, tmp_path, so
     assert ("example.org", 2, 0) in hosts
 
 
+@pytest.mark.parametrize("filtered", [False, True])
+def test_worker_processes_give_the_same_import(tmp_path, source_warc, monkeypatch, filtered):
+    """Records filtered and extracted in two processes, a few per chunk: the same rows, counts
+    and reports, in file order, as in one process."""
+    import syndtrack.warc as warc
+
+    monkeypatch.setattr(warc, "CHUNK_RECORDS", 3)  # several chunks in flight over this small file
+    path, _ = firehose(tmp_path)
+    second = tmp_path / "second.warc.gz"
+    write_warc(second, [response(MIRROR_URL, b"<html><body><p>Gone.</p></body></html>"), revisit(COPY_URL)])
+    outcomes = []
+    for workers in (0, 2):
+        db = open_db(tmp_path / f"w{workers}-{filtered}.db")
+        import_warc(db, [source_warc])
+        copy_filter = CopyFilter.load(db, Registry.load()) if filtered else None
+        skipped = []
+        result = import_warc(db, [path, second], copy_filter=copy_filter, workers=workers, on_skip=skipped.append)
+        rows = {"warc_hosts": list(db.query("select * from warc_hosts order by 1, 2")),
+                "outlets": [r[0] for r in db.execute("select slug from outlets order by 1")]}
+        rows["articles"] = list(db.query("select url, outlet, title, text, fetched, origin from articles order by url"))
+        rows["pages"] = [(r["url"], gzip.decompress(r["html_gz"]), r["fetched"])  # gzip headers carry a time
+                         for r in db.query("select url, html_gz, fetched from pages order by url, fetched")]
+        outcomes.append((rows, [str(s) for s in skipped], result.records, dict(result.skipped), dict(result.kept),
+                         result.counts))
+        db.close()
+    for one, two in zip(*outcomes):
+        if isinstance(one, dict) and "articles" in one:
+            for table in one:
+                assert one[table] == two[table], table
+        assert one == two
+    assert len(outcomes[0][0]["articles"]) >= 3
+
+
 def test_filter_is_the_cheap_test_on_raw_text(db, source_warc):
     import_warc(db, [source_warc])
     f = CopyFilter.load(db, Registry.load())
