@@ -359,16 +359,20 @@ class CopyFilter:
         found = values[self.fingerprints[at] == values]
         return len(np.unique(found)) if len(found) else 0
 
-    def _maybe(self, values: np.ndarray) -> np.ndarray:
-        # A bitmap of the fingerprints' low bits (16 bits a fingerprint: 1 in 16 misses
-        # passes) answers for a page's ~30,000 shingles with two vectorised gathers, and
-        # only the few that pass go to the binary search (5x the cost per value).
+    def prepare(self) -> None:
+        """Build the look-up bitmap now: before forking workers, so they share it."""
         if self._bitmap is None:
             bits = max(16, int(np.ceil(np.log2(max(1, len(self.fingerprints)) * 16))))
             self._mask = np.int64((1 << bits) - 1)
             self._bitmap = np.zeros(1 << (bits - 6), dtype=np.uint64)
             low = self.fingerprints & self._mask
             np.bitwise_or.at(self._bitmap, low >> 6, np.left_shift(np.uint64(1), (low & 63).astype(np.uint64)))
+
+    def _maybe(self, values: np.ndarray) -> np.ndarray:
+        # A bitmap of the fingerprints' low bits (16 bits a fingerprint: 1 in 16 misses
+        # passes) answers for a page's ~30,000 shingles with two vectorised gathers, and
+        # only the few that pass go to the binary search (5x the cost per value).
+        self.prepare()
         low = values & self._mask
         return (self._bitmap[low >> 6] >> (low & 63).astype(np.uint64)) & np.uint64(1) != 0
 
@@ -591,9 +595,11 @@ def _pool(workers: int, registry: Registry, copy_filter: CopyFilter | None):
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    # fork where there is one: the registry and the fingerprints reach the workers without
-    # being pickled, and trafilatura is already imported.
+    # fork where there is one: the registry, the fingerprints and their bitmap reach the
+    # workers without being pickled (shared, copy-on-write), and trafilatura is imported.
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    if copy_filter is not None:
+        copy_filter.prepare()
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
                                initializer=_init_worker, initargs=(registry, copy_filter))
 
