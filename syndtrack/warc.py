@@ -600,8 +600,10 @@ def _pool(workers: int, registry: Registry, copy_filter: CopyFilter | None):
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     if copy_filter is not None:
         copy_filter.prepare()
-    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
                                initializer=_init_worker, initargs=(registry, copy_filter))
+    pool.workers = workers  # how many chunks to keep in flight
+    return pool
 
 
 def iter_pages(path: Path, registry: Registry, copy_filter: CopyFilter | None, result: WarcResult,
@@ -622,7 +624,7 @@ def iter_pages(path: Path, registry: Registry, copy_filter: CopyFilter | None, r
             return
         pending: deque = deque()
         chunk: list = []
-        limit = CHUNKS_IN_FLIGHT * pool._max_workers
+        limit = CHUNKS_IN_FLIGHT * pool.workers
         for rec in read_warc(path):
             chunk.append(rec)
             if len(chunk) >= CHUNK_RECORDS:
