@@ -50,12 +50,12 @@ from corpus import DATA_DIR, distinct_sources, load_sources, size_of  # noqa: E4
 STATE_MEDIA = [  # (registry slug, article URL pattern, name used in credit lines)
     ("xinhua", "https://english.news.cn/{date}/{id}/c.html", "Xinhua"),
     ("cgtn", "https://news.cgtn.com/news/{date}/{slug}-{id}/index.html", "CGTN"),
-    # Not /page/{ym}/{id}.shtml, Global Times' real pattern: crawler.extraction.pagetype reads
-    # "/page/" as a listing URL and rejects those articles (reported in docs/firehose.md).
-    ("global-times", "https://www.globaltimes.cn/content/{id}.shtml", "Global Times"),
+    # Global Times' real pattern: its "/page/" once made extraction read these as listing pages.
+    ("global-times", "https://www.globaltimes.cn/page/{ym}/{id}.shtml", "Global Times"),
     ("china-daily", "https://www.chinadaily.com.cn/a/{ym}/{id}.html", "China Daily"),
     ("rt", "https://www.rt.com/news/{id}-{slug}/", "RT"),
 ]
+MAX_DUPLICATE_POOL = 2000
 STATE_HOMES = ["https://english.news.cn/", "https://news.cgtn.com/", "https://www.globaltimes.cn/",
                "https://www.chinadaily.com.cn/", "https://www.rt.com/"]
 STYLES = ("whole", "excerpt", "autoblog", "paraphrase")
@@ -275,7 +275,16 @@ def build(out: Path, records: int = 20_000, seed: int = 0, *, file_mb: int = 100
     plan = plan[:records] if len(plan) > records else plan
     rng.shuffle(plan)
 
+    # Pages a duplicate can repeat: a bounded sample, so 100k records (10 GB of pages) do not
+    # have to be held; its own generator leaves the main sequence as it was.
     written_html: list[tuple[str, bytes, datetime]] = []
+    sample_rng = random.Random(seed + 1)
+
+    def remember(page: tuple[str, bytes, datetime]) -> None:
+        if len(written_html) < MAX_DUPLICATE_POOL:
+            written_html.append(page)
+        else:
+            written_html[sample_rng.randrange(MAX_DUPLICATE_POOL)] = page
     bg_i = 0
 
     def next_background():
@@ -318,7 +327,7 @@ def build(out: Path, records: int = 20_000, seed: int = 0, *, file_mb: int = 100
             labels["planted"].append({"url": url, "host": p["host"], "style": style, "source": src["url"],
                                       "credited": credited and style != "paraphrase"})
             counts["paraphrase" if style == "paraphrase" else "copy"] += 1
-            written_html.append((url, body, published))
+            remember((url, body, published))
         elif kind == "decoy":
             d = arg
             s = next_background()
@@ -336,7 +345,7 @@ def build(out: Path, records: int = 20_000, seed: int = 0, *, file_mb: int = 100
             body = page(rng, d["host"], s.title, paras, published=when, teasers=teasers(), extra_links=links)
             w.response(url, body, date=when)
             counts["decoy"] += 1
-            written_html.append((url, body, when))
+            remember((url, body, when))
         elif kind == "own":
             host = arg
             s = next_background()
@@ -344,12 +353,12 @@ def build(out: Path, records: int = 20_000, seed: int = 0, *, file_mb: int = 100
             body = page(rng, host, s.title, s.paragraphs, published=when, teasers=teasers())
             w.response(url, body, date=when)
             counts["background"] += 1
-            written_html.append((url, body, when))
+            remember((url, body, when))
         elif kind == "raw":
             url, body = arg
             w.response(url, body, date=when)
             counts["raw"] += 1
-            written_html.append((url, body, when))
+            remember((url, body, when))
         elif kind == "dup" and written_html:
             url, body, t = written_html[rng.randrange(len(written_html))]
             w.response(url, body, date=t + timedelta(hours=6))

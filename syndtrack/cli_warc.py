@@ -28,10 +28,13 @@ from syndtrack.output import echo, format_option, render
               help="Run on a Dask distributed cluster: its scheduler's address (tcp://host:8786) or scheduler "
                    "file. Workers read, filter and extract one file each (they must see the same paths); this "
                    "process alone writes the database. Default: no cluster, this process does everything.")
+@click.option("--workers", type=click.IntRange(min=0), default=None,
+              help="Processes that filter and extract while this one reads and writes (0: none, all in this "
+                   "process). [default: one per core; 0 on one core]")
 @click.option("-v", "--verbose", is_flag=True,
               help="Also list every skipped record (revisits, non-HTML, HTTP errors) with its offset.")
 @click.pass_context
-def import_warc(ctx, paths, filter_, sources, min_hits, outlets_file, no_default_outlets, scheduler, verbose):
+def import_warc(ctx, paths, filter_, sources, min_hits, outlets_file, no_default_outlets, scheduler, workers, verbose):
     """Import the article pages of WARC or WARC.gz files (CC-NEWS, your own crawls).
 
     PATHS are files, globs ('cc-news/*.warc.gz') or @LIST, a text file naming
@@ -50,6 +53,10 @@ def import_warc(ctx, paths, filter_, sources, min_hits, outlets_file, no_default
     (state media by default; --sources to choose) or it links to one. Pages
     seen and kept per host land in `warc_hosts` for `outlets discover`.
 
+    On one machine, worker processes (--workers, one per core by default)
+    filter and extract while this process reads the files and writes the
+    database, in file order: the result is the same as with --workers 0.
+
     --scheduler runs the same import on a Dask distributed cluster: workers
     filter and extract, this process is the one writer; a failed task is
     retried, and a result stored twice changes nothing.
@@ -58,12 +65,14 @@ def import_warc(ctx, paths, filter_, sources, min_hits, outlets_file, no_default
 
         syndtrack --db news.db import-warc --filter copies 'CC-NEWS-2024*.warc.gz'
     """
-    from syndtrack.warc import CopyFilter, MIN_HITS, WarcInputError, expand_paths, import_warc as run
+    from syndtrack.warc import CopyFilter, MIN_HITS, WarcInputError, default_workers, expand_paths, import_warc as run
 
     if no_default_outlets and not outlets_file:
         raise CLIError("--no-default-outlets needs --outlets FILE")
     if (sources or min_hits) and filter_ != "copies":
         raise CLIError("--sources and --min-hits need --filter copies")
+    if scheduler and workers is not None:
+        raise CLIError("--workers is for one machine; with --scheduler the cluster's workers do the work")
     try:
         files = expand_paths(paths)
     except WarcInputError as exc:
@@ -92,7 +101,7 @@ def import_warc(ctx, paths, filter_, sources, min_hits, outlets_file, no_default
             result = _on_cluster(scheduler, db, files, registry, copy_filter, on_skip, progress.update)
         else:
             result = run(db, files, registry=registry, copy_filter=copy_filter, on_skip=on_skip,
-                         on_progress=progress.update)
+                         on_progress=progress.update, workers=default_workers() if workers is None else workers)
     finally:
         progress.close()
     click.echo(result.summary())

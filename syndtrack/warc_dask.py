@@ -34,10 +34,9 @@ from typing import Callable, Iterable
 
 from sqlite_utils import Database
 
-from syndtrack.store.articles import ArticleStore
 from syndtrack.store.registry import Registry
-from syndtrack.warc import (BATCH_SIZE, CopyFilter, Skipped, WarcResult, _record_file, _sync_outlets, iter_pages,
-                            warc_key)
+from syndtrack.warc import (BATCH_SIZE, CopyFilter, PageWriter, Skipped, WarcResult, _record_file, _sync_outlets,
+                            iter_pages, warc_key)
 
 # Skipped records reported back per file: enough to find the damage, bounded so a
 # file of a million robots.txt records does not travel back record by record.
@@ -79,25 +78,11 @@ def process_file(path: str, registry: Registry, copy_filter: CopyFilter | None) 
 def write_file_result(db: Database, fr: FileResult, registry: Registry, *, filtered: bool,
                       batch_size: int = BATCH_SIZE) -> WarcResult:
     """Store one worker's result: the one writer's job, idempotent."""
-    store = ArticleStore(db)
     result = WarcResult(files=1, records=fr.records, skipped=Counter(fr.skipped), kept=Counter(fr.kept))
-    rows: list[dict] = []
-    evidence: dict[str, dict] = {}
-
-    def flush() -> None:
-        result.counts.add(store.store_batch(rows, evidence=evidence))
-        rows.clear()
-        evidence.clear()
-
+    writer = PageWriter(db, result, batch_size)
     for row, page in fr.pages:
-        if row["url"] in evidence:
-            flush()
-        rows.append(row)
-        evidence[row["url"]] = page
-        result.stored += 1
-        if len(rows) >= batch_size:
-            flush()
-    flush()
+        writer.add(row, page)
+    writer.flush()
     _sync_outlets(db, registry, fr.hosts)
     _record_file(db, fr.key, fr.name, fr.size, fr.hosts, fr.skipped, filtered)
     return result

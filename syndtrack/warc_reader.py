@@ -19,7 +19,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 GZIP_MAGIC = b"\x1f\x8b\x08"
-CHUNK = 1 << 20
+CHUNK = 1 << 16  # small reads: what follows a member is copied once per member
 # A member inflating past this is not a news page (a crawl of a video, a zip bomb):
 # it is skipped as too large instead of being held in memory.
 MAX_RECORD = 64 << 20

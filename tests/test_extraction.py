@@ -222,3 +222,31 @@ def test_the_pages_own_source_link_wins_over_an_original_story_link_further_up_t
     assert {"kind": "original_story", "text": "Original story", "href": "https://www.quantamagazine.org/x/"} in result[
         "attribution"
     ]
+
+
+def test_readability_without_its_javascript_pass_reads_the_same_text():
+    """body.readability_text drops readability-lxml's link-rewriting javascript pass for speed;
+    on every fixture page the text must be what the stock cleaner gives."""
+    import copy
+
+    import readability.readability as module
+    import trafilatura
+
+    from crawler.extraction import body
+
+    body.readability_text("<html><body><p>warm up: the light cleaner is set</p></body></html>")
+    light = module.html_cleaner
+    assert light.javascript is False and light.scripts and light.style and light.comments
+    stock = copy.copy(light)
+    stock.javascript = True
+    pages = sorted([*FIXTURES.glob("*.html"), *(Path(__file__).parent / "sites").rglob("*.html")])
+    assert len(pages) >= 10
+    for page in pages:
+        tree = trafilatura.load_html(page.read_bytes())
+        ours = body.readability_text(copy.deepcopy(tree))
+        module.html_cleaner = stock
+        try:
+            theirs = body.readability_text(copy.deepcopy(tree))
+        finally:
+            module.html_cleaner = light
+        assert ours == theirs, page.name

@@ -15,7 +15,7 @@ from warcio.warcwriter import WARCWriter
 from syndtrack.cli import cli
 from syndtrack.store.db import open_db
 from syndtrack.store.registry import Registry
-from syndtrack.warc import CopyFilter, expand_paths, import_warc, page_text
+from syndtrack.warc import CopyFilter, _fast_skeleton, expand_paths, import_warc, page_skeleton, page_text
 
 TESTS = Path(__file__).parent
 SITES = TESTS / "sites"
@@ -180,6 +180,39 @@ def test_filter_copies_keeps_the_copy_and_drops_unrelated_pages(db, tmp_path, so
     assert ("example.org", 2, 0) in hosts
 
 
+@pytest.mark.parametrize("filtered", [False, True])
+def test_worker_processes_give_the_same_import(tmp_path, source_warc, monkeypatch, filtered):
+    """Records filtered and extracted in two processes, a few per chunk: the same rows, counts
+    and reports, in file order, as in one process."""
+    import syndtrack.warc as warc
+
+    monkeypatch.setattr(warc, "CHUNK_RECORDS", 3)  # several chunks in flight over this small file
+    path, _ = firehose(tmp_path)
+    second = tmp_path / "second.warc.gz"
+    write_warc(second, [response(MIRROR_URL, b"<html><body><p>Gone.</p></body></html>"), revisit(COPY_URL)])
+    outcomes = []
+    for workers in (0, 2):
+        db = open_db(tmp_path / f"w{workers}-{filtered}.db")
+        import_warc(db, [source_warc])
+        copy_filter = CopyFilter.load(db, Registry.load()) if filtered else None
+        skipped = []
+        result = import_warc(db, [path, second], copy_filter=copy_filter, workers=workers, on_skip=skipped.append)
+        rows = {"warc_hosts": list(db.query("select * from warc_hosts order by 1, 2")),
+                "outlets": [r[0] for r in db.execute("select slug from outlets order by 1")]}
+        rows["articles"] = list(db.query("select url, outlet, title, text, fetched, origin from articles order by url"))
+        rows["pages"] = [(r["url"], gzip.decompress(r["html_gz"]), r["fetched"])  # gzip headers carry a time
+                         for r in db.query("select url, html_gz, fetched from pages order by url, fetched")]
+        outcomes.append((rows, [str(s) for s in skipped], result.records, dict(result.skipped), dict(result.kept),
+                         result.counts))
+        db.close()
+    for one, two in zip(*outcomes):
+        if isinstance(one, dict) and "articles" in one:
+            for table in one:
+                assert one[table] == two[table], table
+        assert one == two
+    assert len(outcomes[0][0]["articles"]) >= 3
+
+
 def test_filter_is_the_cheap_test_on_raw_text(db, source_warc):
     import_warc(db, [source_warc])
     f = CopyFilter.load(db, Registry.load())
@@ -195,6 +228,51 @@ def test_filter_is_the_cheap_test_on_raw_text(db, source_warc):
     assert page_text(b"<SCRIPT>var a='<b>';</SCRIPT><p>caf\xc3\xa9</p><!-- x -->").split() == ["caf\u00e9"]
     # Not UTF-8: decoded by the crawler's rules (here the declared charset).
     assert "caf\u00e9" in page_text("<p>caf\u00e9</p>".encode("latin-1"), {"content-type": "text/html; charset=latin-1"})
+
+
+def test_link_test_reads_only_the_links_to_source_articles(db, source_warc):
+    import_warc(db, [source_warc])
+    f = CopyFilter.load(db, Registry.load())
+    other = "https://www.globaltimes.cn/page/202401/1305000.shtml"  # a source host's article we do not hold
+    page = "<html><head>{}</head><body><p>Rewritten.</p>{}</body></html>"
+    assert f.check_links(page.format(f'<link rel="canonical" href="{SOURCE_URL}">', "").encode()) == "link"
+    assert f.check_links(page.format("", f'<A class=x HREF="{other}"><b>Original</b> story</A>').encode()) == "link"
+    # A "related" box links to the article by its headline; a credit names the home page only.
+    related = page.format("", f'<ul class="related"><li><a href="{SOURCE_URL}">What is the purpose of Japan</a></li></ul>')
+    assert f.check_links(related.encode()) is None
+    assert f.check_links(page.format("", '<a href="https://news.cgtn.com/">Source: CGTN</a>').encode()) is None
+    # The cue must be the anchor's own text, not the text after it.
+    assert f.check_links(page.format("", f'<a href="{other}">Beijing</a> source: staff').encode()) is None
+
+
+def test_page_skeleton_from_bytes_equals_the_normalised_text(db, source_warc):
+    """The fast path (bytes, no normalisation) must give what normalising the text gives."""
+    from dedupe.normalize import normalize_text, skeleton
+
+    pages = [p.read_bytes() for p in sorted([*SITES.rglob("*.html"), *(TESTS / "extraction").glob("*.html")])]
+    pages += [
+        "<p>It\u2019s \u201cfine\u201d \u2014 really\u2026 \u00a9 2024\u00a0AP</p>".encode(),
+        b"<p>AT&amp;T &amp;rsquo;said&amp;rsquo; &#8217;no&#x2019; &eacute;t&eacute; &nbsp;&copy;</p>",
+        "<p>Stra\u00dfe CAF\u00c9 \u00fcber \u0131 \u1ebf \u00b5m \ufb01</p>".encode(),  # Latin letters beyond ASCII, micro, fi
+        "<p>e\u0301 o\u031b \uff21\uff22 \u2122 \u00bd</p>".encode(),  # composing, full-width, TM, 1/2
+        "<p>\u65b0\u83ef\u793e(xinhua) \u6a19(bi\u0101o)\u6e96</p>".encode(),  # Traditional Chinese
+        "<p>\u0421ity of \u0430pple</p>".encode(),  # Cyrillic look-alikes inside Latin words
+        b"<p>caf\xe9 in Latin-1</p>",
+    ]
+    fast = 0
+    for html in pages:
+        got = page_skeleton(html)
+        fast += _fast_skeleton(html) is not None
+        got = got.decode("ascii") if isinstance(got, bytes) else got
+        assert got == skeleton(normalize_text(page_text(html))), html[:200]
+    assert fast >= len(pages) * 3 // 4  # most pages take the fast path
+    assert _fast_skeleton("<p>Stra\u00dfe caf\u00e9</p>".encode()) == "strassecaf\u00e9"
+    assert _fast_skeleton("<p>\u6a19\u6e96</p>".encode()) is None  # Chinese: normalisation's own rules
+    # And the look-up agrees: the copy's skeleton from bytes finds the source's fingerprints.
+    import_warc(db, [source_warc])
+    f = CopyFilter.load(db, Registry.load())
+    seed = (TESTS / "extraction/dainik_seed.html").read_bytes()
+    assert f.skeleton_hits(page_skeleton(seed)) == f.hits(page_text(seed)) >= 2
 
 
 def test_filter_uses_the_cluster_index_when_there_is_one(db, source_warc):

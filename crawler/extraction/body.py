@@ -11,6 +11,7 @@ from 0.959 (trafilatura favor_precision alone) to the figure in docs/extraction.
 
 from __future__ import annotations
 
+import copy
 import re
 
 from lxml import etree
@@ -70,6 +71,7 @@ def readability_text(page) -> str:
     """
     from readability import Document
 
+    _light_cleaner()
     if isinstance(page, str):
         page = _CONTROL.sub(" ", page)  # lxml refuses control characters in str input
     try:
@@ -83,6 +85,32 @@ def readability_text(page) -> str:
     text = etree.tostring(root, method="text", encoding="unicode")
     lines = (" ".join(line.split()) for line in text.split("\n"))
     return "\n".join(line for line in lines if line)
+
+
+_CLEANER_SET = False
+
+
+def _light_cleaner() -> None:
+    """readability-lxml's cleaner without its javascript pass.
+
+    That pass rewrites every link of the page (javascript: URLs, on* attributes) and was a
+    third of readability's time; readability scores text, class names and link text, never
+    an href or an on* attribute, so its output is the same without it: identical text on
+    all 442 pages of article-extraction-benchmark, fundus-publisher-pages and our fixtures
+    (35 -> 24 ms a page). Scripts, styles and comments are still removed. readability-lxml
+    reads the cleaner from its module, where it is replaced once; nothing else here uses it.
+    """
+    global _CLEANER_SET
+    if _CLEANER_SET:
+        return
+    import readability.readability as module
+
+    cleaner = getattr(module, "html_cleaner", None)
+    if cleaner is not None and getattr(cleaner, "javascript", False):
+        light = copy.copy(cleaner)
+        light.javascript = False
+        module.html_cleaner = light
+    _CLEANER_SET = True
 
 
 def coverage(lines: list[str], other_text: str) -> float:
