@@ -81,7 +81,7 @@ class XlangStage:
     def find(self, matches: dict) -> dict[tuple[int, int], Match]:
         if not self.enabled:
             return {}
-        from syndtrack import clustering
+        from syndtrack.clustering.workers import Workers
 
         self._t_start = time.perf_counter()
         dirty = sorted(self.run.dirty)
@@ -106,21 +106,16 @@ class XlangStage:
             to_key += sorted(waiting)
         self.keyed = set(to_key)
         _gloss_df(), _name_idf()  # loaded once here, shared by the forked workers
-        big = len(to_key) >= clustering.PARALLEL_MIN and bool(self.run.path)
-        saved, clustering._RUN = clustering._RUN, self.run  # what forked workers read their state from
-        try:
-            with clustering._Workers(big) as pool:
-                tasks = [to_key[i : i + KEY_TASK] for i in range(0, len(to_key), KEY_TASK)]
-                for part in pool.imap(_key_ids, tasks):
-                    for aid, lang, keys in part:
-                        if aid in self.backfilled:
-                            self.backfill_langs[aid] = lang
-                        else:
-                            self.langs[aid] = lang
-                        if keys:
-                            self.keys[aid] = keys
-        finally:
-            clustering._RUN = saved
+        with Workers(self.run, len(to_key)) as pool:
+            tasks = [to_key[i : i + KEY_TASK] for i in range(0, len(to_key), KEY_TASK)]
+            for part in pool.imap(_key_ids, tasks):
+                for aid, lang, keys in part:
+                    if aid in self.backfilled:
+                        self.backfill_langs[aid] = lang
+                    else:
+                        self.langs[aid] = lang
+                    if keys:
+                        self.keys[aid] = keys
         t0 = time.perf_counter()
         self.run.timings["xlang_keys"] = round(t0 - self._t_start, 3)
         if not self.keys:
@@ -272,12 +267,9 @@ class XlangStage:
 KEY_TASK = 500  # articles keyed per worker task
 
 
-def _key_ids(ids: list[int]) -> list[tuple[int, str | None, list]]:
+def _key_ids(run, ids: list[int]) -> list[tuple[int, str | None, list]]:
     """Language and keys of these articles, read by the worker itself (a forked child
-    opens its own connection; see syndtrack.clustering._worker_run)."""
-    from syndtrack import clustering
-
-    run = clustering._worker_run()
+    opens its own connection; see syndtrack.clustering.workers)."""
     marks = ",".join("?" * len(ids))
     out = []
     for aid, head in run.conn.execute(f"select id, substr(text, 1, {KEY_TEXT}) from articles where id in ({marks})", ids):
