@@ -81,6 +81,8 @@ class _Run:
         self.boilerplate: dict[str, set[int]] = {}
         self.line_delta: dict[str, dict[int, int]] = {}
         self.old: dict = {}
+        self.node_cache: dict[int, dict] = {}  # stage_assemble.node_info
+        self.verify_stats = {"candidates": 0, "aligned": 0}
 
     def _lap(self, name: str) -> None:
         now = time.perf_counter()
@@ -131,6 +133,7 @@ class _Run:
             clusters=clusters,
             members=members,
             candidates=len(pairs),
+            aligned=self.verify_stats["aligned"],
             clusters_rebuilt=rebuilt,
             removed=len(self.removed),
             full=self.full,

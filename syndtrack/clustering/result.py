@@ -15,7 +15,8 @@ class ClusterResult:
     matches: int  # pairs verified and stored in this run
     clusters: int  # clusters in the database after the run
     members: int  # cluster_members rows after the run
-    candidates: int = 0  # candidate pairs aligned in this run
+    candidates: int = 0  # candidate pairs (sharing fingerprints) in this run
+    aligned: int = 0  # pairs aligned in this run: each article against the origins before it among its candidates
     clusters_rebuilt: int = 0  # clusters (re)written in this run
     removed: int = 0  # articles gone from ``articles`` since the last run
     full: bool = False

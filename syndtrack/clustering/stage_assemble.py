@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 
-from dedupe.assemble import Edge, Node, assemble, origin_order
+from dedupe.assemble import Edge, Node, assemble, components, origin_order
 from dedupe.credit import OutletNames, credit_status, credits_origin, host_of, origin_names
 from dedupe.normalize import is_cjk
 from dedupe.stories import group_versions, joins_versions, stable_ids
@@ -33,9 +33,12 @@ def _site(url: str | None) -> str | None:
 def recluster(run, seeds: set[int], now: str) -> int:
     conn = run.conn
     edges: dict[tuple[int, int], Edge] = {}
+    translated: set[tuple[int, int]] = set(getattr(run.xlang, "found", ()))  # this run's (kind is set later)
     if run.full:
-        for a, b, s, ca, cb in conn.execute("select a_id, b_id, score, coverage_a, coverage_b from matches"):
+        for a, b, s, ca, cb, kind in conn.execute("select a_id, b_id, score, coverage_a, coverage_b, kind from matches"):
             edges[(a, b)] = Edge(s, ca, cb)
+            if kind == "translated":
+                translated.add((a, b))
         nodes_ids = {x for e in edges for x in e}
     else:
         # Everything connected to a seed through matches or through an old cluster.
@@ -47,13 +50,15 @@ def recluster(run, seeds: set[int], now: str) -> int:
             batch = sorted(frontier)
             for chunk in chunks(batch, 400):
                 marks = ",".join("?" * len(chunk))
-                for a, b, s, ca, cb in conn.execute(
-                    f"select a_id, b_id, score, coverage_a, coverage_b from matches where a_id in ({marks}) "
-                    f"union select a_id, b_id, score, coverage_a, coverage_b from matches where b_id in ({marks})",
+                for a, b, s, ca, cb, kind in conn.execute(
+                    f"select a_id, b_id, score, coverage_a, coverage_b, kind from matches where a_id in ({marks}) "
+                    f"union select a_id, b_id, score, coverage_a, coverage_b, kind from matches where b_id in ({marks})",
                     chunk + chunk,
                 ):
                     edges[(a, b)] = Edge(s, ca, cb)
                     found.update((a, b))
+                    if kind == "translated":
+                        translated.add((a, b))
                 # Through the old story (it holds the old cluster): its versions are re-grouped together.
                 for (m,) in conn.execute(
                     f"select m.article_id from cluster_members m join clusters c on c.id = m.cluster_id "
@@ -81,6 +86,7 @@ def recluster(run, seeds: set[int], now: str) -> int:
              for aid, r in info.items()}
     edges = {k: e for k, e in edges.items() if k[0] in nodes and k[1] in nodes}
     clusters = assemble(nodes, edges)
+    edges = drop_stale_matches(run, clusters, nodes, edges, translated)
     clusters.sort(key=lambda c: c.origin_id)
     story_of = write_stories(run, clusters, nodes, edges, now)
     rows = []
@@ -197,9 +203,47 @@ def outlet_of(run, outlet: str | None, url: str | None) -> dict:
                           "hosts": sorted(hosts)}
     return cache[key]
 
+
+def drop_stale_matches(run, clusters: list, nodes: dict[int, Node], edges: dict, keep: set) -> dict:
+    """The matches a full run holds: each article's against the origins and versions
+    before it (stage_verify aligns no other pair). An incremental run may hold more:
+    a match against an article that a new, earlier one has since made a plain copy.
+    Those are deleted, so ``matches`` and the story links do not depend on the order
+    articles came in. ``keep``: translated matches, which their own stage finds."""
+    from syndtrack.clustering.stage_verify import is_version
+
+    members = {m.article_id for c in clusters for m in c.members
+               if m.relation != "origin" and not is_version(m.member_coverage)}
+    rank: dict[int, int] = {}
+    for group in components(edges):
+        # dedupe.assemble.assemble's visiting order of the group (an edge never leaves its group).
+        order = sorted(sorted((nodes[i] for i in group), key=lambda n: (n.url, n.id)), key=origin_order)
+        rank.update((n.id, r) for r, n in enumerate(order))
+    stale = [k for k in edges if k not in keep and (k[0] if rank[k[0]] < rank[k[1]] else k[1]) in members]
+    for chunk in chunks(stale, 400):
+        run.conn.executemany("delete from matches where a_id = ? and b_id = ?", chunk)
+    for k in stale:
+        del edges[k]
+    return edges
+
+
+def nodes_of(run, ids) -> dict[int, Node]:
+    """The :class:`~dedupe.assemble.Node` of each of ``ids`` (what the origin order compares)."""
+    info = node_info(run, sorted(ids))
+    return {aid: Node(aid, r["outlet"], r["ts"], r["state_media"], r["url"], r["precise"], r["credits"], r["group"])
+            for aid, r in info.items()}
+
+
 def node_info(run, ids: list[int]) -> dict[int, dict]:
-    out = {}
-    for chunk in chunks(ids, 500):
+    """What assembly needs of each article: outlet, time, registry entry, credit evidence.
+
+    Kept in ``run.node_cache``: the verify stage orders articles by it, the
+    assemble stage reuses it. A dirty article's credit lines come from its scan
+    (the index rows are written later, in the write stage)."""
+    cache = run.node_cache
+    out = {aid: cache[aid] for aid in ids if aid in cache}
+    todo = [aid for aid in ids if aid not in cache]
+    for chunk in chunks(todo, 500):
         marks = ",".join("?" * len(chunk))
         for aid, outlet, url, published, site_name, credit, attribution, source_url, text, credits in run.conn.execute(
             "select a.id, a.outlet, a.url, a.published, a.site_name, a.credit, a.attribution, a.source_url, "
@@ -215,7 +259,10 @@ def node_info(run, ids: list[int]) -> dict[int, dict]:
             if text and is_cjk(text):
                 evidence.append(text)  # "新华社北京5月5日电": Chinese datelines use no parentheses
             links = [source_url] if source_url else []
-            if credits:
+            item = run.dirty.get(aid)
+            if item is not None:
+                evidence.extend(item.scan.credits or ())
+            elif credits:
                 evidence.extend(json.loads(credits))
             if attribution:
                 try:
@@ -238,4 +285,5 @@ def node_info(run, ids: list[int]) -> dict[int, dict]:
                 "registry_slug": o["slug"], "aliases": o["aliases"],
                 "evidence": evidence_text, "links": links, "hosts": o["hosts"],
             }
+            cache[aid] = out[aid]
     return out
