@@ -175,13 +175,14 @@ def score(true_of: dict[str, str], pred_of: dict[str, object], top: int = 10) ->
 # --------------------------------------------------------------------------- main
 
 
-def build_db(directory: Path) -> tuple[Path, float]:
-    """Store the Helsinki articles and cluster them, as dedupe_quality.py does."""
+def build_db(directory: Path, batches: int = 1) -> tuple[Path, float]:
+    """Store the Helsinki articles and cluster them, as dedupe_quality.py does (in
+    ``batches`` publish-ordered batches, clustering incrementally after each)."""
     from dedupe_quality import helsinki_articles, run_system
 
     arts, outlets = helsinki_articles()
     t0 = time.perf_counter()
-    run_system("syndtrack", arts, outlets, keep=directory)
+    run_system("syndtrack", arts, outlets, keep=directory, batches=batches)
     return directory / "syndtrack.db", round(time.perf_counter() - t0, 2)
 
 
@@ -239,6 +240,8 @@ def main(argv=None) -> int:
     ap.add_argument("--drop-roundups", action="store_true",
                     help="leave out the articles labelled roundup-* (news-in-brief and aggregator pages)")
     ap.add_argument("--json", help="write the full result here")
+    ap.add_argument("--batches", type=int, default=1,
+                    help="build the database in N publish-ordered batches, clustering after each (incremental runs)")
     args = ap.parse_args(argv)
     labels = read_labels(Path(args.labels))
     build_s = None
@@ -248,7 +251,7 @@ def main(argv=None) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             directory = Path(args.keep_db) if args.keep_db else Path(tmp)
             directory.mkdir(parents=True, exist_ok=True)
-            db_path, build_s = build_db(directory)
+            db_path, build_s = build_db(directory, args.batches)
             res = evaluate(db_path, args.level, labels, args.top, args.drop_roundups)
     res["build_s"] = build_s
     print(report(res, labels))

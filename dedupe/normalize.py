@@ -22,6 +22,8 @@ import zlib
 from array import array
 from dataclasses import dataclass, field
 
+from dedupe.roundup import is_roundup
+
 _NON_WORD = re.compile(r"[\W_]+")
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]{2,8});")
 _SINGLE = re.compile("[\u2018\u2019\u201a\u201b\u2032`\u00b4]")
@@ -275,6 +277,7 @@ class Scan:
     skeleton: str  # letters/digits of the kept lines: what fingerprints see
     credits: list[str] = field(default_factory=list)  # credit lines as they appear
     wrapper: bool = False  # an autoblog wrapper was found
+    roundup: bool = False  # several agency datelines: a collection of stories (dedupe.roundup)
     removed: int = 0  # lines kept out as title/wrapper/credit/boilerplate
     # Kept lines outlet boilerplate can be made of (short ones anywhere, long ones at the
     # edges): (line index, skeleton start, skeleton end, line_key) flat, by line index.
@@ -317,7 +320,7 @@ class Scan:
                 short.extend((n, s - shift, e - shift, k))
             kept.extend((start, end))
             n += 1
-        return Scan(kept, "".join(parts), self.credits, self.wrapper, self.removed + len(gone), short)
+        return Scan(kept, "".join(parts), self.credits, self.wrapper, self.roundup, self.removed + len(gone), short)
 
 
 @dataclass
@@ -424,7 +427,7 @@ def scan(text: str, *, title: str | None = None, boilerplate: frozenset[int] | s
     """
     text = text[:MAX_TEXT]
     lines = list(_lines(text))
-    out = Scan(_packed(), "")
+    out = Scan(_packed(), "", roundup=is_roundup(text))
     kept: list[int] = []  # flat start, end of the kept lines
     short: list[int] = []  # flat (kept line index, skeleton start, end, key)
     # The title repeated on top: autoblogs print it once or twice before the body.

@@ -290,6 +290,11 @@ def _uncredited(row: dict, statuses: tuple[str, ...]) -> bool:
     return row.get("credited") == 0
 
 
+def _share(coverage) -> str:
+    # A headline member (dedupe.headlines) carries the story's headline, no measured text.
+    return "headline only" if coverage is None else f"{round(100 * coverage)}% of the text"
+
+
 def _hours(value) -> str:
     return "lag unknown" if value is None else f"{value:g} h after the origin"
 
@@ -315,7 +320,7 @@ def find_alerts(db: Database, config: AlertsConfig, since: str) -> list[Alert]:
         title = (f"{row['copy_outlet']}: {what} of {row['origin_outlet']}: "
                  f"{clean(row.get('copy_title') or row.get('origin_title') or '')}")
         summary = (f"{row['copy_outlet']} carried {row['origin_outlet']}'s \"{clean(row.get('origin_title') or '')}\" "
-                   f"({row['relation']}, {round(100 * (row.get('coverage') or 0))}% of the text, credit: {status}, "
+                   f"({row['relation']}, {_share(row.get('coverage'))}, credit: {status}, "
                    f"{_hours(row.get('lag_hours'))}). Cluster {row['cluster_id']}.")
         alerts.append(Alert(
             key=f"copy:{row['copy_id']}", kind=kind, title=title, summary=summary, url=row.get("copy_url"),

@@ -59,7 +59,7 @@ def render_report(result, db_arg: str) -> str:
         f"Found {len(result.clusters)} clusters among {result.articles} articles. A cluster is one original "
         "article (the origin: the earliest publication) and the copies other outlets published of it. "
         "A copy is `copy` when it carries the whole text, `excerpt` when it carries part of it, `edited` "
-        "when it rewords it; `credited` means it names the origin's outlet or links back to it."
+        "when it changes some words, `paraphrased` when it rewords most sentences; `credited` means it names the origin's outlet or links back to it."
     )
     # Largest first, as `syndtrack clusters` lists them.
     for c in result.clusters:

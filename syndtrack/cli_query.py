@@ -160,7 +160,7 @@ def show(ctx, cluster_id, limit, context, fmt):
     """Show one cluster: the origin, every copy, and what each copy took.
 
     For each copy: outlet, date, language, lag behind the origin, relation
-    (copy, excerpt, edited, translated), coverage (share of the origin
+    (copy, excerpt, edited, paraphrased, translated, headline), coverage (share of the origin
     reused), whether it credited the source, and the aligned passages from
     the stored match (for a translation, each origin sentence above the
     sentence that translates it):

@@ -205,7 +205,10 @@ def test_articles_of_one_outlet_sharing_only_boilerplate_stay_apart(clustered):
 # common syndication disclaimers): only learning it from the outlet's pages keeps it out.
 DISCLAIMER = ("About Wire Digest: every story on this site is selected by our editors in London, Singapore and "
               "New York from the world's leading news agencies and delivered to our readers within the hour, "
-              "free of charge, thanks to the support of our partners and of readers like you.")
+              "free of charge, thanks to the support of our partners and of readers like you. Corrections "
+              "and complaints go to the standards desk in London, which answers every letter within two working days.")
+# (Longer than dedupe.align.SHORT_REUSE: a shorter one is refused as short reuse before
+# the boilerplate it is gets learned, and the test below would not bite.)
 
 
 def disclaimer_records(n: int = 12) -> list[dict]:

@@ -179,6 +179,23 @@ def test_align_real_wire_copies():
     assert m is not None and m.score > 95 and min(m.coverage_a, m.coverage_b) > 0.8
 
 
+def test_judge_names_the_rule_that_accepted_or_refused_a_pair():
+    from dedupe.align import judge
+
+    h = helsinki()
+    # A wire copy: most of one side aligned.
+    v = judge(clean(h[35]["text"]), clean(h[2690]["text"]))
+    assert v.accepted and v.one_side_covered and v.enough_chars and v.mostly_unquoted
+    # TIME vs CNN sharing one Trump quotation: text is shared, but no rule holds.
+    v = judge(clean(h[125]["text"]), clean(h[171]["text"]))
+    assert v is not None and not v.accepted
+    assert not (v.one_side_covered or v.run_on_both or v.dense_short)
+    assert max(v.evidence_coverage_a, v.evidence_coverage_b) < 0.2
+    # A short answer cut from its source's sentences: only the short-text rule holds.
+    v = judge(clean(clough("orig_taskd.txt")), clean(clough("g1pA_taskd.txt")))
+    assert v.accepted and v.dense_short and not v.one_side_covered and not v.run_on_both
+
+
 def clough(name: str) -> str:
     """A Clough & Stevenson short answer or source (some files are cp1252)."""
     raw = (FIXTURES / "clough" / name).read_bytes()
@@ -282,7 +299,10 @@ def test_assemble_origin_prefers_earliest_then_state_media():
 def test_relation_from_coverage_and_score():
     assert relation(100, 1.0, 1.0) == "copy"
     assert relation(100, 0.33, 1.0) == "excerpt"
-    assert relation(90, 0.95, 0.95) == "edited"
+    assert relation(96, 0.95, 0.95) == "edited"
+    assert relation(90, 0.95, 0.95) == "paraphrased"  # most sentences reworded
+    assert relation(90, 0.5, 0.95) == "excerpt"
+    assert relation(90, 0.72, 0.9) == "paraphrased"  # reworded sentences pair with nothing: coverage understates
     assert relation(99.5, 1.0, 1.0) == "edited"  # a few words changed
     assert relation(100, 0.9, 1.0) == "edited"  # sentences dropped
     assert relation(100, 1.0, 0.7) == "copy"  # a new intro and outro around the whole origin

@@ -149,10 +149,11 @@ def test_helsinki_story_level_against_the_hand_labels(tmp_path):
     clusters = story_eval.evaluate(db_path, "clusters", labels, top=10, drop_roundups=False)
     # Clusters alone split AP's write-throughs (F1 0.61 when the stories came in).
     assert clusters["pairwise"]["f1"] < 0.7
-    assert stories["pairwise"]["f1"] >= 0.9 and stories["pairwise"]["precision"] >= 0.98
+    # With headline members and versions whose shared text holds together (4 Dec 2026): 0.961.
+    assert stories["pairwise"]["f1"] >= 0.95 and stories["pairwise"]["precision"] >= 0.98
     largest = {s["story"]: s for s in stories["largest_stories"]}
     for ap in ("ap-trump-putin-summit-monday", "ap-trump-expectations-low"):
-        assert largest[ap]["group_sizes"][0] >= 28, largest[ap]
+        assert largest[ap]["group_sizes"][0] >= 30, largest[ap]
 
 
 # -- what analysts see ------------------------------------------------------------------------------

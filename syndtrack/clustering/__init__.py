@@ -43,6 +43,7 @@ from syndtrack.clustering.result import ClusterError, ClusterResult
 from syndtrack.clustering.settings import BOILERPLATE_LONG_MIN, BOILERPLATE_MIN, MIN_SHARED_SHARE, PARAMS
 from syndtrack.clustering.stage_boilerplate import learned_boilerplate
 from syndtrack.store.registry import Registry
+from syndtrack.headline_stage import HeadlineStage
 from syndtrack.xlang_stage import XlangStage
 
 __all__ = ["cluster", "ClusterResult", "ClusterError", "PARAMS", "learned_boilerplate", "BOILERPLATE_MIN",
@@ -124,6 +125,9 @@ class _Run:
         self.xlang = XlangStage(self)  # translated copies: syndtrack/xlang_stage.py
         matches.update(self.xlang.find(matches))
         self._lap("xlang")
+        self.headlines = HeadlineStage(self)  # pages with a story's headline and no text: syndtrack/headline_stage.py
+        matches.update(self.headlines.find(matches))
+        self._lap("headlines")
         rebuilt = stage_write.write(self, matches)
         self._lap("write")
         clusters, members = self.q("select (select count(*) from clusters), (select count(*) from cluster_members)")[0]

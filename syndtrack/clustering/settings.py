@@ -26,8 +26,11 @@ POSTINGS_SLICE = 200_000  # fingerprint postings converted to Python and inserte
 # Version 6: obfuscation undone in normalisation (Traditional Chinese, injected
 # romanisation, look-alike letters, keyword headers) and the 200,000-character cap.
 # Version 7: stories and the credit status of every member, filled by the rebuild.
-# Version 8: each article is aligned against the origins before it only (stage_verify), so
+# Version 8: headline members (syndtrack.headline_stage), round-ups apart (dedupe.roundup).
+# Version 9: short reuse accepted only as a carried lead or passage (dedupe.align.SHORT_REUSE);
+# paraphrased copies (dedupe.align.PARA_TOKEN).
+# Version 10: each article is aligned against the versions before it only (stage_verify), so
 # `matches` holds those pairs, not every candidate pair that aligns.
-PARAMS = {"version": 8, "k": fp.K, "w": fp.W, "w_cjk": fp.W_CJK, "max_links": fp.MAX_LINKS, "stop": fp.STOP,
+PARAMS = {"version": 10, "k": fp.K, "w": fp.W, "w_cjk": fp.W_CJK, "max_links": fp.MAX_LINKS, "stop": fp.STOP,
           "min_shared": fp.MIN_SHARED, "boilerplate_min": BOILERPLATE_MIN, "boilerplate_long_min": BOILERPLATE_LONG_MIN,
           "min_shared_share": MIN_SHARED_SHARE, "xlang": XLANG_VERSION}

@@ -14,10 +14,10 @@ from __future__ import annotations
 import json
 import re
 
-from dedupe.assemble import Edge, Node, assemble, components, origin_order
+from dedupe.assemble import HEADLINE, Edge, Node, assemble, components, origin_order
 from dedupe.credit import OutletNames, credit_status, credits_origin, host_of, origin_names
 from dedupe.normalize import is_cjk
-from dedupe.stories import group_versions, joins_versions, stable_ids
+from dedupe.stories import group_versions, holds_together, joins_versions, stable_ids
 from syndtrack.clustering.rows import chunks
 from syndtrack.store.dates import is_precise, timestamp
 
@@ -30,15 +30,21 @@ def _site(url: str | None) -> str | None:
     return url.split("/", 3)[2] if url and url.startswith(("http://", "https://")) else url
 
 
+def _edge(score: float, coverage_a: float, coverage_b: float, kind: str | None) -> Edge:
+    return Edge(score, coverage_a, coverage_b, HEADLINE if kind == HEADLINE else "text")
+
+
 def recluster(run, seeds: set[int], now: str) -> int:
     conn = run.conn
     edges: dict[tuple[int, int], Edge] = {}
-    translated: set[tuple[int, int]] = set(getattr(run.xlang, "found", ()))  # this run's (kind is set later)
+    # Translated and headline matches: their own stages find them (this run's translated
+    # ones get their kind after the assembly).
+    special: set[tuple[int, int]] = set(getattr(run.xlang, "found", ()))
     if run.full:
         for a, b, s, ca, cb, kind in conn.execute("select a_id, b_id, score, coverage_a, coverage_b, kind from matches"):
-            edges[(a, b)] = Edge(s, ca, cb)
-            if kind == "translated":
-                translated.add((a, b))
+            edges[(a, b)] = _edge(s, ca, cb, kind)
+            if kind is not None:
+                special.add((a, b))
         nodes_ids = {x for e in edges for x in e}
     else:
         # Everything connected to a seed through matches or through an old cluster.
@@ -55,10 +61,10 @@ def recluster(run, seeds: set[int], now: str) -> int:
                     f"union select a_id, b_id, score, coverage_a, coverage_b, kind from matches where b_id in ({marks})",
                     chunk + chunk,
                 ):
-                    edges[(a, b)] = Edge(s, ca, cb)
+                    edges[(a, b)] = _edge(s, ca, cb, kind)
                     found.update((a, b))
-                    if kind == "translated":
-                        translated.add((a, b))
+                    if kind is not None:
+                        special.add((a, b))
                 # Through the old story (it holds the old cluster): its versions are re-grouped together.
                 for (m,) in conn.execute(
                     f"select m.article_id from cluster_members m join clusters c on c.id = m.cluster_id "
@@ -82,11 +88,10 @@ def recluster(run, seeds: set[int], now: str) -> int:
     if not edges:
         return 0
     info = node_info(run, sorted({x for e in edges for x in e}))
-    nodes = {aid: Node(aid, r["outlet"], r["ts"], r["state_media"], r["url"], r["precise"], r["credits"], r["group"])
-             for aid, r in info.items()}
+    nodes = {aid: _node(aid, r) for aid, r in info.items()}
     edges = {k: e for k, e in edges.items() if k[0] in nodes and k[1] in nodes}
     clusters = assemble(nodes, edges)
-    edges = drop_stale_matches(run, clusters, nodes, edges, translated)
+    edges = drop_stale_matches(run, clusters, nodes, edges, special)
     clusters.sort(key=lambda c: c.origin_id)
     story_of = write_stories(run, clusters, nodes, edges, now)
     rows = []
@@ -116,7 +121,11 @@ def recluster(run, seeds: set[int], now: str) -> int:
                 status = credit_status(mi["evidence"], mi["links"], names, hosts, others=others,
                                        origin_credits_itself=credits_itself)
                 credited = int(status == "credited")
-            rows.append((cid, m.article_id, m.relation, m.score, round(m.coverage, 4), credited,
+            # A headline member shares no text: its score and coverage are unknown, not 0
+            # (averages of coverage per outlet leave it out).
+            text = m.relation != HEADLINE
+            rows.append((cid, m.article_id, m.relation, m.score if text else None,
+                         round(m.coverage, 4) if text else None, credited,
                          m.lag_seconds, int(m.same_outlet), status))
     conn.executemany(
         "insert into cluster_members (cluster_id, article_id, relation, score, coverage, credited, lag_seconds, "
@@ -167,6 +176,7 @@ def write_stories(run, clusters: list, nodes: dict[int, Node], edges: dict, now:
         if cluster_of.get(a) is not None and cluster_of.get(b) is not None and cluster_of[a] != cluster_of[b]
         and joins_versions(e.coverage_a, e.coverage_b, nodes[a].published, nodes[b].published)
     ]
+    links = [pair for pair in links if holds_together(_passages(run, pair))]
     groups = group_versions(cluster_of, links)
     articles = [[m.article_id for i in g for m in clusters[i].members] for g in groups]
     kept = stable_ids(articles, run.old_story_of)
@@ -181,6 +191,11 @@ def write_stories(run, clusters: list, nodes: dict[int, Node], edges: dict, now:
         for i in g:
             story_of[i] = sid
     return story_of
+
+def _passages(run, pair: tuple[int, int]) -> list[list[int]]:
+    row = run.conn.execute("select passages from matches where a_id = ? and b_id = ?", pair).fetchone()
+    return json.loads(row[0]) if row and row[0] else []
+
 
 def outlet_of(run, outlet: str | None, url: str | None) -> dict:
     """The registry's word on an article's outlet, with the names and hosts that credit it.
@@ -229,9 +244,11 @@ def drop_stale_matches(run, clusters: list, nodes: dict[int, Node], edges: dict,
 
 def nodes_of(run, ids) -> dict[int, Node]:
     """The :class:`~dedupe.assemble.Node` of each of ``ids`` (what the origin order compares)."""
-    info = node_info(run, sorted(ids))
-    return {aid: Node(aid, r["outlet"], r["ts"], r["state_media"], r["url"], r["precise"], r["credits"], r["group"])
-            for aid, r in info.items()}
+    return {aid: _node(aid, r) for aid, r in node_info(run, sorted(ids)).items()}
+
+
+def _node(aid: int, r: dict) -> Node:
+    return Node(aid, r["outlet"], r["ts"], r["state_media"], r["url"], r["precise"], r["credits"], r["group"], r["roundup"])
 
 
 def node_info(run, ids: list[int]) -> dict[int, dict]:
@@ -245,9 +262,9 @@ def node_info(run, ids: list[int]) -> dict[int, dict]:
     todo = [aid for aid in ids if aid not in cache]
     for chunk in chunks(todo, 500):
         marks = ",".join("?" * len(chunk))
-        for aid, outlet, url, published, site_name, credit, attribution, source_url, text, credits in run.conn.execute(
+        for aid, outlet, url, published, site_name, credit, attribution, source_url, text, credits, roundup in run.conn.execute(
             "select a.id, a.outlet, a.url, a.published, a.site_name, a.credit, a.attribution, a.source_url, "
-            "substr(a.text, 1, 300) || ' ' || substr(a.text, -300), d.credits "
+            "substr(a.text, 1, 300) || ' ' || substr(a.text, -300), d.credits, d.roundup "
             f"from articles a left join dedupe_articles d on d.article_id = a.id where a.id in ({marks})",
             chunk,
         ):
@@ -262,6 +279,7 @@ def node_info(run, ids: list[int]) -> dict[int, dict]:
             item = run.dirty.get(aid)
             if item is not None:
                 evidence.extend(item.scan.credits or ())
+                roundup = item.scan.roundup
             elif credits:
                 evidence.extend(json.loads(credits))
             if attribution:
@@ -278,7 +296,7 @@ def node_info(run, ids: list[int]) -> dict[int, dict]:
             group = frozenset(group_slugs(run, o["slug"]))
             out[aid] = {
                 "outlet": outlet, "url": url, "ts": timestamp(published), "state_media": o["state_media"],
-                "precise": is_precise(published), "group": group,
+                "precise": is_precise(published), "group": group, "roundup": bool(roundup),
                 # Whom it credits, its own group left out: for the origin order (dedupe.assemble).
                 "credits": frozenset(named_outlets(run).named(evidence_text, links) - group),
                 "site_name": site_name, "outlet_name": o["name"], "owner": o["owner"],

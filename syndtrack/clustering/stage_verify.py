@@ -36,6 +36,7 @@ being aligned against it.
 from __future__ import annotations
 
 from dedupe.align import align
+from dedupe.assemble import _may_cluster as may_cluster  # assembly's own rule, so both agree on who is a member
 from dedupe.assemble import components, origin_order
 from dedupe.normalize import scan, units
 from dedupe.stories import VERSION_SHARE
@@ -63,15 +64,15 @@ def cleaned(run, ids) -> dict:
 
 
 def _verify_groups(run, task) -> tuple[dict, int]:
-    """A worker task: a few candidate groups, each ``(order, neighbours, stored)``.
+    """A worker task: a few candidate groups, each ``(order, neighbours, stored, nodes)``.
 
     ``order`` is the group's articles in origin order; ``neighbours`` each one's
     candidates with the number of fingerprints they share; ``stored`` (incremental
     runs) the stored articles' role: ``(origin id or None, share of the member's own
-    text its origin covers)``. Returns the matches and the number of pairs aligned."""
+    text its origin covers)``; ``nodes`` their :class:`~dedupe.assemble.Node`. Returns the matches and the number of pairs aligned."""
     found = {}
     aligned = 0
-    for order, neighbours, stored in task:
+    for order, neighbours, stored, nodes in task:
         rank = {n: r for r, n in enumerate(order)}
         role: dict[int, str | None] = {}  # "origin", "version" (a member with text of its own) or None
         origin_of: dict[int, int] = {}  # a version's origin
@@ -109,7 +110,8 @@ def _verify_groups(run, task) -> tuple[dict, int]:
                     if m is None:
                         continue
                     found[(min(n, o), max(n, o))] = m
-                    if role[o] == "origin":
+                    # A match assembly leaves out (a round-up and a single story) makes no member.
+                    if role[o] == "origin" and may_cluster(nodes[n], nodes[o], m):
                         own, other = (m.coverage_a, m.coverage_b) if n < o else (m.coverage_b, m.coverage_a)
                         # dedupe.assemble's choice of origin: the one whose text n reuses most, then the older.
                         key = ((round(own, 1), -rank[o]), o, own)
@@ -162,7 +164,7 @@ def verify(run, pairs: list[tuple[int, int, int]]) -> dict[tuple[int, int], obje
         # The order of dedupe.assemble.assemble: by URL first, then the origin order.
         order = [x.id for x in sorted(sorted((nodes[i] for i in group), key=lambda x: (x.url, x.id)), key=origin_order)]
         task.append((order, {n: neighbours[n] for n in order},
-                     {n: roles[n] for n in order if n in roles}))
+                     {n: roles[n] for n in order if n in roles}, {n: nodes[n] for n in order}))
         size += len(order)
         if size >= VERIFY_WINDOW:
             tasks.append(task)
@@ -176,7 +178,7 @@ def verify(run, pairs: list[tuple[int, int, int]]) -> dict[tuple[int, int], obje
         for t, (found, n) in zip(tasks, pool.imap(_verify_groups, tasks)):
             matches.update(found)
             aligned += n
-            done += sum(len(order) for order, _, _ in t)
+            done += sum(len(group[0]) for group in t)
             run.report(done, len(nodes), "verify")
     run.verify_stats = {"candidates": total, "aligned": aligned}
     return matches

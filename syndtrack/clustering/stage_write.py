@@ -96,12 +96,13 @@ def _write_all(run, matches: dict) -> int:
         conn.execute("delete from dedupe_outlet_lines where n <= 0")
     # The dirty articles' new state and fingerprints.
     conn.executemany(
-        "insert or replace into dedupe_articles (article_id, content_hash, outlet, fingerprints, line_keys, credits, wrapper) "
-        "values (?, ?, ?, ?, ?, ?, ?)",
+        "insert or replace into dedupe_articles (article_id, content_hash, outlet, fingerprints, line_keys, credits, wrapper, "
+        "roundup) values (?, ?, ?, ?, ?, ?, ?, ?)",
         (
             (aid, d.content_hash, d.outlet, blob(d.fingerprints, np.int64),
              blob(np.fromiter(d.keys, dtype=np.uint32, count=len(d.keys)), np.uint32),
-             json.dumps(d.scan.credits, ensure_ascii=False) if d.scan.credits else None, int(d.scan.wrapper))
+             json.dumps(d.scan.credits, ensure_ascii=False) if d.scan.credits else None, int(d.scan.wrapper),
+             int(d.scan.roundup))
             for aid, d in run.dirty.items()
         ),
     )
@@ -127,6 +128,7 @@ def _write_all(run, matches: dict) -> int:
             for (a, b), m in matches.items()
         ),
     )
+    run.headlines.write()
     for a, b in matches:
         seeds.update((a, b))
     rebuilt = recluster(run, seeds, now)

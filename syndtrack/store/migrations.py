@@ -421,3 +421,16 @@ def m019_dedupe_xlang(db: Database) -> None:
                "weight REAL NOT NULL, PRIMARY KEY (key, article_id)) WITHOUT ROWID")
     if "kind" not in db["matches"].columns_dict:
         db["matches"].add_column("kind", str)
+
+
+@migrations()
+def m020_story_signals(db: Database) -> None:
+    # Headline keys (dedupe.headlines, syndtrack.headline_stage): a page that carries a
+    # story's headline and none of its text joins the story as a 'headline' member.
+    # Keyed by key hash for the look-up; the article_id index deletes a changed article's keys.
+    db.execute("CREATE TABLE IF NOT EXISTS dedupe_headlines (key INTEGER NOT NULL, article_id INTEGER NOT NULL, "
+               "PRIMARY KEY (key, article_id)) WITHOUT ROWID")
+    db.execute("CREATE INDEX IF NOT EXISTS dedupe_headlines_article ON dedupe_headlines (article_id)")
+    # Round-ups (dedupe.roundup: several agency datelines) cluster only with round-ups.
+    if "roundup" not in db["dedupe_articles"].columns_dict:
+        db["dedupe_articles"].add_column("roundup", int)
