@@ -35,9 +35,11 @@ being aligned against it.
 
 from __future__ import annotations
 
+import time
+
 from dedupe.align import align
 from dedupe.assemble import _may_cluster as may_cluster  # assembly's own rule, so both agree on who is a member
-from dedupe.assemble import components, origin_order
+from dedupe.assemble import Edge, assemble, components, origin_order
 from dedupe.normalize import scan, units
 from dedupe.stories import VERSION_SHARE
 from syndtrack.clustering.rows import chunks
@@ -69,63 +71,142 @@ def _verify_groups(run, task) -> tuple[dict, int]:
     ``order`` is the group's articles in origin order; ``neighbours`` each one's
     candidates with the number of fingerprints they share; ``stored`` (incremental
     runs) the stored articles' role: ``(origin id or None, share of the member's own
-    text its origin covers)``; ``nodes`` their :class:`~dedupe.assemble.Node`. Returns the matches and the number of pairs aligned."""
-    found = {}
+    text its origin covers)``; ``nodes`` their :class:`~dedupe.assemble.Node`.
+    Returns the matches and the number of pairs aligned."""
+    found: dict = {}
     aligned = 0
     for order, neighbours, stored, nodes in task:
-        rank = {n: r for r, n in enumerate(order)}
-        role: dict[int, str | None] = {}  # "origin", "version" (a member with text of its own) or None
-        origin_of: dict[int, int] = {}  # a version's origin
-        kept: dict = {}  # sentence units of the origins and versions so far: later articles may need them
-        for start in range(0, len(order), UNITS_BLOCK):
-            block = order[start : start + UNITS_BLOCK]
-            # A stored plain member needs its units only when something new precedes it.
-            fresh = cleaned(run, [a for a in block if a not in kept and (a not in stored or stored[a][0] is None
-                                                                        or is_version(stored[a][1]))])
-            for n in block:
-                mine_state = stored.get(n)
-                cands = neighbours[n]
-                targets = []
-                for o, shared in cands.items():
-                    r = role.get(o)
-                    if r is None or (mine_state is not None and o in stored):
-                        continue  # not a representative; or both stored: aligned by an earlier run
-                    # A version is worth aligning only for the text of its own: sharing no more
-                    # with it than with its origin, n shares only the origin's text with it.
-                    if r == "version" and shared <= cands.get(origin_of[o], 0):
-                        continue
-                    targets.append(o)
-                mine = kept[n] if n in kept else fresh.get(n)
-                if mine is None and targets:
-                    mine = cleaned(run, [n]).get(n)
-                best = None
-                if mine_state is not None and mine_state[0] is not None:
-                    best = ((round(mine_state[1], 1), 1), mine_state[0], mine_state[1])  # its stored origin
-                for o in targets:
-                    theirs = kept.get(o)
-                    if mine is None or theirs is None:
-                        continue
-                    aligned += 1
-                    m = align(mine, theirs) if n < o else align(theirs, mine)
-                    if m is None:
-                        continue
-                    found[(min(n, o), max(n, o))] = m
-                    # A match assembly leaves out (a round-up and a single story) makes no member.
-                    if role[o] == "origin" and may_cluster(nodes[n], nodes[o], m):
-                        own, other = (m.coverage_a, m.coverage_b) if n < o else (m.coverage_b, m.coverage_a)
-                        # dedupe.assemble's choice of origin: the one whose text n reuses most, then the older.
-                        key = ((round(own, 1), -rank[o]), o, own)
-                        if best is None or key[0] > best[0]:
-                            best = key
-                if best is None:
-                    role[n] = "origin" if mine_state is None or mine_state[0] is None else None
-                else:
-                    role[n] = "version" if is_version(best[2]) else None
-                    origin_of[n] = best[1]
-                if role[n] is not None and mine is not None:
-                    kept[n] = mine
-            fresh.clear()
+        tried: set[tuple[int, int]] = set()
+        group = _first_pass(run, order, neighbours, stored, nodes, tried)
+        _settle(run, order, neighbours, stored, nodes, group, tried)
+        found.update(group)
+        aligned += len(tried)
     return found, aligned
+
+
+def _align(mine, theirs, n: int, o: int):
+    return align(mine, theirs) if n < o else align(theirs, mine)
+
+
+def _first_pass(run, order, neighbours, stored, nodes, tried: set) -> dict:
+    """The group in order: each article against the representatives before it."""
+    found = {}
+    rank = {n: r for r, n in enumerate(order)}
+    role: dict[int, str | None] = {}  # "origin", "version" (a member with text of its own) or None
+    origin_of: dict[int, int] = {}  # a version's origin
+    kept: dict = {}  # sentence units of the origins and versions so far: later articles may need them
+    for start in range(0, len(order), UNITS_BLOCK):
+        block = order[start : start + UNITS_BLOCK]
+        # A stored plain member needs its units only when something new precedes it.
+        fresh = cleaned(run, [a for a in block if a not in kept and (a not in stored or stored[a][0] is None
+                                                                    or is_version(stored[a][1]))])
+        for n in block:
+            mine_state = stored.get(n)
+            cands = neighbours[n]
+            targets = []
+            for o, shared in cands.items():
+                r = role.get(o)
+                if r is None or (mine_state is not None and o in stored):
+                    continue  # not a representative; or both stored: aligned by an earlier run
+                # A version is worth aligning only for the text of its own: sharing no more
+                # with it than with its origin, n shares only the origin's text with it.
+                if r == "version" and shared <= cands.get(origin_of[o], 0):
+                    continue
+                targets.append(o)
+            mine = kept[n] if n in kept else fresh.get(n)
+            if mine is None and targets:
+                mine = cleaned(run, [n]).get(n)
+            best = None
+            if mine_state is not None and mine_state[0] is not None:
+                best = ((round(mine_state[1], 1), 1), mine_state[0], mine_state[1])  # its stored origin
+            for o in targets:
+                theirs = kept.get(o)
+                if mine is None or theirs is None:
+                    continue
+                tried.add((min(n, o), max(n, o)))
+                m = _align(mine, theirs, n, o)
+                if m is None:
+                    continue
+                found[(min(n, o), max(n, o))] = m
+                # A match assembly leaves out (a round-up and a single story) makes no member.
+                if role[o] == "origin" and may_cluster(nodes[n], nodes[o], m):
+                    own = m.coverage_a if n < o else m.coverage_b
+                    # dedupe.assemble's choice of origin: the one whose text n reuses most, then the older.
+                    key = ((round(own, 1), -rank[o]), o, own)
+                    if best is None or key[0] > best[0]:
+                        best = key
+            if best is None:
+                role[n] = "origin" if mine_state is None or mine_state[0] is None else None
+            else:
+                role[n] = "version" if is_version(best[2]) else None
+                origin_of[n] = best[1]
+            if role[n] is not None and mine is not None:
+                kept[n] = mine
+        fresh.clear()
+    return found
+
+
+MAX_SETTLE = 8  # rounds of _settle; one is the rule (nothing missing), a second is rare
+
+
+def _settle(run, order, neighbours, stored, nodes, found: dict, tried: set) -> None:
+    """Align the pairs assembly needs that the first pass did not.
+
+    The first pass follows the origin order of the whole candidate group; assembly
+    sorts each group of *matches* on its own, and the origin order is not transitive
+    in every corner (time, credit and state media can disagree), so in a large
+    candidate group (10,000 articles linked by weak candidates in the 20k corpus)
+    the two orders can differ. So: assemble what was found, and align every
+    candidate pair whose earlier article (in that assembly's order, or by the
+    pairwise order across its groups) represents a version and was not aligned;
+    until nothing is missing."""
+    for _ in range(MAX_SETTLE):
+        text = {k: Edge(m.score, m.coverage_a, m.coverage_b) for k, m in found.items()
+                if may_cluster(nodes[k[0]], nodes[k[1]], m)}
+        member_of = {m.article_id: (c.origin_id, m.member_coverage)
+                     for c in assemble(nodes, text) for m in c.members if m.relation != "origin"}
+        place: dict[int, tuple[int, int]] = {}  # (group of matches, rank in it)
+        for g, comp in enumerate(components(text)):
+            ordered = sorted(sorted((nodes[i] for i in comp), key=lambda x: (x.url, x.id)), key=origin_order)
+            place.update((x.id, (g, r)) for r, x in enumerate(ordered))
+
+        def representative(x: int) -> int | None:
+            """The origin of the version ``x`` represents (x itself for an origin), None if none."""
+            origin, own = member_of.get(x, (None, None))
+            if x in stored and origin is None:
+                origin, own = stored[x]
+            if origin is None:
+                return x
+            return origin if is_version(own) else None
+
+        def before(e: int, l: int) -> bool:
+            pe, pl = place.get(e), place.get(l)
+            if pe is not None and pl is not None and pe[0] == pl[0]:
+                return pe[1] < pl[1]
+            return origin_order(nodes[e]) < origin_order(nodes[l])
+
+        missing = []
+        for a in order:
+            for b, shared in neighbours[a].items():
+                if b < a or (a, b) in tried or (a in stored and b in stored):
+                    continue
+                for e, l in ((a, b), (b, a)):
+                    origin = representative(e)
+                    if origin is None or not before(e, l):
+                        continue
+                    if origin != e and shared <= neighbours[l].get(origin, 0):
+                        continue  # a version: only for the text of its own (as in the first pass)
+                    missing.append((a, b))
+                    break
+        if not missing:
+            return
+        units_of = cleaned(run, {x for pair in missing for x in pair})
+        for a, b in missing:
+            tried.add((a, b))
+            if a in units_of and b in units_of:
+                m = align(units_of[a], units_of[b])
+                if m is not None:
+                    found[(a, b)] = m
 
 
 def is_version(own_share: float | None) -> bool:
@@ -155,7 +236,9 @@ def verify(run, pairs: list[tuple[int, int, int]]) -> dict[tuple[int, int], obje
     for a, b, shared in pairs:
         neighbours.setdefault(a, {})[b] = shared
         neighbours.setdefault(b, {})[a] = shared
+    t0 = time.perf_counter()
     nodes = nodes_of(run, neighbours)
+    run.timings["verify_nodes"] = round(time.perf_counter() - t0, 3)  # what the origin order compares
     stored = [aid for aid in neighbours if aid not in run.dirty]
     roles = _stored_roles(run, stored) if stored else {}
     tasks, task, size = [], [], 0
