@@ -217,14 +217,15 @@ def is_version(own_share: float | None) -> bool:
 
 def _stored_roles(run, ids: list[int]) -> dict[int, tuple[int | None, float | None]]:
     """Of stored (not dirty) articles: ``(None, None)`` for an origin (of a cluster, or of
-    none), else ``(origin id, share of the member's text its origin covers)``."""
+    none), else ``(origin id, share of the member's text its origin covers)``; a headline
+    or translated member (no text match with its origin) counts as covered whole."""
     out: dict[int, tuple[int | None, float | None]] = {aid: (None, None) for aid in ids}
     for chunk in chunks(ids, 500):
         marks = ",".join("?" * len(chunk))
         for aid, origin, own in run.q(
             "select m.article_id, c.origin_id, case when m.article_id < c.origin_id then x.coverage_a else x.coverage_b end "
             "from cluster_members m join clusters c on c.id = m.cluster_id left join matches x "
-            "on x.a_id = min(m.article_id, c.origin_id) and x.b_id = max(m.article_id, c.origin_id) "
+            "on x.a_id = min(m.article_id, c.origin_id) and x.b_id = max(m.article_id, c.origin_id) and x.kind is null "
             f"where m.relation != 'origin' and m.article_id in ({marks})", chunk):
             out[aid] = (origin, own if own is not None else 1.0)
     return out
