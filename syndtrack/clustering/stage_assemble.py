@@ -231,15 +231,20 @@ def drop_stale_matches(run, clusters: list, nodes: dict[int, Node], edges: dict,
                if m.relation != "origin" and not is_version(m.member_coverage)}
     rank: dict[int, int] = {}
     for group in components(edges):
-        # dedupe.assemble.assemble's visiting order of the group (an edge never leaves its group).
-        order = sorted(sorted((nodes[i] for i in group), key=lambda n: (n.url, n.id)), key=origin_order)
-        rank.update((n.id, r) for r, n in enumerate(order))
+        # Assembly's visiting order of the group (an edge never leaves its group).
+        rank.update((n, r) for r, n in enumerate(assembly_order(nodes, group)))
     stale = [k for k in edges if k not in keep and (k[0] if rank[k[0]] < rank[k[1]] else k[1]) in members]
     for chunk in chunks(stale, 400):
         run.conn.executemany("delete from matches where a_id = ? and b_id = ?", chunk)
     for k in stale:
         del edges[k]
     return edges
+
+
+def assembly_order(nodes: dict[int, Node], ids) -> list[int]:
+    """``ids`` in the order :func:`dedupe.assemble.assemble` visits a group: by URL first
+    (the origin order is not transitive in every corner), then the origin order."""
+    return [n.id for n in sorted(sorted((nodes[i] for i in ids), key=lambda n: (n.url, n.id)), key=origin_order)]
 
 
 def nodes_of(run, ids) -> dict[int, Node]:

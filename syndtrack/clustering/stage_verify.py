@@ -44,7 +44,7 @@ from dedupe.normalize import scan, units
 from dedupe.stories import VERSION_SHARE
 from syndtrack.clustering.rows import chunks
 from syndtrack.clustering.settings import VERIFY_WINDOW
-from syndtrack.clustering.stage_assemble import nodes_of
+from syndtrack.clustering.stage_assemble import assembly_order, nodes_of
 from syndtrack.clustering.stage_boilerplate import outlet_boilerplate
 from syndtrack.clustering.stage_index import read_articles
 from syndtrack.clustering.workers import Workers
@@ -167,8 +167,7 @@ def _settle(run, order, neighbours, stored, nodes, found: dict, tried: set) -> N
                      for c in assemble(nodes, text) for m in c.members if m.relation != "origin"}
         place: dict[int, tuple[int, int]] = {}  # (group of matches, rank in it)
         for g, comp in enumerate(components(text)):
-            ordered = sorted(sorted((nodes[i] for i in comp), key=lambda x: (x.url, x.id)), key=origin_order)
-            place.update((x.id, (g, r)) for r, x in enumerate(ordered))
+            place.update((x, (g, r)) for r, x in enumerate(assembly_order(nodes, comp)))
 
         def representative(x: int) -> int | None:
             """The origin of the version ``x`` represents (x itself for an origin), None if none."""
@@ -245,8 +244,7 @@ def verify(run, pairs: list[tuple[int, int, int]]) -> dict[tuple[int, int], obje
     tasks, task, size = [], [], 0
     for group in components([(a, b) for a, b, _ in pairs]):
         group = [aid for aid in group if aid in nodes]  # an article deleted meanwhile is left out
-        # The order of dedupe.assemble.assemble: by URL first, then the origin order.
-        order = [x.id for x in sorted(sorted((nodes[i] for i in group), key=lambda x: (x.url, x.id)), key=origin_order)]
+        order = assembly_order(nodes, group)
         task.append((order, {n: neighbours[n] for n in order},
                      {n: roles[n] for n in order if n in roles}, {n: nodes[n] for n in order}))
         size += len(order)
