@@ -100,3 +100,28 @@ def test_incremental_runs_give_what_a_full_run_gives_on_a_dense_corpus(fresh_db)
     assert result.aligned < result.candidates / 4  # not every candidate pair
     assert state(fresh_db) == incremental
     assert len(incremental[0]) == 6 and len(incremental[1]) >= 6 * 40
+
+
+def test_cluster_and_trace_read_the_fingerprint_index_the_same_way(fresh_db):
+    import numpy as np
+
+    from dedupe.fingerprint import fingerprint_batch
+    from dedupe.normalize import scan
+    from syndtrack.store.fingerprint_index import FingerprintIndex
+    from syndtrack.trace import fingerprint_candidate_ids
+
+    records = dense_corpus(stories=2, copies=4, seed=5)
+    store_articles(fresh_db, records)
+    index = FingerprintIndex(fresh_db.conn)
+    assert index.postings(np.array([1, 2], dtype=np.int64))[0].size == 0  # nothing indexed yet
+    cluster(fresh_db)
+    origin = fresh_db.execute("select id, text from articles where url = 'https://agency.example/1'").fetchone()
+    prints = fingerprint_batch([scan(origin[1]).skeleton])[0]
+    hashes, owners = index.postings(np.concatenate([prints, prints]))  # duplicates asked once
+    assert len(hashes) == len(owners) and set(hashes.tolist()) <= set(prints.tolist())
+    shared = index.shared_counts(prints)
+    assert shared[origin[0]] == len(set(prints.tolist())) == index.sizes([origin[0]])[origin[0]]
+    # trace ranks by the same counts, most shared first (a verbatim copy ties with the article).
+    ranked = fingerprint_candidate_ids(fresh_db, origin[1])
+    assert origin[0] in ranked[:2]
+    assert [shared[a] for a in ranked] == sorted((shared[a] for a in ranked), reverse=True)
