@@ -318,7 +318,7 @@ def measure(db_path: str, mode: str) -> dict:
         from syndtrack.clustering import cluster
 
         r = cluster(db, full=(mode == "full"))
-        out = {"articles": r.articles_processed, "candidates": r.candidates, "matches": r.matches,
+        out = {"articles": r.articles_processed, "candidates": r.candidates, "aligned": r.aligned, "matches": r.matches,
                "clusters": r.clusters, "members": r.members, "stages": r.timings}
     out["seconds"] = round(time.perf_counter() - t0, 2)
     # CPU seconds of this process and its (joined) worker processes: on a machine shared

@@ -28,7 +28,6 @@ import sqlite3
 import unicodedata
 import urllib.error
 import urllib.request
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -209,15 +208,12 @@ def fingerprint_candidate_ids(db: Database, text: str, *, limit: int = CANDIDATE
     """Ids of the articles sharing most of the text's dedupe fingerprints, most first."""
     from dedupe.fingerprint import MIN_SHARED, fingerprint_batch
     from dedupe.normalize import scan
+    from syndtrack.store.fingerprint_index import FingerprintIndex
 
-    if "dedupe_fingerprints" not in db.table_names():
+    index = FingerprintIndex(db.conn)
+    if not index.exists():
         return []
-    prints = fingerprint_batch([scan(text).skeleton])[0].tolist()
-    shared: Counter[int] = Counter()
-    for start in range(0, len(prints), 500):
-        chunk = prints[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        shared.update(r[0] for r in db.execute(f"SELECT article_id FROM dedupe_fingerprints WHERE hash IN ({marks})", chunk))
+    shared = index.shared_counts(fingerprint_batch([scan(text).skeleton])[0])
     return [aid for aid, n in shared.most_common(limit) if n >= MIN_SHARED]
 
 

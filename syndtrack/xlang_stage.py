@@ -85,7 +85,7 @@ class XlangStage:
     def find(self, matches: dict) -> dict[tuple[int, int], Match]:
         if not self.enabled:
             return {}
-        from syndtrack import clustering
+        from syndtrack.clustering.workers import Workers
 
         self._t_start = time.perf_counter()
         self._cpu_start = _cpu()
@@ -111,31 +111,26 @@ class XlangStage:
             to_key += sorted(waiting)
         self.keyed = set(to_key)
         _gloss_df(), _gloss_idf_table(), _name_idf()  # loaded once here, shared by the forked workers
-        big = len(to_key) >= clustering.PARALLEL_MIN and bool(self.run.path)
-        saved, clustering._RUN = clustering._RUN, self.run  # what forked workers read their state from
-        try:
-            with clustering._Workers(big) as pool:
-                # jieba's dictionary (a second) loads here while the workers key: verification
-                # needs it, and this process only waits for them. Started after they were
-                # forked (a child forked while this thread imports could inherit a held lock),
-                # joined before the verification workers are.
-                loader = threading.Thread(target=lambda: self.backend, daemon=True) if pool.pool is not None else None
-                if loader is not None:
-                    loader.start()
-                tasks = [to_key[i : i + KEY_TASK] for i in range(0, len(to_key), KEY_TASK)]
-                parts = []
-                for aids, langs, part in pool.imap(_key_ids, tasks):
-                    for aid, lang in zip(aids, langs):
-                        if aid in self.backfilled:
-                            self.backfill_langs[aid] = lang
-                        else:
-                            self.langs[aid] = lang
-                    parts.append(part)
-                self.keys = _Keys(*(np.concatenate([p[i] for p in parts]) for i in range(3))) if parts else _Keys()
-                if loader is not None:
-                    loader.join()
-        finally:
-            clustering._RUN = saved
+        with Workers(self.run, len(to_key)) as pool:
+            # jieba's dictionary (a second) loads here while the workers key: verification
+            # needs it, and this process only waits for them. Started after they were
+            # forked (a child forked while this thread imports could inherit a held lock),
+            # joined before the verification workers are.
+            loader = threading.Thread(target=lambda: self.backend, daemon=True) if pool.pool is not None else None
+            if loader is not None:
+                loader.start()
+            tasks = [to_key[i : i + KEY_TASK] for i in range(0, len(to_key), KEY_TASK)]
+            parts = []
+            for aids, langs, part in pool.imap(_key_ids, tasks):
+                for aid, lang in zip(aids, langs):
+                    if aid in self.backfilled:
+                        self.backfill_langs[aid] = lang
+                    else:
+                        self.langs[aid] = lang
+                parts.append(part)
+            self.keys = _Keys(*(np.concatenate([p[i] for p in parts]) for i in range(3))) if parts else _Keys()
+            if loader is not None:
+                loader.join()
         t0 = time.perf_counter()
         self.run.timings["xlang_keys"] = round(t0 - self._t_start, 3)
         cpu_keys = _cpu()
@@ -193,7 +188,7 @@ class XlangStage:
         pairs = [p for p in pairs if p not in matches]
         if not pairs:
             return {}
-        from syndtrack import clustering
+        from syndtrack.clustering.workers import Workers
 
         # In the workers, a task per group of pairs that share their non-English article, so
         # that its segmentation (jieba, the costly part) is done once. The backend (jieba's
@@ -210,14 +205,9 @@ class XlangStage:
         if task:
             tasks.append(task)
         found: dict[tuple[int, int], Match] = {}
-        big = len(pairs) >= VERIFY_PARALLEL_MIN and bool(self.run.path)
-        saved, clustering._RUN = clustering._RUN, self.run
-        try:
-            with clustering._Workers(big) as pool:
-                for part in pool.imap(_verify_pairs, tasks):
-                    found.update(part)
-        finally:
-            clustering._RUN = saved
+        with Workers(self.run, len(pairs), min_size=VERIFY_PARALLEL_MIN) as pool:
+            for part in pool.imap(_verify_pairs, tasks):
+                found.update(part)
         return found
 
     def verify_pairs(self, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], Match]:
@@ -322,18 +312,13 @@ def _glossed(pair: tuple[int, int], lang_of: dict) -> int:
     return pair[1] if lang_of.get(pair[0]) == "en" else pair[0]
 
 
-def _verify_pairs(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], Match]:
-    from syndtrack import clustering
-
-    return clustering._worker_run().xlang.verify_pairs(pairs)
+def _verify_pairs(run, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], Match]:
+    return run.xlang.verify_pairs(pairs)
 
 
-def _key_ids(ids: list[int]) -> list[tuple[int, str | None, list]]:
+def _key_ids(run, ids: list[int]) -> list[tuple[int, str | None, list]]:
     """Language and keys of these articles, read by the worker itself (a forked child
-    opens its own connection; see syndtrack.clustering._worker_run)."""
-    from syndtrack import clustering
-
-    run = clustering._worker_run()
+    opens its own connection; see syndtrack.clustering.workers)."""
     known = run.xlang.langs  # the dirty articles' languages, read before the workers were forked
     marks = ",".join("?" * len(ids))
     aids, langs, hashes, owners, weights = [], [], [], [], []

@@ -223,7 +223,7 @@ def disclaimer_records(n: int = 12) -> list[dict]:
 def test_learned_boilerplate_is_read_through_the_partial_index(tmp_path):
     # Incremental runs read each touched outlet's boilerplate through the partial index of
     # migration m012 (lines on 4+ articles): the thresholds must not fall below it.
-    from syndtrack.clustering import BOILERPLATE_LONG_MIN, _Run
+    from syndtrack.clustering import BOILERPLATE_LONG_MIN, learned_boilerplate
     from syndtrack.store.db import open_db
 
     assert min(BOILERPLATE_MIN, BOILERPLATE_LONG_MIN) >= 4
@@ -235,10 +235,9 @@ def test_learned_boilerplate_is_read_through_the_partial_index(tmp_path):
         {"outlet": "a.example", "key": long_key, "n": BOILERPLATE_LONG_MIN - 1},
         {"outlet": "b.example", "key": rare, "n": 50},
     ])
-    run = _Run(db, full=False, progress=None)
-    assert run._learned_boilerplate("a.example") == {short}
+    assert learned_boilerplate(db.conn, "a.example") == {short}
     db["dedupe_outlet_lines"].update(("a.example", long_key), {"n": BOILERPLATE_LONG_MIN})
-    assert run._learned_boilerplate("a.example") == {short, long_key}
+    assert learned_boilerplate(db.conn, "a.example") == {short, long_key}
 
 
 def test_long_disclaimer_is_learned_as_boilerplate_incrementally_and_in_full(tmp_path):
@@ -367,12 +366,12 @@ def test_cli_cluster_prints_a_summary(tmp_path):
 
 
 def test_worker_processes_give_the_same_result(tmp_path, monkeypatch):
-    from syndtrack import clustering
+    from syndtrack.clustering import workers
     from syndtrack.store.db import open_db
 
     db = open_db(tmp_path / "par.db")
     import_records(db, ALL)
-    monkeypatch.setattr(clustering, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(workers, "PARALLEL_MIN", 1)
     monkeypatch.setenv("SYNDTRACK_CLUSTER_WORKERS", "1")
     cluster(db, full=True)
     serial = snapshot(db)

@@ -1,0 +1,36 @@
+"""The thresholds of ``syndtrack cluster`` and ``PARAMS``, the version of what it computes."""
+
+from __future__ import annotations
+
+from dedupe import fingerprint as fp
+from syndtrack.xlang_stage import VERSION as XLANG_VERSION
+
+# A short line found on this many of an outlet's articles is that outlet's boilerplate.
+BOILERPLATE_MIN = 4
+# A long line (dedupe.normalize.LONG_LINE: at the top or bottom of the body) needs this many:
+# a disclaimer or rights notice recurs on most of an outlet's articles, a re-run story's
+# paragraph on a few.
+BOILERPLATE_LONG_MIN = 10
+# A candidate pair is aligned only when the fingerprints it shares are at least this
+# share of the smaller article's: copies share most of theirs, articles that merely
+# quote the same sentence share a handful. Edited copies (a word in twenty changed)
+# still keep about 70% of their fingerprints.
+MIN_SHARED_SHARE = 0.08
+FINGERPRINT_CHUNK = 20  # articles hashed per numpy batch: small batches stay in the CPU caches (20 beat 100 by a third)
+WRITE_CACHE_KIB = -262144  # SQLite page cache while writing (negative: KiB), 256 MB
+SCAN_TASK = 100  # articles scanned and fingerprinted per worker task
+VERIFY_WINDOW = 2000  # candidate pairs whose sentence units are held in memory at once
+POSTINGS_SLICE = 200_000  # fingerprint postings converted to Python and inserted at once
+# Anything that changes which fingerprints or matches are computed: a stored index
+# built with other values is rebuilt.
+# Version 6: obfuscation undone in normalisation (Traditional Chinese, injected
+# romanisation, look-alike letters, keyword headers) and the 200,000-character cap.
+# Version 7: stories and the credit status of every member, filled by the rebuild.
+# Version 8: headline members (syndtrack.headline_stage), round-ups apart (dedupe.roundup).
+# Version 9: short reuse accepted only as a carried lead or passage (dedupe.align.SHORT_REUSE);
+# paraphrased copies (dedupe.align.PARA_TOKEN).
+# Version 10: each article is aligned against the versions before it only (stage_verify), so
+# `matches` holds those pairs, not every candidate pair that aligns.
+PARAMS = {"version": 10, "k": fp.K, "w": fp.W, "w_cjk": fp.W_CJK, "max_links": fp.MAX_LINKS, "stop": fp.STOP,
+          "min_shared": fp.MIN_SHARED, "boilerplate_min": BOILERPLATE_MIN, "boilerplate_long_min": BOILERPLATE_LONG_MIN,
+          "min_shared_share": MIN_SHARED_SHARE, "xlang": XLANG_VERSION}

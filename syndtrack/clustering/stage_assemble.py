@@ -1,0 +1,312 @@
+"""Stage 5, assemble: clusters and stories of every group of matches the run touched.
+
+In: the seeds (articles whose matches changed), the ``matches`` table (already
+holding this run's matches, inside the write transaction) and what
+:func:`node_info` reads of each article (outlet, time, registry entry, credit
+evidence). Out: the ``clusters``, ``cluster_members`` and ``stories`` rows of
+those groups, rewritten (:func:`dedupe.assemble.assemble`,
+:mod:`dedupe.stories`), with origin, relation, lag, coverage, score, credit
+status and same_outlet per member; returns the number of clusters written.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from dedupe.assemble import HEADLINE, Edge, Node, assemble, components, origin_order
+from dedupe.credit import OutletNames, credit_status, credits_origin, host_of, origin_names
+from dedupe.normalize import is_cjk
+from dedupe.stories import group_versions, holds_together, joins_versions, stable_ids
+from syndtrack.clustering.rows import chunks
+from syndtrack.store.dates import is_precise, timestamp
+
+_PARENTHESIS = re.compile(r"\(([^()]{2,80})\)")
+
+
+def _site(url: str | None) -> str | None:
+    """A cache key for what the host of ``url`` depends on: an http(s) URL's part
+    before its third slash holds its whole network location."""
+    return url.split("/", 3)[2] if url and url.startswith(("http://", "https://")) else url
+
+
+def _edge(score: float, coverage_a: float, coverage_b: float, kind: str | None) -> Edge:
+    return Edge(score, coverage_a, coverage_b, HEADLINE if kind == HEADLINE else "text")
+
+
+def recluster(run, seeds: set[int], now: str) -> int:
+    conn = run.conn
+    edges: dict[tuple[int, int], Edge] = {}
+    # Translated and headline matches: their own stages find them (this run's translated
+    # ones get their kind after the assembly).
+    special: set[tuple[int, int]] = set(getattr(run.xlang, "found", ()))
+    if run.full:
+        for a, b, s, ca, cb, kind in conn.execute("select a_id, b_id, score, coverage_a, coverage_b, kind from matches"):
+            edges[(a, b)] = _edge(s, ca, cb, kind)
+            if kind is not None:
+                special.add((a, b))
+        nodes_ids = {x for e in edges for x in e}
+    else:
+        # Everything connected to a seed through matches or through an old cluster.
+        nodes_ids: set[int] = set()
+        frontier = set(seeds)
+        while frontier:
+            nodes_ids |= frontier
+            found: set[int] = set()
+            batch = sorted(frontier)
+            for chunk in chunks(batch, 400):
+                marks = ",".join("?" * len(chunk))
+                for a, b, s, ca, cb, kind in conn.execute(
+                    f"select a_id, b_id, score, coverage_a, coverage_b, kind from matches where a_id in ({marks}) "
+                    f"union select a_id, b_id, score, coverage_a, coverage_b, kind from matches where b_id in ({marks})",
+                    chunk + chunk,
+                ):
+                    edges[(a, b)] = _edge(s, ca, cb, kind)
+                    found.update((a, b))
+                    if kind is not None:
+                        special.add((a, b))
+                # Through the old story (it holds the old cluster): its versions are re-grouped together.
+                for (m,) in conn.execute(
+                    f"select m.article_id from cluster_members m join clusters c on c.id = m.cluster_id "
+                    f"where c.story_id in (select c2.story_id from cluster_members m2 join clusters c2 "
+                    f"on c2.id = m2.cluster_id where m2.article_id in ({marks}))",
+                    chunk,
+                ):
+                    found.add(m)
+            frontier = found - nodes_ids
+        run.old_story_of, run.old_story_created = old_stories(run, sorted(nodes_ids))
+        old_clusters = set()
+        for chunk in chunks(sorted(nodes_ids), 500):
+            marks = ",".join("?" * len(chunk))
+            old_clusters.update(r[0] for r in conn.execute(f"select distinct cluster_id from cluster_members where article_id in ({marks})", chunk))
+        for chunk in chunks(sorted(old_clusters), 500):
+            marks = ",".join("?" * len(chunk))
+            conn.execute(f"delete from cluster_members where cluster_id in ({marks})", chunk)
+            conn.execute(f"delete from clusters where id in ({marks})", chunk)
+        for chunk in chunks(sorted(run.old_story_created), 500):
+            conn.execute(f"delete from stories where id in ({','.join('?' * len(chunk))})", chunk)
+    if not edges:
+        return 0
+    info = node_info(run, sorted({x for e in edges for x in e}))
+    nodes = {aid: _node(aid, r) for aid, r in info.items()}
+    edges = {k: e for k, e in edges.items() if k[0] in nodes and k[1] in nodes}
+    clusters = assemble(nodes, edges)
+    edges = drop_stale_matches(run, clusters, nodes, edges, special)
+    clusters.sort(key=lambda c: c.origin_id)
+    story_of = write_stories(run, clusters, nodes, edges, now)
+    rows = []
+    for i, c in enumerate(clusters):
+        origin = info[c.origin_id]
+        cid = conn.execute(
+            "insert into clusters (origin_id, size, created, updated, story_id) values (?, ?, ?, ?, ?)",
+            (c.origin_id, len(c.members), now, now, story_of[i]),
+        ).lastrowid
+        key = (origin["outlet"], origin["registry_slug"], origin["site_name"], _site(origin["url"]))
+        if key not in run.names_cache:  # read-only below, so origins of one outlet share them
+            run.names_cache[key] = origin_names(
+                outlet=origin["outlet"], name=origin["outlet_name"], owner=origin["owner"],
+                site_name=origin["site_name"], url=origin["url"], more_hosts=origin["hosts"],
+                aliases=origin["aliases"],
+            )
+        names, hosts = run.names_cache[key]
+        # The origin's own credit or dateline ("BEIJING, May 3 (Xinhua) --"): a copy without one stripped it.
+        credits_itself = credits_origin(origin["evidence"], [], names, hosts)
+        origin_group = group_slugs(run, origin["registry_slug"])
+        for m in c.members:
+            if m.relation == "origin":
+                credited = status = None
+            else:
+                mi = info[m.article_id]
+                others = mi["credits"] - origin_group
+                status = credit_status(mi["evidence"], mi["links"], names, hosts, others=others,
+                                       origin_credits_itself=credits_itself)
+                credited = int(status == "credited")
+            # A headline member shares no text: its score and coverage are unknown, not 0
+            # (averages of coverage per outlet leave it out).
+            text = m.relation != HEADLINE
+            rows.append((cid, m.article_id, m.relation, m.score if text else None,
+                         round(m.coverage, 4) if text else None, credited,
+                         m.lag_seconds, int(m.same_outlet), status))
+    conn.executemany(
+        "insert into cluster_members (cluster_id, article_id, relation, score, coverage, credited, lag_seconds, "
+        "same_outlet, credit_status) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    return len(clusters)
+
+def named_outlets(run) -> OutletNames:
+    """Every registry outlet's names and hosts, matched in one pass (built on first use)."""
+    if run.outlet_names is None:
+        run.outlet_names = OutletNames(run.outlets.names(), run.outlets.hosts())
+    return run.outlet_names
+
+def group_slugs(run, slug: str | None) -> set[str]:
+    """An outlet and its media group's other outlets: crediting a sibling is crediting the group."""
+    if not slug:
+        return set()
+    if slug not in run.groups:
+        outlet = run.outlets.get(slug)
+        run.groups[slug] = {o["slug"] for o in run.outlets.group(outlet)} | {slug} if outlet else {slug}
+    return run.groups[slug]
+
+def old_stories(run, article_ids: list[int] | None) -> tuple[dict[int, int], dict[int, str]]:
+    """Before the clusters of ``article_ids`` (all, when None) are rebuilt: each
+    clustered article's story, and each of those stories' creation time."""
+    sql = "select m.article_id, c.story_id from cluster_members m join clusters c on c.id = m.cluster_id"
+    story_of: dict[int, int] = {}
+    if article_ids is None:
+        story_of.update(run.conn.execute(sql + " where c.story_id is not null"))
+    else:
+        for chunk in chunks(article_ids, 500):
+            marks = ",".join("?" * len(chunk))
+            story_of.update(run.conn.execute(sql + f" where m.article_id in ({marks}) and c.story_id is not null", chunk))
+    created: dict[int, str] = {}
+    for chunk in chunks(sorted(set(story_of.values())), 500):
+        marks = ",".join("?" * len(chunk))
+        created.update(run.conn.execute(f"select id, created from stories where id in ({marks})", chunk))
+    return story_of, created
+
+def write_stories(run, clusters: list, nodes: dict[int, Node], edges: dict, now: str) -> list[int]:
+    """Group ``clusters`` (versions) into stories, write them, and return each cluster's story id.
+
+    A story keeps the id its articles had before (dedupe.stories.stable_ids)."""
+    cluster_of = {m.article_id: i for i, c in enumerate(clusters) for m in c.members}
+    links = [
+        (a, b) for (a, b), e in edges.items()
+        if cluster_of.get(a) is not None and cluster_of.get(b) is not None and cluster_of[a] != cluster_of[b]
+        and joins_versions(e.coverage_a, e.coverage_b, nodes[a].published, nodes[b].published)
+    ]
+    links = [pair for pair in links if holds_together(_passages(run, pair))]
+    groups = group_versions(cluster_of, links)
+    articles = [[m.article_id for i in g for m in clusters[i].members] for g in groups]
+    kept = stable_ids(articles, run.old_story_of)
+    story_of = [0] * len(clusters)
+    for g, members, sid in zip(groups, articles, kept):
+        first = min((nodes[clusters[i].origin_id] for i in g), key=origin_order)
+        created = run.old_story_created.get(sid, now) if sid is not None else now
+        sid = run.conn.execute(
+            "insert into stories (id, origin_id, versions, size, outlets, created, updated) values (?, ?, ?, ?, ?, ?, ?)",
+            (sid, first.id, len(g), len(members), len({nodes[a].outlet for a in members}), created, now),
+        ).lastrowid
+        for i in g:
+            story_of[i] = sid
+    return story_of
+
+def _passages(run, pair: tuple[int, int]) -> list[list[int]]:
+    row = run.conn.execute("select passages from matches where a_id = ? and b_id = ?", pair).fetchone()
+    return json.loads(row[0]) if row and row[0] else []
+
+
+def outlet_of(run, outlet: str | None, url: str | None) -> dict:
+    """The registry's word on an article's outlet, with the names and hosts that credit it.
+
+    Cached per outlet and URL host: parsing every article's URL was a third of the write stage.
+    """
+    key = (outlet, _site(url))
+    cache = run.outlet_cache
+    if key not in cache:
+        o = run.outlets.resolve(outlet) or run.outlets.resolve(url)
+        if o is None:
+            cache[key] = {"slug": None, "name": None, "owner": None, "state_media": False,
+                          "aliases": (), "hosts": [host_of(url)] if url else []}
+        else:
+            names, hosts = run.outlets.credit_names(o)
+            if o["url"]:
+                hosts.add(host_of(o["url"]))
+            cache[key] = {"slug": o["slug"], "name": o["name"], "owner": o["owner"],
+                          "state_media": o["state_media"], "aliases": tuple(sorted(names)),
+                          "hosts": sorted(hosts)}
+    return cache[key]
+
+
+def drop_stale_matches(run, clusters: list, nodes: dict[int, Node], edges: dict, keep: set) -> dict:
+    """The matches a full run holds: each article's against the origins and versions
+    before it (stage_verify aligns no other pair). An incremental run may hold more:
+    a match against an article that a new, earlier one has since made a plain copy.
+    Those are deleted, so ``matches`` and the story links do not depend on the order
+    articles came in. ``keep``: translated matches, which their own stage finds."""
+    from syndtrack.clustering.stage_verify import is_version
+
+    members = {m.article_id for c in clusters for m in c.members
+               if m.relation != "origin" and not is_version(m.member_coverage)}
+    rank: dict[int, int] = {}
+    for group in components(edges):
+        # Assembly's visiting order of the group (an edge never leaves its group).
+        rank.update((n, r) for r, n in enumerate(assembly_order(nodes, group)))
+    stale = [k for k in edges if k not in keep and (k[0] if rank[k[0]] < rank[k[1]] else k[1]) in members]
+    for chunk in chunks(stale, 400):
+        run.conn.executemany("delete from matches where a_id = ? and b_id = ?", chunk)
+    for k in stale:
+        del edges[k]
+    return edges
+
+
+def assembly_order(nodes: dict[int, Node], ids) -> list[int]:
+    """``ids`` in the order :func:`dedupe.assemble.assemble` visits a group: by URL first
+    (the origin order is not transitive in every corner), then the origin order."""
+    return [n.id for n in sorted(sorted((nodes[i] for i in ids), key=lambda n: (n.url, n.id)), key=origin_order)]
+
+
+def nodes_of(run, ids) -> dict[int, Node]:
+    """The :class:`~dedupe.assemble.Node` of each of ``ids`` (what the origin order compares)."""
+    return {aid: _node(aid, r) for aid, r in node_info(run, sorted(ids)).items()}
+
+
+def _node(aid: int, r: dict) -> Node:
+    return Node(aid, r["outlet"], r["ts"], r["state_media"], r["url"], r["precise"], r["credits"], r["group"], r["roundup"])
+
+
+def node_info(run, ids: list[int]) -> dict[int, dict]:
+    """What assembly needs of each article: outlet, time, registry entry, credit evidence.
+
+    Kept in ``run.node_cache``: the verify stage orders articles by it, the
+    assemble stage reuses it. A dirty article's credit lines come from its scan
+    (the index rows are written later, in the write stage)."""
+    cache = run.node_cache
+    out = {aid: cache[aid] for aid in ids if aid in cache}
+    todo = [aid for aid in ids if aid not in cache]
+    for chunk in chunks(todo, 500):
+        marks = ",".join("?" * len(chunk))
+        for aid, outlet, url, published, site_name, credit, attribution, source_url, text, credits, roundup in run.conn.execute(
+            "select a.id, a.outlet, a.url, a.published, a.site_name, a.credit, a.attribution, a.source_url, "
+            "substr(a.text, 1, 300) || ' ' || substr(a.text, -300), d.credits, d.roundup "
+            f"from articles a left join dedupe_articles d on d.article_id = a.id where a.id in ({marks})",
+            chunk,
+        ):
+            o = outlet_of(run, outlet, url)
+            # From the body's first and last lines only what sits in parentheses, the
+            # way datelines credit ("BEIJING, May 5 (Xinhua) --", "(AP)"): an outlet
+            # named "Wired" or "Time" must not be credited by the word in a sentence.
+            evidence = [credit or "", *_PARENTHESIS.findall(text or "")]
+            if text and is_cjk(text):
+                evidence.append(text)  # "新华社北京5月5日电": Chinese datelines use no parentheses
+            links = [source_url] if source_url else []
+            item = run.dirty.get(aid)
+            if item is not None:
+                evidence.extend(item.scan.credits or ())
+                roundup = item.scan.roundup
+            elif credits:
+                evidence.extend(json.loads(credits))
+            if attribution:
+                try:
+                    cues = json.loads(attribution)
+                except ValueError:
+                    cues = []
+                for cue in cues if isinstance(cues, list) else []:
+                    if isinstance(cue, dict):
+                        evidence.append(str(cue.get("text") or ""))
+                        if cue.get("href"):
+                            links.append(str(cue["href"]))
+            evidence_text = "\n".join(evidence)
+            group = frozenset(group_slugs(run, o["slug"]))
+            out[aid] = {
+                "outlet": outlet, "url": url, "ts": timestamp(published), "state_media": o["state_media"],
+                "precise": is_precise(published), "group": group, "roundup": bool(roundup),
+                # Whom it credits, its own group left out: for the origin order (dedupe.assemble).
+                "credits": frozenset(named_outlets(run).named(evidence_text, links) - group),
+                "site_name": site_name, "outlet_name": o["name"], "owner": o["owner"],
+                "registry_slug": o["slug"], "aliases": o["aliases"],
+                "evidence": evidence_text, "links": links, "hosts": o["hosts"],
+            }
+            cache[aid] = out[aid]
+    return out

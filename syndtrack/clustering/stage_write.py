@@ -1,0 +1,136 @@
+"""Stage 6, write: everything the run computed, in one ``BEGIN IMMEDIATE`` transaction.
+
+In: the run's state (``run.dirty``, ``run.removed``, ``run.old``,
+``run.line_delta``, ``run.generation``, ``run.queue_seq``) and the verified
+matches. Out: the index (``dedupe_articles``, ``dedupe_fingerprints``,
+``dedupe_outlet_lines``), ``matches`` and, through
+:func:`syndtrack.clustering.stage_assemble.recluster`, the clusters and stories;
+returns the number of clusters written. A run another one overtook (the
+generation in ``dedupe_meta`` moved) raises :class:`ClusterError` and writes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import numpy as np
+
+from syndtrack.clustering.result import ClusterError
+from syndtrack.clustering.rows import blob, chunks, unblob
+from syndtrack.clustering.settings import PARAMS, POSTINGS_SLICE, WRITE_CACHE_KIB
+from syndtrack.clustering.stage_assemble import old_stories, recluster
+from syndtrack.store.dates import utcnow
+
+
+def write(run, matches: dict) -> int:
+    conn = run.conn
+    if conn.in_transaction:
+        conn.commit()  # nothing of ours is pending: only reads happened so far
+    # A full rebuild writes millions of index rows: with SQLite's default 2 MB page
+    # cache, dirty pages spill to the WAL and get re-read while the B-trees grow.
+    cache_size = conn.execute("pragma cache_size").fetchone()[0]
+    conn.execute(f"pragma cache_size = {WRITE_CACHE_KIB}")
+    try:
+        return _transaction(run, matches)
+    finally:
+        conn.execute(f"pragma cache_size = {int(cache_size)}")
+
+def _transaction(run, matches: dict) -> int:
+    conn = run.conn
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        raise ClusterError(f"cannot write the clusters: {exc}") from None
+    try:
+        meta = dict(conn.execute("select key, value from dedupe_meta").fetchall())
+        if int(meta.get("generation") or 0) != run.generation:
+            raise ClusterError("another cluster run finished while this one was computing; run it again")
+        rebuilt = _write_all(run, matches)
+        conn.execute("delete from dedupe_queue where seq <= ?", (run.queue_seq,))
+        conn.execute("insert or replace into dedupe_meta (key, value) values ('params', ?)", (json.dumps(PARAMS),))
+        conn.execute("insert or replace into dedupe_meta (key, value) values ('generation', ?)", (str(run.generation + 1),))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return rebuilt
+
+def _write_all(run, matches: dict) -> int:
+    conn = run.conn
+    now = utcnow()
+    gone = set(run.dirty) | set(run.removed)
+    seeds: set[int] = set(gone)
+    if run.full:
+        # Story ids outlive a rebuild: the new stories keep the ids their articles had.
+        run.old_story_of, run.old_story_created = old_stories(run, None)
+        for table in ("dedupe_fingerprints", "dedupe_articles", "dedupe_outlet_lines", "cluster_members", "clusters",
+                      "stories", "matches"):
+            conn.execute(f"delete from {table}")
+    else:
+        # Take the old state of dirty and removed articles out of the index.
+        old_rows = []
+        for aid, (_, fps, _) in run.old.items():
+            old_rows.extend((int(h), aid) for h in unblob(fps, np.int64).tolist())
+        conn.executemany("delete from dedupe_fingerprints where hash = ? and article_id = ?", old_rows)
+        gone_list = sorted(gone)
+        for chunk in chunks(gone_list, 500):
+            marks = ",".join("?" * len(chunk))
+            for a, b in conn.execute(f"select a_id, b_id from matches where a_id in ({marks}) or b_id in ({marks})", chunk + chunk):
+                seeds.update((a, b))
+            conn.execute(f"delete from matches where a_id in ({marks}) or b_id in ({marks})", chunk + chunk)
+        for chunk in chunks(run.removed, 500):
+            marks = ",".join("?" * len(chunk))
+            conn.execute(f"delete from dedupe_articles where article_id in ({marks})", chunk)
+    # Outlet line counts.
+    if run.full:
+        rows = [(o, k, n) for o, d in run.line_delta.items() for k, n in d.items() if n > 0]
+        conn.executemany("insert into dedupe_outlet_lines (outlet, key, n) values (?, ?, ?)", rows)
+    else:
+        for outlet, d in run.line_delta.items():
+            conn.executemany(
+                "insert into dedupe_outlet_lines (outlet, key, n) values (?, ?, ?) "
+                "on conflict (outlet, key) do update set n = n + excluded.n",
+                [(outlet, k, n) for k, n in d.items() if n],
+            )
+        conn.execute("delete from dedupe_outlet_lines where n <= 0")
+    # The dirty articles' new state and fingerprints.
+    conn.executemany(
+        "insert or replace into dedupe_articles (article_id, content_hash, outlet, fingerprints, line_keys, credits, wrapper, "
+        "roundup) values (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            (aid, d.content_hash, d.outlet, blob(d.fingerprints, np.int64),
+             blob(np.fromiter(d.keys, dtype=np.uint32, count=len(d.keys)), np.uint32),
+             json.dumps(d.scan.credits, ensure_ascii=False) if d.scan.credits else None, int(d.scan.wrapper),
+             int(d.scan.roundup))
+            for aid, d in run.dirty.items()
+        ),
+    )
+    if run.dirty:
+        H = np.concatenate([d.fingerprints for d in run.dirty.values()])
+        ids = np.fromiter(run.dirty, dtype=np.int32, count=len(run.dirty))
+        A = np.repeat(ids, [len(d.fingerprints) for d in run.dirty.values()])
+        order = np.lexsort((A, H))  # inserting in key order keeps the B-tree appends cheap
+        H = H[order]  # one copy at a time: each is hundreds of MB at 1M articles
+        A = A[order]
+        del order
+        # In slices: .tolist() of millions of postings at once costs ~70 bytes each
+        # (300 MB at 100k articles), the peak of the whole run.
+        for start in range(0, len(H), POSTINGS_SLICE):
+            conn.executemany(
+                "insert or ignore into dedupe_fingerprints (hash, article_id) values (?, ?)",
+                zip(H[start : start + POSTINGS_SLICE].tolist(), A[start : start + POSTINGS_SLICE].tolist()),
+            )
+    conn.executemany(
+        "insert or replace into matches (a_id, b_id, score, coverage_a, coverage_b, passages, created) values (?, ?, ?, ?, ?, ?, ?)",
+        (
+            (a, b, m.score, m.coverage_a, m.coverage_b, json.dumps(m.passages), now)
+            for (a, b), m in matches.items()
+        ),
+    )
+    run.headlines.write()
+    for a, b in matches:
+        seeds.update((a, b))
+    rebuilt = recluster(run, seeds, now)
+    run.xlang.write(now)
+    return rebuilt
