@@ -53,9 +53,11 @@ def traditional(text: str) -> str:
 
 
 def romanised(text: str, style: str) -> str:
+    """Romanisation in brackets after every Chinese character, as pinyin-injecting mirrors do
+    (``style``: pinyin, digits for tone numbers, or zhuyin)."""
     import pypinyin
 
-    styles = {"pinyin": pypinyin.Style.TONE, "zhuyin": pypinyin.Style.BOPOMOFO}
+    styles = {"pinyin": pypinyin.Style.TONE, "digits": pypinyin.Style.TONE3, "zhuyin": pypinyin.Style.BOPOMOFO}
     out = []
     for ch in text:
         if "\u4e00" <= ch <= "\u9fff":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+import sys
 from pathlib import Path
 
 import opencc
@@ -38,15 +39,11 @@ def traditional(text: str) -> str:
 
 def with_romanisation(text: str, style: str = "tone") -> str:
     """Romanisation in brackets after every Chinese character, as the pinyin-injecting mirrors do."""
-    pypinyin = pytest.importorskip("pypinyin")
-    styles = {"tone": pypinyin.Style.TONE, "digits": pypinyin.Style.TONE3, "zhuyin": pypinyin.Style.BOPOMOFO}
-    out = []
-    for ch in text:
-        if "\u4e00" <= ch <= "\u9fff":
-            out.append(f"{ch}({pypinyin.pinyin(ch, style=styles[style])[0][0]})")
-        else:
-            out.append(ch)
-    return "".join(out)
+    pytest.importorskip("pypinyin")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from obfuscation_eval import romanised
+
+    return romanised(text, {"tone": "pinyin", "digits": "digits", "zhuyin": "zhuyin"}[style])
 
 
 def assert_copy(original: str, variant: str) -> None:
