@@ -154,13 +154,13 @@ def assemble(nodes: dict[int, Node], edges: dict[tuple[int, int], Edge]) -> list
     with no text edge joins, as a ``headline`` member, the cluster of the earliest
     article it shares the headline with; a page with text edges ignores its headline ones.
     """
-    text = {k: e for k, e in edges.items() if e.kind != HEADLINE and _may_cluster(nodes[k[0]], nodes[k[1]], e)}
+    text = {k: e for k, e in edges.items() if e.kind != HEADLINE and may_cluster(nodes[k[0]], nodes[k[1]], e)}
     clusters = _assemble_text(nodes, text)
     _attach_headlines(nodes, {k: e for k, e in edges.items() if e.kind == HEADLINE}, text, clusters)
     return clusters
 
 
-def _may_cluster(a: Node, b: Node, e: Edge) -> bool:
+def may_cluster(a: Node, b: Node, e: Edge) -> bool:
     """A round-up and a single story are no copies of each other, whichever came first
     (dedupe.roundup), and two round-ups are copies only when each carries most of the
     other: two snapshots of different topic pages share a few of the same items (35-45%

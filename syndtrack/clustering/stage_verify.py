@@ -38,7 +38,7 @@ from __future__ import annotations
 import time
 
 from dedupe.align import align
-from dedupe.assemble import _may_cluster as may_cluster  # assembly's own rule, so both agree on who is a member
+from dedupe.assemble import may_cluster  # assembly's own rule, so both agree on who is a member
 from dedupe.assemble import Edge, assemble, components, origin_order
 from dedupe.normalize import scan, units
 from dedupe.stories import VERSION_SHARE
