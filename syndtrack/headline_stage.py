@@ -17,14 +17,9 @@ from __future__ import annotations
 from dedupe import headlines
 from dedupe.align import Match
 from syndtrack.store.dates import timestamp
+from syndtrack.store.rows import chunks
 
-CHUNK = 500
 KIND = "headline"
-
-
-def _chunks(items: list, size: int = CHUNK):
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 class HeadlineStage:
@@ -37,7 +32,7 @@ class HeadlineStage:
     def find(self, matches: dict) -> dict[tuple[int, int], Match]:
         dirty = sorted(self.run.dirty)
         published: dict[int, float | None] = {}
-        for chunk in _chunks(dirty):
+        for chunk in chunks(dirty):
             marks = ",".join("?" * len(chunk))
             for aid, title, head, pub in self.conn.execute(
                     f"select id, title, substr(text, 1, 400), published from articles where id in ({marks})", chunk):
@@ -54,7 +49,7 @@ class HeadlineStage:
                 by_key.setdefault(k, set()).add(aid)
         if not self.run.full:
             wanted = sorted(by_key)
-            for chunk in _chunks(wanted):
+            for chunk in chunks(wanted):
                 marks = ",".join("?" * len(chunk))
                 for k, aid in self.conn.execute(
                         f"select key, article_id from dedupe_headlines where key in ({marks})", chunk):
@@ -80,7 +75,7 @@ class HeadlineStage:
                 del shared[k]
         with_text = {x for pair in matches for x in pair}
         missing = [a for a in involved if a not in published]
-        for chunk in _chunks(missing):
+        for chunk in chunks(missing):
             marks = ",".join("?" * len(chunk))
             published.update((a, timestamp(p)) for a, p in self.conn.execute(
                 f"select id, published from articles where id in ({marks})", chunk))
@@ -107,7 +102,7 @@ class HeadlineStage:
 
     def _outlets(self, ids: list[int]) -> dict[int, str | None]:
         found: dict[int, str | None] = {}
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             marks = ",".join("?" * len(chunk))
             # Without an outlet, the host stands for it: pages of one site share its chrome.
             found.update(self.conn.execute(
@@ -117,7 +112,7 @@ class HeadlineStage:
     def _stored_text_matches(self, ids: list[int], stale: set[int]) -> set[int]:
         """The stored articles among ``ids`` with a text match that this run keeps (its partner not re-verified)."""
         found: set[int] = set()
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             marks = ",".join("?" * len(chunk))
             for a, b in self.conn.execute(
                     f"select a_id, b_id from matches where (a_id in ({marks}) or b_id in ({marks})) "
@@ -132,7 +127,7 @@ class HeadlineStage:
         if self.run.full:
             conn.execute("delete from dedupe_headlines")
         else:
-            for chunk in _chunks(sorted(set(self.run.dirty) | set(self.run.removed))):
+            for chunk in chunks(sorted(set(self.run.dirty) | set(self.run.removed))):
                 conn.execute(f"delete from dedupe_headlines where article_id in ({','.join('?' * len(chunk))})", chunk)
         conn.executemany("insert or ignore into dedupe_headlines (key, article_id) values (?, ?)",
                          sorted((k, a) for a, ks in self.keys.items() for k in ks))

@@ -35,6 +35,7 @@ import numpy as np
 
 from dedupe.align import Match
 from syndtrack.store.dates import timestamp
+from syndtrack.store.rows import chunks
 from dedupe.xlang import (KEY_TEXT, PRE_MIN, _gloss_df, _gloss_idf_table, _name_idf, align_translation, article_keys, bag_overlap,
                           default_backend, features, language, word_bag)
 
@@ -46,11 +47,6 @@ MIN_KEY_SCORE = 7.0  # shared key weight for a pair to be verified (real transla
 MAX_PARTNERS = 5  # best-scoring partners per dirty article that are verified (3 lost 2 of the speed corpus's 50 translations found)
 MAX_LAG = 30 * 86400.0  # seconds between published times (when both are known) for a pair to be compared
 VERIFY_TEXT = 60_000  # characters of each text aligned
-
-
-def _chunks(items, size=500):
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 class XlangStage:
@@ -95,7 +91,7 @@ class XlangStage:
         # bridged language only (an English-only database pays ~0.2 s per 20k articles,
         # not +140 %). When a second language arrives, the articles stored unkeyed are
         # keyed then, once (keys IS NULL in dedupe_xlang).
-        for chunk in _chunks(dirty):
+        for chunk in chunks(dirty):
             marks = ",".join("?" * len(chunk))
             for aid, head in self.conn.execute(
                     f"select id, substr(text, 1, 2000) from articles where id in ({marks})", chunk):
@@ -168,14 +164,14 @@ class XlangStage:
         if not self.run.full:
             old_rows = []
             old_ids = set()
-            for chunk in _chunks(np.unique(keys.hash).tolist(), 500):
+            for chunk in chunks(np.unique(keys.hash).tolist(), 500):
                 marks = ",".join("?" * len(chunk))
                 for k, aid, w in self.conn.execute(
                         f"select key, article_id, weight from dedupe_xkeys where key in ({marks})", chunk):
                     if aid not in gone:
                         old_rows.append((k, aid, w))
                         old_ids.add(aid)
-            for chunk in _chunks(sorted(old_ids)):
+            for chunk in chunks(sorted(old_ids)):
                 marks = ",".join("?" * len(chunk))
                 lang_of.update(self.conn.execute(f"select article_id, lang from dedupe_xlang where article_id in ({marks})", chunk))
             if old_rows:
@@ -214,7 +210,7 @@ class XlangStage:
         """Align these candidate pairs (in a worker, or here for a small run)."""
         ids = sorted({x for p in pairs for x in p})
         info = {}
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             marks = ",".join("?" * len(chunk))
             # run.conn, not self.conn: a forked worker has opened its own.
             for aid, text, published in self.run.conn.execute(
@@ -267,7 +263,7 @@ class XlangStage:
             conn.execute("delete from dedupe_xkeys")
             conn.execute("delete from dedupe_xlang")
         else:
-            for chunk in _chunks(sorted(set(self.run.dirty) | set(self.run.removed))):
+            for chunk in chunks(sorted(set(self.run.dirty) | set(self.run.removed))):
                 marks = ",".join("?" * len(chunk))
                 old = []
                 for aid, blob in conn.execute(f"select article_id, keys from dedupe_xlang where article_id in ({marks})", chunk):

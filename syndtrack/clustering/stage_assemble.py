@@ -18,7 +18,7 @@ from dedupe.assemble import HEADLINE, Edge, Node, assemble, components, origin_o
 from dedupe.credit import OutletNames, credit_status, credits_origin, host_of, origin_names
 from dedupe.normalize import is_cjk
 from dedupe.stories import group_versions, holds_together, joins_versions, stable_ids
-from syndtrack.clustering.rows import chunks
+from syndtrack.store.rows import chunks
 from syndtrack.store.dates import is_precise, timestamp
 
 _PARENTHESIS = re.compile(r"\(([^()]{2,80})\)")

@@ -18,7 +18,7 @@ import numpy as np
 
 from dedupe import fingerprint as fp
 from dedupe.normalize import LONG_LINE, is_long_key, scan
-from syndtrack.clustering.rows import chunks, unblob
+from syndtrack.store.rows import chunks, unblob
 from syndtrack.clustering.settings import BOILERPLATE_LONG_MIN, BOILERPLATE_MIN, FINGERPRINT_CHUNK
 
 

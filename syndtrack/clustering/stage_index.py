@@ -18,7 +18,7 @@ import numpy as np
 
 from dedupe import fingerprint as fp
 from dedupe.normalize import MAX_TEXT, Scan, scan
-from syndtrack.clustering.rows import chunks
+from syndtrack.store.rows import chunks
 from syndtrack.clustering.settings import FINGERPRINT_CHUNK, SCAN_TASK
 from syndtrack.clustering.workers import Workers
 

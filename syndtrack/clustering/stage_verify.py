@@ -42,7 +42,7 @@ from dedupe.assemble import may_cluster  # assembly's own rule, so both agree on
 from dedupe.assemble import Edge, assemble, components, origin_order
 from dedupe.normalize import scan, units
 from dedupe.stories import VERSION_SHARE
-from syndtrack.clustering.rows import chunks
+from syndtrack.store.rows import chunks
 from syndtrack.clustering.settings import VERIFY_WINDOW
 from syndtrack.clustering.stage_assemble import assembly_order, nodes_of
 from syndtrack.clustering.stage_boilerplate import outlet_boilerplate

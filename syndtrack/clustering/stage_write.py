@@ -17,7 +17,7 @@ import sqlite3
 import numpy as np
 
 from syndtrack.clustering.result import ClusterError
-from syndtrack.clustering.rows import blob, chunks, unblob
+from syndtrack.store.rows import blob, chunks, unblob
 from syndtrack.clustering.settings import PARAMS, POSTINGS_SLICE, WRITE_CACHE_KIB
 from syndtrack.clustering.stage_assemble import old_stories, recluster
 from syndtrack.store.dates import utcnow

@@ -1,4 +1,4 @@
-"""Small helpers the stages share for reading and writing SQLite rows."""
+"""Small helpers for reading and writing SQLite rows in slices and numpy arrays as blobs (clustering's stages, the headline and cross-language stages)."""
 
 from __future__ import annotations
 
