@@ -1,0 +1,148 @@
+"""Real copies of state media on the web: stories found and kept apart, end to end.
+
+``benchmarks/labels/web_copies.csv`` lists pages found with the stored-pages search
+(state-media articles, the sites that carry them, and other outlets' own reports on the
+same events), each labelled with its story by reading it: a story is one piece with its
+copies (verbatim, excerpts, wrapped in a listing or an autoblog template, reworded
+sentence by sentence); another outlet's own report on the same event is another story,
+even when it quotes the same people and gives the same figures.
+
+The texts are the stored copies the search tool returned (the first ~1-2k characters of
+each page): third-party text, kept out of the repository. The script reads them from
+``--cache`` (default ``~/.cache/syndtrack/web-copies``, one file per page, named in the
+CSV) and says which are missing.
+
+Every text is imported through ``syndtrack import``'s JSONL reader into a fresh database
+(title: the page's first line; outlet: its host; published: the date the page shows, when
+labelled), ``cluster --full`` runs, and the stories are scored as ``story_eval.py`` scores
+the Helsinki day: pairwise and B-cubed F1, groups joining different labelled stories, and
+the labelled stories split.
+
+    python benchmarks/web_copies_eval.py [--cache DIR] [--keep-db DIR] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sqlite3
+import sys
+import tempfile
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from story_eval import read_groups, score  # noqa: E402
+from syndtrack.clustering import cluster  # noqa: E402
+from syndtrack.importer import import_jsonl  # noqa: E402
+from syndtrack.store.db import open_db  # noqa: E402
+
+LABELS = ROOT / "benchmarks" / "labels" / "web_copies.csv"
+CACHE = Path.home() / ".cache" / "syndtrack" / "web-copies"
+
+
+def read_rows(path: Path = LABELS) -> list[dict]:
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    for i, r in enumerate(rows, 1):
+        r["key"] = str(i)  # the row number: story_eval's scorer sorts article keys as integers
+    return rows
+
+
+def load_texts(rows: list[dict], cache: Path) -> dict[str, str]:
+    missing = [r["cache"] for r in rows if not (cache / r["cache"]).is_file()]
+    if missing:
+        raise SystemExit(f"{len(missing)} of {len(rows)} page texts missing from {cache} (e.g. {missing[0]}): "
+                         "they are third-party text, kept outside the repository; the CSV says where each page is")
+    return {r["key"]: (cache / r["cache"]).read_text(encoding="utf-8") for r in rows}
+
+
+def records(rows: list[dict], texts: dict[str, str]) -> list[dict]:
+    out = []
+    for r in rows:
+        text = texts[r["key"]]
+        first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+        rec = {"url": r["url"], "outlet": urlsplit(r["url"]).hostname or "", "text": text,
+               "title": first if len(first) <= 200 else first[:200]}
+        if r.get("published"):
+            rec["published"] = r["published"]
+        out.append(rec)
+    return out
+
+
+def build(directory: Path, recs: list[dict]) -> Path:
+    path = directory / "web.db"
+    db = open_db(path)
+    stream = io.StringIO("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in recs))
+    result = import_jsonl(db, stream)
+    if result.bad:
+        raise SystemExit(f"{result.bad} records were refused by the importer")
+    cluster(db, full=True)
+    db.close()
+    return path
+
+
+def evaluate(db_path: Path, rows: list[dict]) -> dict:
+    key_of_url = {r["url"]: r["key"] for r in rows}
+    conn = sqlite3.connect(db_path)
+    try:
+        key_of = {i: key_of_url.get(u) for i, u in conn.execute("select id, url from articles")}
+        groups, level = read_groups(conn, "stories")
+        relation = {key_of[a]: rel for a, rel in conn.execute("select article_id, relation from cluster_members")}
+    finally:
+        conn.close()
+    true_of = {r["key"]: r["story"] for r in rows}
+    pred_of = {key_of[i]: g for i, g in groups.items() if key_of.get(i)}
+    res = score(true_of, pred_of, top=30)
+    res["level"] = level
+    res["relations"] = relation
+    return res
+
+
+def report(res: dict, rows: list[dict]) -> str:
+    by_key = {r["key"]: r for r in rows}
+    pw, b3 = res["pairwise"], res["bcubed"]
+    lines = [f"pages: {res['articles']}   labelled stories: {res['labelled_stories']} "
+             f"({res['multi_article_stories']} with 2+ pages)   predicted groups with 2+: {res['predicted_multi']}",
+             f"pairwise  P {pw['precision']:.4f}  R {pw['recall']:.4f}  F1 {pw['f1']:.4f}"
+             f"   (true pairs {pw['true_pairs']}, predicted {pw['predicted_pairs']}, correct {pw['correct_pairs']})",
+             f"B-cubed   P {b3['precision']:.4f}  R {b3['recall']:.4f}  F1 {b3['f1']:.4f}",
+             f"predicted groups joining different labelled stories: {res['groups_joining_stories']}"]
+    for j in res["joins"]:
+        for story, keys in j["stories"].items():
+            lines.append(f"  group {j['group']}: {story}: " + ", ".join(by_key[k]["url"] for k in keys))
+    split = [s for s in res["largest_stories"] if s["articles"] > 1 and s["predicted_groups"] > 1]
+    lines.append(f"labelled stories split: {len(split)}")
+    for s in split:
+        keys = [r["key"] for r in rows if r["story"] == s["story"]]
+        parts = [f"{by_key[k]['url']} ({res['relations'].get(k) or 'unclustered'})" for k in keys]
+        lines.append(f"  {s['story']} {s['group_sizes']}: " + "; ".join(parts))
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--cache", type=Path, default=CACHE, help="directory of the page texts (default: %(default)s)")
+    ap.add_argument("--labels", type=Path, default=LABELS)
+    ap.add_argument("--keep-db", type=Path, help="build the database in this directory and keep it")
+    ap.add_argument("--json", type=Path, help="write the full result here")
+    args = ap.parse_args(argv)
+    rows = read_rows(args.labels)
+    texts = load_texts(rows, args.cache)
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = args.keep_db or Path(tmp)
+        directory.mkdir(parents=True, exist_ok=True)
+        res = evaluate(build(directory, records(rows, texts)), rows)
+    print(report(res, rows))
+    if args.json:
+        args.json.write_text(json.dumps(res, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
