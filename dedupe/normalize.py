@@ -105,7 +105,11 @@ _HOMOGLYPHS = str.maketrans(
     "аеорсухіјѕԁԛԝһӏвкмнтАВЕКМНОРСТХІЈЅ" "οαρνικτυχΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
     "aeopcyxijsdqwhlbkmhtABEKMHOPCTXIJS" "oapvikturABEZHIKMNOPTYX",
 )
-_MIXED_WORD = re.compile(r"\w*(?:[A-Za-z]\w*[\u0370-\u052f]|[\u0370-\u052f]\w*[A-Za-z])\w*")
+# A word (a run of \w) holding both a Latin letter and a Greek or Cyrillic one. Two look-aheads
+# from the word's start read each word once; the alternation of before (\w* around either
+# order) backtracked inside every word of Russian or Greek prose: 1.7 ms for 3,000 characters
+# of it against 0.16, the same matches (tests/test_obfuscation.py).
+_MIXED_WORD = re.compile(r"\b(?=\w*?[A-Za-z])(?=\w*?[\u0370-\u052f])\w+")
 
 
 _CONFUSABLE = frozenset(chr(c) for c in _HOMOGLYPHS)

@@ -97,6 +97,22 @@ def test_russian_and_greek_text_is_left_as_it_is():
     assert normalize_text("Ο πρωθυπουργός είπε") == "ο πρωθυπουργός είπε".casefold()
 
 
+def test_mixed_script_words_are_found_as_the_backtracking_pattern_found_them():
+    # dedupe.normalize._MIXED_WORD reads each word once; the pattern it replaced (\w* around
+    # a Latin and a Greek/Cyrillic letter in either order) gives the same matches.
+    import re
+
+    from dedupe.normalize import _MIXED_WORD
+
+    before = re.compile(r"\w*(?:[A-Za-z]\w*[\u0370-\u052f]|[\u0370-\u052f]\w*[A-Za-z])\w*")
+    rnd = random.Random(7)
+    alphabet = "abXY" + "абвгАБ" + "αβ" + "09_" + " .,-\n" + "中é"
+    texts = ["", "сoюз", "Apple и Samsung", "Xi-Jinрing", "mixed_слово_word", "Президент России"]
+    texts += ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 30))) for _ in range(3000)]
+    for t in texts:
+        assert [m.span() for m in _MIXED_WORD.finditer(t)] == [m.span() for m in before.finditer(t)], t
+
+
 def test_keyword_spam_header_above_the_article_is_not_compared():
     text = english_article()
     header = "Trump, Putin, Helsinki summit, Russia news, breaking news, world news, latest, trending, USA, politics"
