@@ -3,7 +3,7 @@
 warcio parses the records. Gzip members are split here, not by warcio: warcio
 stops at the first broken member, and a 1 GB CC-NEWS file with one bad member
 would then lose every record after it. Each member (CC-NEWS and every
-well-formed WARC.gz writer put one record per member) is inflated with zlib, so
+well-formed WARC.gz writer put one record per member) is inflated on its own, so
 a broken one is reported at its offset and reading resumes at the next gzip
 header. Memory holds one member at a time, however large the file.
 """
@@ -12,6 +12,11 @@ from __future__ import annotations
 
 import io
 import zlib
+
+try:  # ISA-L's inflate: zlib's API, 2x as fast on CC-NEWS-sized members (pyproject.toml)
+    from isal import isal_zlib as inflate_lib
+except ImportError:  # pragma: no cover - an install without the wheel
+    inflate_lib = zlib
 from dataclasses import dataclass, field
 from typing import BinaryIO, Iterator
 
@@ -97,7 +102,7 @@ def _members(f: BinaryIO) -> Iterator[tuple[int, bytes | None, Problem | None]]:
                 return
             buf, base = buf[skip:], base + skip
             continue
-        inflater = zlib.decompressobj(31)
+        inflater = inflate_lib.decompressobj(31)
         raw = buf  # every byte fed to this member, to resync from if it breaks
         out: list[bytes] = []
         size, fed, problem = 0, 0, None
@@ -105,7 +110,7 @@ def _members(f: BinaryIO) -> Iterator[tuple[int, bytes | None, Problem | None]]:
         while True:
             try:
                 piece = inflater.decompress(data, MAX_RECORD + 1 - size)
-            except zlib.error as exc:
+            except inflate_lib.error as exc:
                 problem = Problem(base, "broken_gzip", str(exc))
                 break
             fed += len(data) - len(inflater.unconsumed_tail)
