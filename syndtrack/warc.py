@@ -101,6 +101,9 @@ _B_INVISIBLE = re.compile(
     rb"<script[^>]*>[^<]*(?:<(?!/script)[^<]*)*</script\s*>|<style[^>]*>[^<]*(?:<(?!/style)[^<]*)*</style\s*>"
     rb"|<!--[^-]*(?:-(?!->)[^-]*)*-->", re.I)
 _B_TAG = re.compile(rb"<[^>]*>")
+# The text after each tag, up to the next '<': what _B_TAG.sub keeps, found without
+# building the page again around ~1,500 replacements (0.07 against 0.15 ms a page).
+_B_TEXT = re.compile(rb">([^<]+)")
 # Hosts after "://", links or not: a superset of the links' hosts found 6x faster than by
 # the href pattern (a literal prefix the regex engine scans for, no IGNORECASE).
 _B_HOST = re.compile(rb"""://([^/"'\s>:<\\]+)""")
@@ -152,7 +155,22 @@ def page_text(html: bytes | str, headers: dict | None = None) -> str:
 
 
 def _strip_bytes(html: bytes) -> bytes:
-    return _B_TAG.sub(b" ", _B_INVISIBLE.sub(b" ", html[: MAX_PAGE_TEXT * 4]))
+    """The page without scripts, styles, comments and tags: ``_B_TAG.sub(b" ", ...)`` after
+    _B_INVISIBLE, but for runs of whitespace (tests/test_warc.py compares them)."""
+    text = _B_INVISIBLE.sub(b" ", html[: MAX_PAGE_TEXT * 4])
+    first = text.find(b"<")
+    if first < 0:
+        return text
+    # A tag runs from a '<' to the next '>', so past the first '<' the text kept is what
+    # follows each tag's '>' up to the next '<'; a '<' with no '>' after it starts no tag.
+    parts = [text[:first], *_B_TEXT.findall(text, first)]
+    kept = b" ".join(parts)
+    tail = text.find(b"<", text.rfind(b">") + 1)
+    if tail < 0:
+        return kept
+    # The tail runs on the last segment, or starts a new one right after a tag's '>'.
+    after_tag = text[tail - 1 : tail] == b">" and text.rfind(b"<", 0, tail - 1) > text.rfind(b">", 0, tail - 1)
+    return kept + (b" " if after_tag else b"") + text[tail:]
 
 
 # The skeleton (dedupe.normalize: NFKC, casefolded, entities decoded, letters and digits

@@ -367,3 +367,26 @@ def test_discover_ranks_the_unlisted_republisher(tmp_path, source_warc):
     section = html.split('id="new-republishers"', 1)[1].split("<h2", 1)[0]
     assert "unlisted-mirror.net" in section and "example.com" in section
     db.close()
+
+
+@pytest.mark.parametrize("html", [
+    b"no tags at all", b"a>b<p>c</p>d", b"x<p>y<z", b"x<p>y<z<w", b"<p>a</p>>b<", b"<p>a><z", b"x<p><z",
+    b"t<a title='x>y'>u</a>v", b"<<>>x<", b"a<b>c>d<e", b"", b"<", b">",
+    b"<script>var a = '<p>';</script><p>kept &amp; <b>bold</b></p><!-- gone <p> -->tail",
+])
+def test_strip_bytes_keeps_what_the_tag_regex_keeps(html):
+    """_strip_bytes finds the text between tags instead of replacing every tag: the same
+    words as the two substitutions (whitespace aside: the skeleton drops it)."""
+    from syndtrack.warc import _B_INVISIBLE, _B_TAG, _strip_bytes
+
+    assert _strip_bytes(html).split() == _B_TAG.sub(b" ", _B_INVISIBLE.sub(b" ", html)).split()
+
+
+def test_strip_bytes_on_every_fixture_page():
+    from syndtrack.warc import _B_INVISIBLE, _B_TAG, _strip_bytes
+
+    pages = sorted([*SITES.rglob("*.html"), *(TESTS / "extraction").glob("*.html")])
+    assert len(pages) >= 10
+    for page in pages:
+        html = page.read_bytes()
+        assert _strip_bytes(html).split() == _B_TAG.sub(b" ", _B_INVISIBLE.sub(b" ", html)).split(), page.name
