@@ -610,6 +610,17 @@ def import_warc(
 # ~100 KB a chunk: tens of MB in flight, whatever the file's size).
 CHUNK_RECORDS = 64
 CHUNKS_IN_FLIGHT = 2
+# With at most this many workers (a machine of two cores), this process does not wait idle
+# while the workers are busy: it runs the cheap test itself and sends them only the pages to
+# extract (a few in a hundred, one a task). Sending a page (~110 KB, pickled, through a pipe)
+# costs CPU too: set B took 1.4 ms of CPU a record in one process, 1.6-1.9 with two workers
+# judging every record. With more workers, one process could not keep up: they judge all.
+TRIAGE_HERE_UP_TO = 2
+TRIAGE_CHUNK = 16  # records a chunk when the workers have room
+# Pages sent for extraction and not back yet, per worker, beyond the chunks; records read
+# past the oldest task still out.
+EXTRACTIONS_IN_FLIGHT = 4
+MAX_WAITING = 4096
 
 _worker_state: tuple | None = None
 
@@ -621,11 +632,17 @@ def _init_worker(registry: Registry, copy_filter: CopyFilter | None) -> None:
 
 def _classify_chunk(records: list) -> list[tuple]:
     registry, copy_filter = _worker_state
-    out = [classify(rec, registry, copy_filter) for rec in records]
-    for outcome in out:
-        if outcome[0] == "kept":
-            outcome[4]["html"] = None  # the reader has the page already: not sent back
-    return out
+    return [_unsent(classify(rec, registry, copy_filter)) for rec in records]
+
+
+def _extract_one(rec: Record, outlet: str, headers: dict) -> tuple:
+    return _unsent(extracted(rec, outlet, headers, _worker_state[1]))
+
+
+def _unsent(outcome: tuple) -> tuple:
+    if outcome[0] == "kept":
+        outcome[4]["html"] = None  # the reader has the page already: not sent back
+    return outcome
 
 
 def _pool(workers: int, registry: Registry, copy_filter: CopyFilter | None):
@@ -659,6 +676,9 @@ def iter_pages(path: Path, registry: Registry, copy_filter: CopyFilter | None, r
             for rec in read_warc(path):
                 yield rec, classify(rec, registry, copy_filter)
             return
+        if pool.workers <= TRIAGE_HERE_UP_TO:
+            yield from triaged()
+            return
         pending: deque = deque()
         chunk: list = []
         limit = CHUNKS_IN_FLIGHT * pool.workers
@@ -675,6 +695,61 @@ def iter_pages(path: Path, registry: Registry, copy_filter: CopyFilter | None, r
         while pending:
             recs, future = pending.popleft()
             yield from zip(recs, future.result())
+
+    def triaged() -> Iterator[tuple[Record | Problem, tuple]]:
+        # Records go to the workers in chunks while they have room; when they are busy this
+        # process judges records itself (the cheap test) and sends them only the pages to
+        # extract. In file order: a record waits behind the oldest task still out; the reader
+        # stops when too many tasks are out or too many records wait (memory stays flat: a
+        # filtered page's body is dropped at once).
+        from concurrent.futures import Future
+
+        waiting: deque = deque()  # (record, outcome) | (record, Future of one outcome) | (records, Future)
+        out = 0
+        busy = CHUNKS_IN_FLIGHT * pool.workers
+        limit = busy + EXTRACTIONS_IN_FLIGHT * pool.workers
+        chunk: list = []
+
+        def ready(block: bool) -> Iterator[tuple[Record | Problem, tuple]]:
+            nonlocal out
+            while waiting:
+                head, outcome = waiting[0]
+                if isinstance(outcome, Future):
+                    if not (block or outcome.done() or out >= limit or len(waiting) >= MAX_WAITING):
+                        return
+                    outcome = outcome.result()
+                    out -= 1
+                waiting.popleft()
+                if isinstance(head, list):
+                    yield from zip(head, outcome)
+                else:
+                    yield head, outcome
+
+        def send() -> None:
+            nonlocal chunk, out
+            if chunk:
+                waiting.append((chunk, pool.submit(_classify_chunk, chunk)))
+                out += 1
+                chunk = []
+
+        for rec in read_warc(path):
+            if out < busy:
+                chunk.append(rec)
+                if len(chunk) >= TRIAGE_CHUNK:
+                    send()
+            else:
+                send()
+                first = triage(rec, registry, copy_filter)
+                if first[0] == "extract":
+                    waiting.append((rec, pool.submit(_extract_one, rec, first[1], first[2])))
+                    out += 1
+                else:
+                    if first[0] == "filtered":
+                        rec.body = b""
+                    waiting.append((rec, first))
+            yield from ready(False)
+        send()
+        yield from ready(True)
 
     for rec, outcome in outcomes():
         result.records += 1
@@ -706,8 +781,15 @@ def classify(rec: Record | Problem, registry: Registry, copy_filter: CopyFilter 
     """What becomes of one record, touching nothing: ``(skip kind, outlet or None, detail)``,
     or ``("kept", outlet, why, article row, evidence)``. The outlet is set for every HTML
     page seen (host counts). Pure, so it can run in another process."""
-    from crawler.extraction import extract
+    first = triage(rec, registry, copy_filter)
+    if first[0] != "extract":
+        return first
+    return extracted(rec, first[1], first[2], copy_filter)
 
+
+def triage(rec: Record | Problem, registry: Registry, copy_filter: CopyFilter | None) -> tuple:
+    """The cheap part of :func:`classify` (the record's kind and the cheap test): its outcome,
+    or ``("extract", outlet, headers)`` for a page to extract (:func:`extracted`)."""
     if isinstance(rec, Problem):
         return rec.kind, None, rec.detail
     if rec.type == "revisit":
@@ -730,6 +812,14 @@ def classify(rec: Record | Problem, registry: Registry, copy_filter: CopyFilter 
     headers = {"content-type": rec.content_type} if rec.content_type else {}
     if copy_filter is not None and copy_filter.check_page(body, headers) is None:
         return "filtered", outlet, ""
+    return "extract", outlet, headers
+
+
+def extracted(rec: Record, outlet: str, headers: dict, copy_filter: CopyFilter | None) -> tuple:
+    """The outcome of a page that passed :func:`triage`: extracted, and asked again whether it reuses."""
+    from crawler.extraction import extract
+
+    body = rec.body
     try:
         found = extract(body, rec.url, headers=headers)
     except Exception as exc:  # a page that breaks the extractor must not break the import
