@@ -700,8 +700,8 @@ def iter_pages(path: Path, registry: Registry, copy_filter: CopyFilter | None, r
         # Records go to the workers in chunks while they have room; when they are busy this
         # process judges records itself (the cheap test) and sends them only the pages to
         # extract. In file order: a record waits behind the oldest task still out; the reader
-        # stops when too many tasks are out or too many records wait (memory stays flat: a
-        # filtered page's body is dropped at once).
+        # stops when too many tasks are out or too many records wait (memory stays flat: the
+        # body of a record judged here is dropped at once).
         from concurrent.futures import Future
 
         waiting: deque = deque()  # (record, outcome) | (record, Future of one outcome) | (records, Future)
@@ -744,8 +744,8 @@ def iter_pages(path: Path, registry: Registry, copy_filter: CopyFilter | None, r
                     waiting.append((rec, pool.submit(_extract_one, rec, first[1], first[2])))
                     out += 1
                 else:
-                    if first[0] == "filtered":
-                        rec.body = b""
+                    if isinstance(rec, Record):
+                        rec.body = b""  # judged: only a kept page's body is read again
                     waiting.append((rec, first))
             yield from ready(False)
         send()
