@@ -3,7 +3,7 @@
 warcio parses the records. Gzip members are split here, not by warcio: warcio
 stops at the first broken member, and a 1 GB CC-NEWS file with one bad member
 would then lose every record after it. Each member (CC-NEWS and every
-well-formed WARC.gz writer put one record per member) is inflated with zlib, so
+well-formed WARC.gz writer put one record per member) is inflated on its own, so
 a broken one is reported at its offset and reading resumes at the next gzip
 header. Memory holds one member at a time, however large the file.
 """
@@ -12,6 +12,11 @@ from __future__ import annotations
 
 import io
 import zlib
+
+try:  # ISA-L's inflate: zlib's API, 2x as fast on CC-NEWS-sized members (pyproject.toml)
+    from isal import isal_zlib as inflate_lib
+except ImportError:  # pragma: no cover - an install without the wheel
+    inflate_lib = zlib
 from dataclasses import dataclass, field
 from typing import BinaryIO, Iterator
 
@@ -19,7 +24,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
 GZIP_MAGIC = b"\x1f\x8b\x08"
-CHUNK = 1 << 16  # small reads: what follows a member is copied once per member
+CHUNK = 1 << 20  # members are inflated from a memoryview of the read: nothing is copied per member
 # A member inflating past this is not a news page (a crawl of a video, a zip bomb):
 # it is skipped as too large instead of being held in memory.
 MAX_RECORD = 64 << 20
@@ -69,89 +74,88 @@ def read_warc(path) -> Iterator[Record | Problem]:
 
 
 def _members(f: BinaryIO) -> Iterator[tuple[int, bytes | None, Problem | None]]:
-    """(offset, inflated bytes, None) per gzip member; (offset, None, Problem) for a broken one."""
-    buf, base = b"", 0  # base: file offset of buf[0]
+    """(offset, inflated bytes, None) per gzip member; (offset, None, Problem) for a broken one.
+
+    The file is read in CHUNK pieces; ``buf[pos:]`` is what is not consumed yet. Members are
+    inflated from a memoryview at ``pos``: nothing is copied per member (a 1 MB read holds
+    dozens of CC-NEWS members), only once per read, when the unread tail is carried over.
+    """
+    buf, pos, base = b"", 0, 0  # base: file offset of buf[0]
     at_eof = False
 
-    def more() -> bool:
-        nonlocal buf, at_eof
+    def more() -> int:
+        """Read on; the number of bytes added at the end of buf (0 at the end of the file)."""
+        nonlocal buf, pos, base, at_eof
         if at_eof:
-            return False
+            return 0
         chunk = f.read(CHUNK)
         if not chunk:
             at_eof = True
-            return False
-        buf += chunk
-        return True
+            return 0
+        buf, base, pos = buf[pos:] + chunk, base + pos, 0
+        return len(chunk)
+
+    def next_magic(after: int) -> int:
+        """Index in buf of the next gzip header at ``pos + after`` or later, or -1 at the end of the file.
+        Between reads only the two bytes that could start a split header are kept."""
+        nonlocal pos
+        i = buf.find(GZIP_MAGIC, pos + after)
+        while i < 0:
+            pos = max(pos + after, len(buf) - 2)
+            after = 0
+            if not more():
+                return -1
+            i = buf.find(GZIP_MAGIC, pos)
+        return i
 
     while True:
-        if len(buf) < 3 and not more() and not buf:
+        if len(buf) - pos < 3 and not more() and pos >= len(buf):
             return
-        if not buf.startswith(GZIP_MAGIC):
-            skip = _resync(buf, 1)
-            while skip is None and more():
-                skip = _resync(buf, 1)
-            yield base, None, Problem(base, "unreadable", f"{skip if skip is not None else len(buf)} bytes "
-                                      "that are not a gzip member")
-            if skip is None:
+        start = base + pos
+        if not buf.startswith(GZIP_MAGIC, pos):
+            skip = next_magic(1)
+            end = base + skip if skip >= 0 else base + len(buf)
+            yield start, None, Problem(start, "unreadable", f"{end - start} bytes that are not a gzip member")
+            if skip < 0:
                 return
-            buf, base = buf[skip:], base + skip
+            pos = skip
             continue
-        inflater = zlib.decompressobj(31)
-        raw = buf  # every byte fed to this member, to resync from if it breaks
+        inflater = inflate_lib.decompressobj(31)
         out: list[bytes] = []
-        size, fed, problem = 0, 0, None
-        data = buf
+        size, problem = 0, None
+        data = memoryview(buf)[pos:]
         while True:
             try:
                 piece = inflater.decompress(data, MAX_RECORD + 1 - size)
-            except zlib.error as exc:
-                problem = Problem(base, "broken_gzip", str(exc))
+            except inflate_lib.error as exc:
+                problem = Problem(start, "broken_gzip", str(exc))
                 break
-            fed += len(data) - len(inflater.unconsumed_tail)
             out.append(piece)
             size += len(piece)
             if size > MAX_RECORD:
-                problem = Problem(base, "too_large", f"inflates past {MAX_RECORD} bytes")
+                problem = Problem(start, "too_large", f"inflates past {MAX_RECORD} bytes")
                 break
             if inflater.eof:
                 break
             if inflater.unconsumed_tail:
                 data = inflater.unconsumed_tail
                 continue
-            chunk = f.read(CHUNK) if not at_eof else b""
-            if not chunk:
-                at_eof = True
-                problem = Problem(base, "truncated", "the file ends inside this gzip member")
+            added = more()  # pos stays at the member's start: resync needs its bytes
+            if not added:  # the member goes on past the end of the file
+                problem = Problem(start, "truncated", "the file ends inside this gzip member")
                 break
-            raw += chunk
-            data = chunk
+            data = memoryview(buf)[len(buf) - added :]
         if problem is None:
-            used = len(raw) - len(inflater.unused_data)
-            yield base, b"".join(out), None
-            buf, base = raw[used:], base + used
+            pos = len(buf) - len(inflater.unused_data)
+            yield start, b"".join(out), None
             continue
-        yield base, None, problem
-        # Resume at the next gzip header after the broken member's start; a header
-        # split across two reads is found once the next read is appended.
-        skip = _resync(raw, 1)
-        while skip is None and not at_eof:
-            chunk = f.read(CHUNK)
-            if not chunk:
-                at_eof = True
-                break
-            # Keep only the tail that could hold the start of a split header.
-            drop = max(0, len(raw) - 2)
-            base, raw = base + drop, raw[drop:] + chunk
-            skip = _resync(raw, 1)
-        if skip is None:
+        yield start, None, problem
+        # Resume at the next gzip header after the broken member's start.
+        pos = start - base
+        skip = next_magic(1)
+        if skip < 0:
             return
-        buf, base = raw[skip:], base + skip
-
-
-def _resync(data: bytes, start: int) -> int | None:
-    i = data.find(GZIP_MAGIC, start)
-    return None if i < 0 else i
+        pos = skip
 
 
 def _parse(stream: BinaryIO, base: int, *, member: bool) -> Iterator[Record | Problem]:

@@ -250,3 +250,40 @@ def test_readability_without_its_javascript_pass_reads_the_same_text():
         finally:
             module.html_cleaner = light
         assert ours == theirs, page.name
+
+
+def _fixture_trees():
+    import trafilatura
+
+    from crawler.extraction.core import _close_title, decode
+
+    pages = sorted([*FIXTURES.glob("*.html*"), *(Path(__file__).parent / "sites").rglob("*.html")])
+    assert len(pages) >= 10
+    for page in pages:
+        raw = gzip.decompress(page.read_bytes()) if page.suffix == ".gz" else page.read_bytes()
+        tree = trafilatura.load_html(_close_title(decode(raw, None)))
+        if tree is not None:
+            yield page.name, tree
+
+
+def test_fallback_fields_are_extract_metadatas_and_the_tree_is_left_as_it_was():
+    """core._Fallback computes trafilatura's metadata heuristics one field at a time, on the
+    tree itself; each field must be what trafilatura's extract_metadata gives (on a copy), and
+    neither it nor trafilatura's extraction (given our tree, uncopied) may change the tree."""
+    import copy
+
+    from lxml import etree
+    from trafilatura.metadata import extract_metadata
+
+    from crawler.extraction.core import _Fallback, _trafilatura
+
+    for name, tree in _fixture_trees():
+        url = f"https://example.com/{name}/article-page"
+        before = etree.tostring(tree)
+        doc = extract_metadata(copy.deepcopy(tree), default_url=url, extensive=False)
+        fallback = _Fallback(tree, url)
+        for field in ("author", "title", "date", "sitename"):  # author first: alone, as most pages ask
+            assert getattr(fallback, field) == getattr(doc, field), (name, field)
+        _trafilatura(tree, url, favor_precision=True)
+        _trafilatura(tree, url, favor_precision=False)
+        assert etree.tostring(tree) == before, name
