@@ -36,8 +36,8 @@ import numpy as np
 from dedupe.align import Match
 from syndtrack.store.dates import timestamp
 from syndtrack.store.rows import chunks
-from dedupe.xlang import (KEY_TEXT, PRE_MIN, _gloss_df, _gloss_idf_table, _name_idf, align_translation, article_keys, bag_overlap,
-                          default_backend, features, language, word_bag)
+from dedupe.xlang import (KEY_TEXT, PRE_MIN, _gloss_df, _gloss_idf_table, _name_idf, _zh_tables, align_translation, bag_overlap,
+                          default_backend, features, keys_batch, language, word_bag)
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +96,7 @@ class XlangStage:
             for aid, head in self.conn.execute(
                     f"select id, substr(text, 1, 2000) from articles where id in ({marks})", chunk):
                 self.langs[aid] = language(head or "")
+        self.run.timings["xlang_lang"] = round(time.perf_counter() - self._t_start, 3)
         if not self._two_languages():
             self.run.timings["xlang_keys"] = round(time.perf_counter() - self._t_start, 3)
             return {}
@@ -106,7 +107,8 @@ class XlangStage:
             self.backfilled = waiting
             to_key += sorted(waiting)
         self.keyed = set(to_key)
-        _gloss_df(), _gloss_idf_table(), _name_idf()  # loaded once here, shared by the forked workers
+        _gloss_df(), _gloss_idf_table(), _name_idf(), _zh_tables()  # loaded once here, shared by the forked workers
+        self.run.timings["xlang_load"] = round(time.perf_counter() - self._t_start, 3)
         with Workers(self.run, len(to_key)) as pool:
             # jieba's dictionary (a second) loads here while the workers key: verification
             # needs it, and this process only waits for them. Started after they were
@@ -317,15 +319,19 @@ def _key_ids(run, ids: list[int]) -> list[tuple[int, str | None, list]]:
     opens its own connection; see syndtrack.clustering.workers)."""
     known = run.xlang.langs  # the dirty articles' languages, read before the workers were forked
     marks = ",".join("?" * len(ids))
-    aids, langs, hashes, owners, weights = [], [], [], [], []
+    aids, langs, heads = [], [], []
     for aid, head in run.conn.execute(f"select id, substr(text, 1, {KEY_TEXT}) from articles where id in ({marks})", ids):
-        lang = known[aid] if aid in known else language(head or "")
         aids.append(aid)
-        langs.append(lang)
-        for k, w in article_keys(head, lang) if lang in ("en", "zh") else ():
-            hashes.append(k)
-            owners.append(aid)
-            weights.append(w)
+        langs.append(known[aid] if aid in known else language(head or ""))
+        heads.append(head or "")
+    hashes, owners, weights = [], [], []
+    for lang in ("en", "zh"):  # each language's articles in one batch (Chinese ones are keyed in numpy)
+        mine = [i for i, x in enumerate(langs) if x == lang]
+        for i, keys in zip(mine, keys_batch([heads[i] for i in mine], lang)):
+            for k, w in keys:
+                hashes.append(k)
+                owners.append(aids[i])
+                weights.append(w)
     # Arrays, not lists of tuples: they cross the process boundary and go to numpy anyway.
     return aids, langs, (np.array(hashes, dtype=np.int64), np.array(owners, dtype=np.int64),
                          np.array(weights, dtype=np.float64))
