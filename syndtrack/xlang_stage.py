@@ -60,6 +60,7 @@ class XlangStage:
         self.backfilled: set[int] = set()  # stored articles keyed late, when a second language arrived
         self.backfill_langs: dict[int, str | None] = {}
         self.keyed: set[int] = set()  # keyed this run (an empty key list included): not waiting any more
+        self.copies: set[int] = set()  # copies of an earlier article in this run: not keyed (see find)
         self.candidates = 0
         self._features: dict[int, object] = {}  # English articles' verification features, per process
         self._bags: dict[int, object] = {}  # and their bags of stems (dedupe.xlang.word_bag)
@@ -100,7 +101,11 @@ class XlangStage:
         if not self._two_languages():
             self.run.timings["xlang_keys"] = round(time.perf_counter() - self._t_start, 3)
             return {}
-        to_key = [a for a in dirty if self._bridged(self.langs.get(a))]
+        # A dirty article that mostly reuses an earlier article's text (a same-language match
+        # of this run) is not keyed: a translation of it is a translation of that article, is
+        # matched with it and joins its cluster, where the copy is.
+        self.copies = self._copies(matches)
+        to_key = [a for a in dirty if self._bridged(self.langs.get(a)) and a not in self.copies]
         if not self.run.full:
             waiting = {a for (a,) in self.conn.execute(
                 "select article_id from dedupe_xlang where keys is null and lang in ('en', 'zh')")} - set(dirty)
@@ -146,6 +151,27 @@ class XlangStage:
         self.run.timings["xlang_verify_cpu"] = round(_cpu() - cpu_verify, 3)
         self.run.timings["xlang_cpu"] = round(_cpu() - self._cpu_start, 3)
         return self.found
+
+    def _copies(self, matches: dict) -> set[int]:
+        """Dirty articles of which a same-language match covers :data:`COPY_COVER` and whose
+        partner comes first (earlier published; unknown dates last; then the smaller id): each
+        chain of them ends at an article that is keyed."""
+        ids = sorted({x for p in matches for x in p})
+        when: dict[int, tuple[float, int]] = {}
+        for chunk in chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            for aid, published in self.conn.execute(f"select id, published from articles where id in ({marks})", chunk):
+                t = _ts(published)
+                when[aid] = (float("inf") if t is None else t, aid)
+        dirty = self.run.dirty
+        out = set()
+        for (a, b), m in matches.items():
+            if a not in when or b not in when:
+                continue
+            for x, y, cover in ((a, b, m.coverage_a), (b, a, m.coverage_b)):
+                if x in dirty and cover >= COPY_COVER and when[y] < when[x]:
+                    out.add(x)
+        return out
 
     def _two_languages(self) -> bool:
         """Whether the dirty articles and (incrementally) the stored ones hold two bridged languages."""
@@ -279,8 +305,9 @@ class XlangStage:
                          ((blobs.get(a, empty), a) for a in self.backfilled))
         conn.executemany(
             "insert into dedupe_xlang (article_id, lang, keys) values (?, ?, ?)",
-            # keys NULL: not keyed yet (one language so far), waiting for a second one.
-            ((a, l, blobs.get(a, empty) if a in self.keyed else None) for a, l in self.langs.items() if l),
+            # keys NULL: not keyed yet (one language so far), waiting for a second one; a copy
+            # left unkeyed (find) waits for nothing.
+            ((a, l, blobs.get(a, empty) if a in self.keyed or a in self.copies else None) for a, l in self.langs.items() if l),
         )
         k = self.keys
         order = np.lexsort((k.aid, k.hash))  # in key order, as the table is
@@ -300,6 +327,9 @@ class XlangStage:
 
 
 KEY_TASK = 500  # articles keyed per worker task
+# Share of an article a same-language match with an earlier one must cover for it to be left
+# unkeyed (a copy or an excerpt of that one, not a longer text built around it).
+COPY_COVER = 0.8
 VERIFY_TASK = 40  # candidate pairs per worker task (more when a group of one article's pairs is longer)
 KEEP_FEATURES = 20_000  # English articles' features kept per worker (~20 kB each)
 VERIFY_PARALLEL_MIN = 200  # pairs from which verification is spread over the workers
