@@ -61,6 +61,8 @@ class XlangStage:
         self.backfill_langs: dict[int, str | None] = {}
         self.keyed: set[int] = set()  # keyed this run (an empty key list included): not waiting any more
         self.copies: set[int] = set()  # copies of an earlier article in this run: not keyed (see find)
+        self.copy_of: dict[int, set[int]] = {}
+        self.when: dict[int, tuple[float, int]] = {}  # origin order (_when)
         self.candidates = 0
         self._features: dict[int, object] = {}  # English articles' verification features, per process
         self._bags: dict[int, object] = {}  # and their bags of stems (dedupe.xlang.word_bag)
@@ -146,6 +148,7 @@ class XlangStage:
         self.run.timings["xlang_candidates"] = round(t1 - t0, 3)
         cpu_verify = _cpu()
         self.found = self._verify(pairs, matches)
+        self.found.update(self._propagate(self.found, matches))
         self.run.timings["xlang_verify"] = round(time.perf_counter() - t1, 3)
         # CPU seconds of the stage (this process and its workers): the machine may be shared.
         self.run.timings["xlang_verify_cpu"] = round(_cpu() - cpu_verify, 3)
@@ -155,22 +158,76 @@ class XlangStage:
     def _copies(self, matches: dict) -> set[int]:
         """Dirty articles of which a same-language match covers :data:`COPY_COVER` and whose
         partner comes first (earlier published; unknown dates last; then the smaller id): each
-        chain of them ends at an article that is keyed."""
-        ids = sorted({x for p in matches for x in p})
-        when: dict[int, tuple[float, int]] = {}
-        for chunk in chunks(ids):
-            marks = ",".join("?" * len(chunk))
-            for aid, published in self.conn.execute(f"select id, published from articles where id in ({marks})", chunk):
-                t = _ts(published)
-                when[aid] = (float("inf") if t is None else t, aid)
+        chain of them ends at an article that is keyed. Sets ``copy_of`` (copy -> those partners)."""
+        self._when(x for p in matches for x in p)
+        when = self.when
         dirty = self.run.dirty
-        out = set()
+        self.copy_of: dict[int, set[int]] = {}
         for (a, b), m in matches.items():
             if a not in when or b not in when:
                 continue
             for x, y, cover in ((a, b, m.coverage_a), (b, a, m.coverage_b)):
                 if x in dirty and cover >= COPY_COVER and when[y] < when[x]:
-                    out.add(x)
+                    self.copy_of.setdefault(x, set()).add(y)
+        return set(self.copy_of)
+
+    def _when(self, ids) -> None:
+        """Origin order of these articles (published time, unknown last, then id) into ``self.when``."""
+        ids = sorted(set(ids) - self.when.keys())
+        for chunk in chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            for aid, published in self.conn.execute(f"select id, published from articles where id in ({marks})", chunk):
+                t = _ts(published)
+                self.when[aid] = (float("inf") if t is None else t, aid)
+
+    def _propagate(self, found: dict, matches: dict) -> dict[tuple[int, int], Match]:
+        """The copies left unkeyed, verified against their original's translations.
+
+        Cluster assembly joins an article to an origin it matches itself, so a copy of a
+        translated article needs its own match with the origin's translation (the copy's match
+        with the translated article, a member, is dropped as stale). Those pairs are aligned
+        here: from each translated pair (Y, T), every copy of Y (this run's, and the stored
+        articles whose stored same-language match shows them a copy of Y), and their copies in
+        turn, against T. And a dirty copy of a stored Y against Y's stored translations."""
+        gone = set(self.run.dirty) | set(self.run.removed)
+        copies_of: dict[int, set[int]] = {}
+        for x, ys in self.copy_of.items():
+            for y in ys:
+                copies_of.setdefault(y, set()).add(x)
+        level = {(y, t) for a, b in found for y, t in ((a, b), (b, a))}
+        stored_y = sorted({y for ys in self.copy_of.values() for y in ys} - gone)
+        for chunk in chunks(stored_y, 400):
+            marks = ",".join("?" * len(chunk))
+            for a, b in self.conn.execute(f"select a_id, b_id from matches where kind = 'translated' and "
+                                          f"(a_id in ({marks}) or b_id in ({marks}))", chunk + chunk):
+                if a not in gone and b not in gone:
+                    level |= {(a, b), (b, a)}
+        seen = set(found) | set(matches)
+        out: dict[tuple[int, int], Match] = {}
+        while level:
+            ys = sorted({y for y, _ in level} - gone)
+            # Stored copies of these (their stored match with y: y first, covering the copy).
+            rows = []
+            for chunk in chunks(ys, 400):
+                marks = ",".join("?" * len(chunk))
+                rows += self.conn.execute(f"select a_id, b_id, coverage_a, coverage_b from matches where kind is null and "
+                                          f"(a_id in ({marks}) or b_id in ({marks}))", chunk + chunk).fetchall()
+            self._when(x for r in rows for x in r[:2])
+            for a, b, ca, cb in rows:
+                for x, y, cover in ((a, b, ca), (b, a, cb)):
+                    if x not in gone and y in self.when and x in self.when and (cover or 0) >= COPY_COVER \
+                            and self.when[y] < self.when[x]:
+                        copies_of.setdefault(y, set()).add(x)
+            todo = []
+            for y, t in level:
+                for x in copies_of.get(y, ()):
+                    p = (min(x, t), max(x, t))
+                    if x != t and p not in seen:
+                        seen.add(p)
+                        todo.append((x, t))
+            if todo:
+                out.update(self._verify([(min(x, t), max(x, t)) for x, t in todo], matches))
+            level = set(todo)  # and the copies of those copies
         return out
 
     def _two_languages(self) -> bool:
