@@ -28,7 +28,6 @@ from __future__ import annotations
 import logging
 import os
 import resource
-import threading
 import time
 
 import numpy as np
@@ -72,7 +71,7 @@ class XlangStage:
     @property
     def backend(self):
         if self._backend is None:
-            self._backend = default_backend()  # ~2 s to load: only when an article needs it
+            self._backend = default_backend()  # only when a pair is verified
         return self._backend
 
     def _bridged(self, lang: str | None) -> bool:
@@ -117,13 +116,6 @@ class XlangStage:
         _gloss_df(), _gloss_idf_table(), _name_idf(), _zh_tables()  # loaded once here, shared by the forked workers
         self.run.timings["xlang_load"] = round(time.perf_counter() - self._t_start, 3)
         with Workers(self.run, len(to_key)) as pool:
-            # jieba's dictionary (a second) loads here while the workers key: verification
-            # needs it, and this process only waits for them. Started after they were
-            # forked (a child forked while this thread imports could inherit a held lock),
-            # joined before the verification workers are.
-            loader = threading.Thread(target=lambda: self.backend, daemon=True) if pool.pool is not None else None
-            if loader is not None:
-                loader.start()
             tasks = [to_key[i : i + KEY_TASK] for i in range(0, len(to_key), KEY_TASK)]
             parts = []
             for aids, langs, part in pool.imap(_key_ids, tasks):
@@ -134,8 +126,6 @@ class XlangStage:
                         self.langs[aid] = lang
                 parts.append(part)
             self.keys = _Keys(*(np.concatenate([p[i] for p in parts]) for i in range(3))) if parts else _Keys()
-            if loader is not None:
-                loader.join()
         t0 = time.perf_counter()
         self.run.timings["xlang_keys"] = round(t0 - self._t_start, 3)
         cpu_keys = _cpu()
@@ -272,8 +262,8 @@ class XlangStage:
         from syndtrack.clustering.workers import Workers
 
         # In the workers, a task per group of pairs that share their non-English article, so
-        # that its segmentation (jieba, the costly part) is done once. The backend (jieba's
-        # dictionary, a second to load) is loaded here first and shared by the forked workers.
+        # that its segmentation (the costly part) is done once. The backend (the dictionaries,
+        # cached arrays) is loaded here first and shared by the forked workers.
         self.backend  # noqa: B018
         lang_of = {**self.langs, **self.backfill_langs}
         pairs.sort(key=lambda p: (p[1], p[0]) if lang_of.get(p[0]) == "en" else p)

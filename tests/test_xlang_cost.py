@@ -115,3 +115,21 @@ def test_unkeyed_copy_joins_in_incremental_runs_as_in_a_full_run(tmp_path, items
     cluster(db, full=True)
     assert incremental == _state(db)
     assert (frozenset((recs[0]["url"], recs[2]["url"])), "translated") in incremental[0]
+
+
+def test_segmentation_is_jiebas(items):
+    """dedupe.xlang.segment cuts the Chinese texts exactly as jieba does (its dictionary, HMM
+    off): every word of the 64 CulturaX texts, names, numerals and rare characters included."""
+    import re
+
+    import jieba
+
+    from dedupe.normalize import _to_simplified
+    from dedupe.xlang.segment import cut_many
+
+    jieba.setLogLevel(60)
+    tok = jieba.Tokenizer()
+    runs = [r for it in items for r in re.findall(r"[\u3400-\u9fff\uf900-\ufaff]+", _to_simplified(it["culturax_text"]))]
+    runs += ["中非合作论坛北京峰会", "䶮䶮中国", "丟"]  # an Extension A character jieba leaves alone
+    assert cut_many(runs) == [tok.lcut(r, HMM=False) for r in runs]
+    assert sum(len(w) >= 5 for ws in cut_many(runs) for w in ws) > 0  # longer words are read too

@@ -447,13 +447,11 @@ def word_bag(text: str, lang: str):
     if lang == "en":
         return frozenset(english_words(text[:BAG_TEXT]))
     if lang == "zh":
-        d = _cedict()
-        text = _to_simplified(text[:BAG_TEXT])
-        every: set[str] = set()
-        n = len(text)
-        for k in (2, 3, 4):
-            every.update(map(text.__getitem__, map(slice, range(n - k + 1), range(k, n + 1))))
-        return [d[w] for w in d.keys() & every]
+        from dedupe.xlang.grams import find_words, vocab
+
+        d, words = _cedict(), vocab().words
+        found = (words[i] for i in np.unique(find_words([_to_simplified(text[:BAG_TEXT])]).word).tolist())
+        return [d[w] for w in found if w in d]
     return None
 
 
@@ -493,10 +491,14 @@ class Features:
 def features(text: str, lang: str, backend: Backend) -> Features:
     spans = sentences(text, lang)
     words, bag, marks, weight, figures = [], [], [], [], []
-    for s, e in spans:
+    many = getattr(backend, "glosses_many", None) if lang != "en" else None
+    glossed = many([text[s:e] for s, e in spans], lang) if many is not None else None
+    for n, (s, e) in enumerate(spans):
         sent = text[s:e]
         if lang == "en":
             ws = [frozenset((w,)) for w in english_words(sent)]
+        elif glossed is not None:
+            ws = glossed[n]
         else:
             ws = backend.glosses(sent, lang)
         nums, dates = numbers_and_dates(sent, lang)

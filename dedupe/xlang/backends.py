@@ -146,24 +146,16 @@ def _parse_cedict(path) -> tuple[dict[str, frozenset[str]], dict[str, tuple[str,
     return {k: frozenset(v) for k, v in out.items() if v}, names
 
 
-@lru_cache(maxsize=1)
-def _jieba():
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)  # it announces loading its dictionary on stderr
-    tok = jieba.Tokenizer()
-    tok.initialize()
-    return tok
-
-
 class CedictBackend:
-    """Chinese -> English by dictionary: jieba words looked up in CC-CEDICT."""
+    """Chinese -> English by dictionary: jieba's words (:mod:`dedupe.xlang.segment`) looked up in CC-CEDICT."""
 
     name = "cedict"
 
     def __init__(self) -> None:
+        from dedupe.xlang.segment import dictionary
+
         self.dict = _cedict()
-        self.tok = _jieba()
+        dictionary()  # jieba's words, loaded now rather than inside the first pair's alignment
         self._cache: dict[str, tuple[frozenset[str], ...]] = {}
 
     def supports(self, lang: str) -> bool:
@@ -195,12 +187,24 @@ class CedictBackend:
         return got
 
     def glosses(self, text: str, lang: str) -> list[frozenset[str]]:
-        from dedupe.normalize import _to_simplified
+        return self.glosses_many([text], lang)[0]
 
-        out: list[frozenset[str]] = []
-        for run in _HAN_RUN.findall(_to_simplified(text)):
-            for w in self.tok.lcut(run, HMM=False):
-                out.extend(self._word(w))
+    def glosses_many(self, texts: list[str], lang: str) -> list[list[frozenset[str]]]:
+        """:meth:`glosses` of each text, segmented together (one numpy look-up for all)."""
+        from dedupe.normalize import _to_simplified
+        from dedupe.xlang.segment import cut_many
+
+        runs = [_HAN_RUN.findall(_to_simplified(t)) for t in texts]
+        words = cut_many([r for rs in runs for r in rs])
+        out: list[list[frozenset[str]]] = []
+        k = 0
+        for rs in runs:
+            got: list[frozenset[str]] = []
+            for ws in words[k : k + len(rs)]:
+                for w in ws:
+                    got.extend(self._word(w))
+            k += len(rs)
+            out.append(got)
         return out
 
 
