@@ -476,6 +476,7 @@ class Features:
     weight: list[int]  # per sentence: characters that say something (Han characters, Latin letters)
     figures: list[bool]  # per sentence: whether it carries a number or a date
     _where: dict[str, tuple[int, ...]] | None = field(default=None, init=False, repr=False, compare=False)
+    _stems: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
 
     def where(self) -> dict[str, tuple[int, ...]]:
         """Stem -> the sentences holding it; built once per article, used by every pair it is in."""
@@ -485,7 +486,12 @@ class Features:
                 for s in bag:
                     where.setdefault(s, []).append(j)
             self._where = {s: tuple(js) for s, js in where.items()}
+            self._stems = frozenset(self._where)
         return self._where
+
+    def stems(self) -> frozenset[str]:
+        self.where()
+        return self._stems
 
 
 def features(text: str, lang: str, backend: Backend) -> Features:
@@ -533,6 +539,7 @@ MIN_STRONG = 2
 def _pair_scores(a: Features, b: Features) -> dict[tuple[int, int], float]:
     """Scores of the sentence pairs that share anything; the text with glossed words is ``a``."""
     where = b.where()
+    stems = b.stems()
     # A word's sentences in ``b`` once per pair: words recur (a Chinese text repeats its
     # names and terms), and the gloss sets are the dictionary's own objects, cheap to hash.
     memo: dict[frozenset[str], tuple[int, ...]] = {}
@@ -544,12 +551,15 @@ def _pair_scores(a: Features, b: Features) -> dict[tuple[int, int], float]:
         for g in ws:
             js = memo.get(g)
             if js is None:
-                if len(g) == 1:
-                    js = where.get(next(iter(g)), ())
+                # Most of a word's stems are not in ``b`` at all: one C-level intersection
+                # first (a look-up per stem was a third of scoring a pair).
+                common = g & stems
+                if len(common) <= 1:
+                    js = where[next(iter(common))] if common else ()
                 else:
                     hit: set[int] = set()
-                    for s in g:
-                        hit.update(where.get(s, ()))
+                    for s in common:
+                        hit.update(where[s])
                     js = tuple(hit)
                 memo[g] = js
             if js:

@@ -37,7 +37,9 @@ def language(text: str) -> str | None:
     backends bridge; anything else there simply finds no partner.
     """
     head = text[:2000]
-    if not _NON_LATIN.search(head):  # the common case, one scan: no Han, no Cyrillic
+    # The common case: no Han, no Cyrillic. isascii() answers most English heads at memory
+    # speed (a tenth of the character-class scan, which was most of the language pass).
+    if head.isascii() or not _NON_LATIN.search(head):
         return "en" if _LAT40.search(head) else None
     han = len(_HAN.findall(head))
     cyr = len(_CYR.findall(head))
