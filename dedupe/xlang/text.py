@@ -80,12 +80,24 @@ _EN_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 
 def english_words(text: str) -> list[str]:
     """Stems of the content words of an English text, in order."""
-    out = []
-    for w in _EN_WORD.findall(text):
-        lw = w.lower()
-        if lw not in STOP_EN and len(lw) > 1:
-            out.append(stem(lw))
-    return out
+    words = _EN_WORD.findall(text)
+    # A word as written -> its stem ("" for a stop word): one C-level map of dict look-ups;
+    # lower-casing and stemming each word again was most of the cost of this function.
+    got = list(map(_STEMS.get, words))
+    if None in got:
+        got = [x if x is not None else _word_stem(w) for x, w in zip(got, words)]
+    return [x for x in got if x]
+
+
+_STEMS: dict[str, str] = {}
+
+
+def _word_stem(w: str) -> str:
+    lw = w.lower()
+    got = stem(lw) if lw not in STOP_EN and len(lw) > 1 else ""
+    if len(_STEMS) < 500_000:
+        _STEMS[w] = got
+    return got
 
 
 # -- numbers and dates -----------------------------------------------------------------------
