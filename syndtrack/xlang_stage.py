@@ -35,7 +35,7 @@ import numpy as np
 from dedupe.align import Match
 from syndtrack.store.dates import timestamp
 from syndtrack.store.rows import chunks
-from dedupe.xlang import (KEY_TEXT, PRE_MIN, _gloss_df, _gloss_idf_table, _name_idf, _zh_tables, align_translation, bag_overlap,
+from dedupe.xlang import (KEY_TEXT, PRE_MIN, align_translation, bag_overlap, preload_keys,
                           default_backend, features, keys_batch, language, word_bag)
 
 log = logging.getLogger(__name__)
@@ -113,7 +113,7 @@ class XlangStage:
             self.backfilled = waiting
             to_key += sorted(waiting)
         self.keyed = set(to_key)
-        _gloss_df(), _gloss_idf_table(), _name_idf(), _zh_tables()  # loaded once here, shared by the forked workers
+        preload_keys()  # the keying tables (cached arrays), loaded once here, shared by the forked workers
         self.run.timings["xlang_load"] = round(time.perf_counter() - self._t_start, 3)
         with Workers(self.run, len(to_key)) as pool:
             tasks = [to_key[i : i + KEY_TASK] for i in range(0, len(to_key), KEY_TASK)]

@@ -39,7 +39,7 @@ from dedupe.xlang.text import STOP_EN, _num, english_words, language, latin_name
 
 __all__ = [
     "ArgosBackend", "Backend", "CedictBackend", "Features", "align_translation", "argos_backend", "article_keys",
-    "bag_overlap", "default_backend", "features", "key_hash", "language", "word_bag",
+    "bag_overlap", "default_backend", "features", "key_hash", "keys_batch", "language", "preload_keys", "word_bag",
 ]
 
 # -- candidates ----------------------------------------------------------------------------------
@@ -72,7 +72,14 @@ _KEY_HASHES: dict[str, int] = {}
 @lru_cache(maxsize=1)
 def _gloss_df() -> tuple[dict[str, int], int]:
     """In how many CC-CEDICT headwords each English stem appears: a corpus-independent document
-    frequency, so the keys an article is indexed under do not change as the database grows."""
+    frequency, so the keys an article is indexed under do not change as the database grows.
+    Cached like the dictionary: keying then needs neither it nor the dictionary loaded."""
+    from dedupe.xlang.backends import cached
+
+    return cached("glossdf1", _count_glosses)
+
+
+def _count_glosses() -> tuple[dict[str, int], int]:
     from dedupe.xlang.backends import _cedict
 
     d = _cedict()
@@ -182,12 +189,25 @@ def _en_stem(w: str) -> str | None:
 @lru_cache(maxsize=1)
 def _name_idf() -> dict[str, float]:
     """Each word of a CC-CEDICT proper name with its IDF over the names ("changsha" 9, "china" 3)."""
+    from dedupe.xlang.backends import cached
+
+    return cached("nameidf1", _name_idf_table)
+
+
+def _name_idf_table() -> dict[str, float]:
     from dedupe.xlang.backends import _cedict_names
 
     names = _cedict_names()
     df: Counter = Counter(w for ws in names.values() for w in set(ws))
     n = len(names)
     return {w: math.log((n + 1) / (c + 1)) for w, c in df.items() if w not in STOP_EN}
+
+
+def preload_keys() -> None:
+    """Load the tables keying reads (a process about to fork workers shares them)."""
+    from dedupe.xlang.grams import vocab
+
+    _gloss_df(), _gloss_idf_table(), _name_idf(), _cased_names(), _zh_tables(), _stem_index(), vocab()
 
 
 def article_keys(text: str, lang: str, backend: Backend | None = None) -> list[tuple[int, float]]:
