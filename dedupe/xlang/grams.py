@@ -60,15 +60,15 @@ def _build() -> Vocab:
     tables = {}
     for k in SIZES:
         ids = np.array([i for i, w in enumerate(words) if len(w) == k], dtype=np.int64)
-        codes = _pack([words[i] for i in ids], charmap, k)
+        codes = pack([words[i] for i in ids], charmap, k)
         order = np.argsort(codes)
         tables[k] = Table(codes[order], ids[order])
     return Vocab(charmap, words, tables)
 
 
-def _pack(strings: list[str], charmap: np.ndarray, k: int) -> np.ndarray:
-    c = charmap[np.frombuffer("".join(strings).encode("utf-32-le"), dtype=np.uint32)].astype(np.uint64)
-    c = c.reshape(-1, k) if len(strings) else c.reshape(0, k)
+def pack(strings: list[str], charmap: np.ndarray, k: int) -> np.ndarray:
+    """Strings of ``k`` characters as exact 64-bit codes, 16 bits a character (``charmap``'s codes)."""
+    c = charmap[np.frombuffer("".join(strings).encode("utf-32-le"), dtype=np.uint32)].astype(np.uint64).reshape(-1, k)
     out = np.zeros(len(strings), dtype=np.uint64)
     for j in range(k):
         out = (out << np.uint64(_BITS)) | c[:, j]
