@@ -403,17 +403,17 @@ def _key_ids(run, ids: list[int]) -> list[tuple[int, str | None, list]]:
         aids.append(aid)
         langs.append(known[aid] if aid in known else language(head or ""))
         heads.append(head or "")
-    hashes, owners, weights = [], [], []
+    rows, owners = [], []
     for lang in ("en", "zh"):  # each language's articles in one batch (Chinese ones are keyed in numpy)
         mine = [i for i, x in enumerate(langs) if x == lang]
         for i, keys in zip(mine, keys_batch([heads[i] for i in mine], lang)):
-            for k, w in keys:
-                hashes.append(k)
-                owners.append(aids[i])
-                weights.append(w)
+            rows += keys
+            owners.append((aids[i], len(keys)))
     # Arrays, not lists of tuples: they cross the process boundary and go to numpy anyway.
-    return aids, langs, (np.array(hashes, dtype=np.int64), np.array(owners, dtype=np.int64),
-                         np.array(weights, dtype=np.float64))
+    hashes = np.fromiter((k for k, _ in rows), dtype=np.int64, count=len(rows))
+    weights = np.fromiter((w for _, w in rows), dtype=np.float64, count=len(rows))
+    owner = np.repeat(np.array([a for a, _ in owners], dtype=np.int64), np.array([n for _, n in owners], dtype=np.int64))
+    return aids, langs, (hashes, owner, weights)
 
 
 class _Keys:
