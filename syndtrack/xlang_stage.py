@@ -10,7 +10,9 @@ are assembled.
 1. Every dirty article gets a language (``dedupe.xlang.language``: the script of
    its text) and, when a backend bridges that language to English (English
    itself included), at most ~34 language-neutral keys, stored in
-   ``dedupe_xkeys`` (key hash, article, weight).
+   ``dedupe_xkeys`` (key hash, article, weight). A copy of an earlier article
+   (a same-language match of this run covers 80% of it) is not keyed; it is
+   aligned with that article's translations instead (:meth:`XlangStage._propagate`).
 2. Candidates: the dirty articles' keys are looked up in the stored index and
    among themselves; only articles of *another* language count. A key held by more
    than :data:`STOP` articles links nothing (stock words, years), a pair needs
@@ -28,7 +30,6 @@ from __future__ import annotations
 import logging
 import os
 import resource
-import threading
 import time
 
 import numpy as np
@@ -36,8 +37,8 @@ import numpy as np
 from dedupe.align import Match
 from syndtrack.store.dates import timestamp
 from syndtrack.store.rows import chunks
-from dedupe.xlang import (KEY_TEXT, PRE_MIN, _gloss_df, _gloss_idf_table, _name_idf, align_translation, article_keys, bag_overlap,
-                          default_backend, features, language, word_bag)
+from dedupe.xlang import (KEY_TEXT, PRE_MIN, align_translation, bag_overlap, preload_keys,
+                          default_backend, features, keys_batch, language, word_bag)
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,11 @@ MIN_KEY_SCORE = 7.0  # shared key weight for a pair to be verified (real transla
 MAX_PARTNERS = 5  # best-scoring partners per dirty article that are verified (3 lost 2 of the speed corpus's 50 translations found)
 MAX_LAG = 30 * 86400.0  # seconds between published times (when both are known) for a pair to be compared
 VERIFY_TEXT = 60_000  # characters of each text aligned
+
+
+def enabled() -> bool:
+    """SYNDTRACK_XLANG=0 turns the stage off (measurements; a database known to be one language)."""
+    return os.environ.get("SYNDTRACK_XLANG", "1") != "0"
 
 
 class XlangStage:
@@ -60,16 +66,18 @@ class XlangStage:
         self.backfilled: set[int] = set()  # stored articles keyed late, when a second language arrived
         self.backfill_langs: dict[int, str | None] = {}
         self.keyed: set[int] = set()  # keyed this run (an empty key list included): not waiting any more
+        self.copies: set[int] = set()  # copies of an earlier article in this run: not keyed (see find)
+        self.copy_of: dict[int, set[int]] = {}
+        self.when: dict[int, tuple[float, int]] = {}  # origin order (_when)
         self.candidates = 0
         self._features: dict[int, object] = {}  # English articles' verification features, per process
         self._bags: dict[int, object] = {}  # and their bags of stems (dedupe.xlang.word_bag)
-        # SYNDTRACK_XLANG=0 turns the stage off (measurements; a database known to be one language).
-        self.enabled = os.environ.get("SYNDTRACK_XLANG", "1") != "0"
+        self.enabled = enabled()
 
     @property
     def backend(self):
         if self._backend is None:
-            self._backend = default_backend()  # ~2 s to load: only when an article needs it
+            self._backend = default_backend()  # only when a pair is verified
         return self._backend
 
     def _bridged(self, lang: str | None) -> bool:
@@ -86,35 +94,42 @@ class XlangStage:
         self._t_start = time.perf_counter()
         self._cpu_start = _cpu()
         dirty = sorted(self.run.dirty)
-        # Languages first (one regex scan of each article's head): keying costs about as
+        # Languages first (read by the scan: one regex scan of each article's head): keying costs about as
         # much as the rest of clustering, so nothing is keyed while the database holds one
         # bridged language only (an English-only database pays ~0.2 s per 20k articles,
         # not +140 %). When a second language arrives, the articles stored unkeyed are
         # keyed then, once (keys IS NULL in dedupe_xlang).
-        for chunk in chunks(dirty):
+        # Read while scanning (stage_index); the others (none in a plain run) from their heads.
+        unread = []
+        for aid in dirty:
+            lang = self.run.dirty[aid].lang
+            if lang == "":
+                unread.append(aid)
+            else:
+                self.langs[aid] = lang
+        for chunk in chunks(unread):
             marks = ",".join("?" * len(chunk))
             for aid, head in self.conn.execute(
                     f"select id, substr(text, 1, 2000) from articles where id in ({marks})", chunk):
                 self.langs[aid] = language(head or "")
+        self.run.timings["xlang_lang"] = round(time.perf_counter() - self._t_start, 3)
         if not self._two_languages():
             self.run.timings["xlang_keys"] = round(time.perf_counter() - self._t_start, 3)
             return {}
-        to_key = [a for a in dirty if self._bridged(self.langs.get(a))]
+        # A dirty article that mostly reuses an earlier article's text (a same-language match
+        # of this run) is not keyed: a translation of it is a translation of that article, is
+        # matched with it and joins its cluster, where the copy is.
+        self.copies = self._copies(matches)
+        to_key = [a for a in dirty if self._bridged(self.langs.get(a)) and a not in self.copies]
         if not self.run.full:
             waiting = {a for (a,) in self.conn.execute(
                 "select article_id from dedupe_xlang where keys is null and lang in ('en', 'zh')")} - set(dirty)
             self.backfilled = waiting
             to_key += sorted(waiting)
         self.keyed = set(to_key)
-        _gloss_df(), _gloss_idf_table(), _name_idf()  # loaded once here, shared by the forked workers
+        preload_keys()  # the keying tables (cached arrays), loaded once here, shared by the forked workers
+        self.run.timings["xlang_load"] = round(time.perf_counter() - self._t_start, 3)
         with Workers(self.run, len(to_key)) as pool:
-            # jieba's dictionary (a second) loads here while the workers key: verification
-            # needs it, and this process only waits for them. Started after they were
-            # forked (a child forked while this thread imports could inherit a held lock),
-            # joined before the verification workers are.
-            loader = threading.Thread(target=lambda: self.backend, daemon=True) if pool.pool is not None else None
-            if loader is not None:
-                loader.start()
             tasks = [to_key[i : i + KEY_TASK] for i in range(0, len(to_key), KEY_TASK)]
             parts = []
             for aids, langs, part in pool.imap(_key_ids, tasks):
@@ -125,8 +140,6 @@ class XlangStage:
                         self.langs[aid] = lang
                 parts.append(part)
             self.keys = _Keys(*(np.concatenate([p[i] for p in parts]) for i in range(3))) if parts else _Keys()
-            if loader is not None:
-                loader.join()
         t0 = time.perf_counter()
         self.run.timings["xlang_keys"] = round(t0 - self._t_start, 3)
         cpu_keys = _cpu()
@@ -139,11 +152,87 @@ class XlangStage:
         self.run.timings["xlang_candidates"] = round(t1 - t0, 3)
         cpu_verify = _cpu()
         self.found = self._verify(pairs, matches)
+        self.found.update(self._propagate(self.found, matches))
         self.run.timings["xlang_verify"] = round(time.perf_counter() - t1, 3)
         # CPU seconds of the stage (this process and its workers): the machine may be shared.
         self.run.timings["xlang_verify_cpu"] = round(_cpu() - cpu_verify, 3)
         self.run.timings["xlang_cpu"] = round(_cpu() - self._cpu_start, 3)
         return self.found
+
+    def _copies(self, matches: dict) -> set[int]:
+        """Dirty articles of which a same-language match covers :data:`COPY_COVER` and whose
+        partner comes first (earlier published; unknown dates last; then the smaller id): each
+        chain of them ends at an article that is keyed. Sets ``copy_of`` (copy -> those partners)."""
+        self._when(x for p in matches for x in p)
+        when = self.when
+        dirty = self.run.dirty
+        self.copy_of: dict[int, set[int]] = {}
+        for (a, b), m in matches.items():
+            if a not in when or b not in when:
+                continue
+            for x, y, cover in ((a, b, m.coverage_a), (b, a, m.coverage_b)):
+                if x in dirty and cover >= COPY_COVER and when[y] < when[x]:
+                    self.copy_of.setdefault(x, set()).add(y)
+        return set(self.copy_of)
+
+    def _when(self, ids) -> None:
+        """Origin order of these articles (published time, unknown last, then id) into ``self.when``."""
+        ids = sorted(set(ids) - self.when.keys())
+        for chunk in chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            for aid, published in self.conn.execute(f"select id, published from articles where id in ({marks})", chunk):
+                t = _ts(published)
+                self.when[aid] = (float("inf") if t is None else t, aid)
+
+    def _propagate(self, found: dict, matches: dict) -> dict[tuple[int, int], Match]:
+        """The copies left unkeyed, verified against their original's translations.
+
+        Cluster assembly joins an article to an origin it matches itself, so a copy of a
+        translated article needs its own match with the origin's translation (the copy's match
+        with the translated article, a member, is dropped as stale). Those pairs are aligned
+        here: from each translated pair (Y, T), every copy of Y (this run's, and the stored
+        articles whose stored same-language match shows them a copy of Y), and their copies in
+        turn, against T. And a dirty copy of a stored Y against Y's stored translations."""
+        gone = set(self.run.dirty) | set(self.run.removed)
+        copies_of: dict[int, set[int]] = {}
+        for x, ys in self.copy_of.items():
+            for y in ys:
+                copies_of.setdefault(y, set()).add(x)
+        level = {(y, t) for a, b in found for y, t in ((a, b), (b, a))}
+        stored_y = sorted({y for ys in self.copy_of.values() for y in ys} - gone)
+        for chunk in chunks(stored_y, 400):
+            marks = ",".join("?" * len(chunk))
+            for a, b in self.conn.execute(f"select a_id, b_id from matches where kind = 'translated' and "
+                                          f"(a_id in ({marks}) or b_id in ({marks}))", chunk + chunk):
+                if a not in gone and b not in gone:
+                    level |= {(a, b), (b, a)}
+        seen = set(found) | set(matches)
+        out: dict[tuple[int, int], Match] = {}
+        while level:
+            ys = sorted({y for y, _ in level} - gone)
+            # Stored copies of these (their stored match with y: y first, covering the copy).
+            rows = []
+            for chunk in chunks(ys, 400):
+                marks = ",".join("?" * len(chunk))
+                rows += self.conn.execute(f"select a_id, b_id, coverage_a, coverage_b from matches where kind is null and "
+                                          f"(a_id in ({marks}) or b_id in ({marks}))", chunk + chunk).fetchall()
+            self._when(x for r in rows for x in r[:2])
+            for a, b, ca, cb in rows:
+                for x, y, cover in ((a, b, ca), (b, a, cb)):
+                    if x not in gone and y in self.when and x in self.when and (cover or 0) >= COPY_COVER \
+                            and self.when[y] < self.when[x]:
+                        copies_of.setdefault(y, set()).add(x)
+            todo = []
+            for y, t in level:
+                for x in copies_of.get(y, ()):
+                    p = (min(x, t), max(x, t))
+                    if x != t and p not in seen:
+                        seen.add(p)
+                        todo.append((x, t))
+            if todo:
+                out.update(self._verify([(min(x, t), max(x, t)) for x, t in todo], matches))
+            level = set(todo)  # and the copies of those copies
+        return out
 
     def _two_languages(self) -> bool:
         """Whether the dirty articles and (incrementally) the stored ones hold two bridged languages."""
@@ -187,8 +276,8 @@ class XlangStage:
         from syndtrack.clustering.workers import Workers
 
         # In the workers, a task per group of pairs that share their non-English article, so
-        # that its segmentation (jieba, the costly part) is done once. The backend (jieba's
-        # dictionary, a second to load) is loaded here first and shared by the forked workers.
+        # that its segmentation (the costly part) is done once. The backend (the dictionaries,
+        # cached arrays) is loaded here first and shared by the forked workers.
         self.backend  # noqa: B018
         lang_of = {**self.langs, **self.backfill_langs}
         pairs.sort(key=lambda p: (p[1], p[0]) if lang_of.get(p[0]) == "en" else p)
@@ -277,8 +366,9 @@ class XlangStage:
                          ((blobs.get(a, empty), a) for a in self.backfilled))
         conn.executemany(
             "insert into dedupe_xlang (article_id, lang, keys) values (?, ?, ?)",
-            # keys NULL: not keyed yet (one language so far), waiting for a second one.
-            ((a, l, blobs.get(a, empty) if a in self.keyed else None) for a, l in self.langs.items() if l),
+            # keys NULL: not keyed yet (one language so far), waiting for a second one; a copy
+            # left unkeyed (find) waits for nothing.
+            ((a, l, blobs.get(a, empty) if a in self.keyed or a in self.copies else None) for a, l in self.langs.items() if l),
         )
         k = self.keys
         order = np.lexsort((k.aid, k.hash))  # in key order, as the table is
@@ -298,6 +388,9 @@ class XlangStage:
 
 
 KEY_TASK = 500  # articles keyed per worker task
+# Share of an article a same-language match with an earlier one must cover for it to be left
+# unkeyed (a copy or an excerpt of that one, not a longer text built around it).
+COPY_COVER = 0.8
 VERIFY_TASK = 40  # candidate pairs per worker task (more when a group of one article's pairs is longer)
 KEEP_FEATURES = 20_000  # English articles' features kept per worker (~20 kB each)
 VERIFY_PARALLEL_MIN = 200  # pairs from which verification is spread over the workers
@@ -317,18 +410,22 @@ def _key_ids(run, ids: list[int]) -> list[tuple[int, str | None, list]]:
     opens its own connection; see syndtrack.clustering.workers)."""
     known = run.xlang.langs  # the dirty articles' languages, read before the workers were forked
     marks = ",".join("?" * len(ids))
-    aids, langs, hashes, owners, weights = [], [], [], [], []
+    aids, langs, heads = [], [], []
     for aid, head in run.conn.execute(f"select id, substr(text, 1, {KEY_TEXT}) from articles where id in ({marks})", ids):
-        lang = known[aid] if aid in known else language(head or "")
         aids.append(aid)
-        langs.append(lang)
-        for k, w in article_keys(head, lang) if lang in ("en", "zh") else ():
-            hashes.append(k)
-            owners.append(aid)
-            weights.append(w)
+        langs.append(known[aid] if aid in known else language(head or ""))
+        heads.append(head or "")
+    rows, owners = [], []
+    for lang in ("en", "zh"):  # each language's articles in one batch (Chinese ones are keyed in numpy)
+        mine = [i for i, x in enumerate(langs) if x == lang]
+        for i, keys in zip(mine, keys_batch([heads[i] for i in mine], lang)):
+            rows += keys
+            owners.append((aids[i], len(keys)))
     # Arrays, not lists of tuples: they cross the process boundary and go to numpy anyway.
-    return aids, langs, (np.array(hashes, dtype=np.int64), np.array(owners, dtype=np.int64),
-                         np.array(weights, dtype=np.float64))
+    hashes = np.fromiter((k for k, _ in rows), dtype=np.int64, count=len(rows))
+    weights = np.fromiter((w for _, w in rows), dtype=np.float64, count=len(rows))
+    owner = np.repeat(np.array([a for a, _ in owners], dtype=np.int64), np.array([n for _, n in owners], dtype=np.int64))
+    return aids, langs, (hashes, owner, weights)
 
 
 class _Keys:

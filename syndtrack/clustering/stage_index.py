@@ -18,9 +18,11 @@ import numpy as np
 
 from dedupe import fingerprint as fp
 from dedupe.normalize import MAX_TEXT, Scan, scan
+from dedupe.xlang import language
 from syndtrack.store.rows import chunks
 from syndtrack.clustering.settings import FINGERPRINT_CHUNK, SCAN_TASK
 from syndtrack.clustering.workers import Workers
+from syndtrack.xlang_stage import enabled as xlang_enabled
 
 
 @dataclass
@@ -31,6 +33,7 @@ class Dirty:
     scan: Scan
     keys: array = field(default_factory=lambda: array("q"))  # short-line keys before boilerplate was dropped, sorted
     fingerprints: np.ndarray | None = None
+    lang: str | None = ""  # dedupe.xlang.language of the text, read while scanning when the stage is on ("": not read)
 
 
 def find_dirty(run) -> list[int]:
@@ -80,16 +83,19 @@ def _scan_rows(rows):
     skeleton (the bulk of a scan's memory) is dropped at once.
     """
     found = [scan(text or "", title=title) for _, _, title, text, _ in rows]
+    # The cross-language stage needs each article's language: read here, from the text in
+    # hand, rather than by a second pass over every head (syndtrack/xlang_stage.py).
+    langs = [language(text or "") for _, _, _, text, _ in rows] if xlang_enabled() else [""] * len(rows)
     prints = [
         values
         for start in range(0, len(found), FINGERPRINT_CHUNK)
         for values in fp.fingerprint_batch([f.skeleton for f in found[start : start + FINGERPRINT_CHUNK]])
     ]
     out = []
-    for (aid, outlet, _, _, chash), f, values in zip(rows, found, prints):
+    for (aid, outlet, _, _, chash), f, values, lang in zip(rows, found, prints, langs):
         if not f.short:
             f.skeleton = ""
-        out.append((aid, outlet, chash, f, values))
+        out.append((aid, outlet, chash, f, values, lang))
     return out
 
 
@@ -112,8 +118,8 @@ def scan_all(run, ids: list[int]) -> None:
     with Workers(run, total) as pool:
         n = 0
         for part in pool.imap(_scan_ids, [ids[i : i + SCAN_TASK] for i in range(0, total, SCAN_TASK)]):
-            for aid, outlet, chash, found, values in part:
-                run.dirty[aid] = Dirty(outlet or "", None, chash, found, fingerprints=values)
+            for aid, outlet, chash, found, values, lang in part:
+                run.dirty[aid] = Dirty(outlet or "", None, chash, found, fingerprints=values, lang=lang)
             n += len(part)
             while end is not None and end <= n:
                 finish_outlet(run, ids[start:end])
