@@ -11,7 +11,6 @@ function ``func(run, item)``; in this process (small runs, or
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 import sqlite3
@@ -49,16 +48,10 @@ class Workers:
 
     def __enter__(self):
         if self.n > 1:
-            # The objects this process holds now are moved out of the garbage collector's
-            # reach while the workers live: a forked worker's full collections would
-            # otherwise walk them all and write to each one's header, copying every page of
-            # the inherited heap (CPU a worker spends on nothing).
-            gc.freeze()
             try:
                 self.pool = multiprocessing.get_context("fork").Pool(self.n, initializer=_init, initargs=(self.run,))
             except (ValueError, OSError):
                 self.pool = None
-                gc.unfreeze()
         return self
 
     def map(self, func, items: list, chunksize: int = 1) -> list:
@@ -76,4 +69,3 @@ class Workers:
         if self.pool is not None:
             self.pool.terminate() if exc[0] else self.pool.close()
             self.pool.join()
-            gc.unfreeze()
