@@ -98,10 +98,23 @@ def evaluate(db_path: Path, rows: list[dict]) -> dict:
         conn.close()
     true_of = {r["key"]: r["story"] for r in rows}
     pred_of = {key_of[i]: g for i, g in groups.items() if key_of.get(i)}
-    res = score(true_of, pred_of, top=30)
+    res = score(true_of, pred_of, top=len(rows))
     res["level"] = level
     res["relations"] = relation
+    res["missed_pairs"] = missed_pairs(true_of, pred_of)
     return res
+
+
+def missed_pairs(true_of: dict[str, str], pred_of: dict[str, object]) -> dict[str, list[list[str]]]:
+    """Per labelled story, the page pairs it holds that no predicted group joins (row keys)."""
+    out: dict[str, list[list[str]]] = {}
+    keys = sorted(true_of, key=int)
+    for i, a in enumerate(keys):
+        for b in keys[i + 1:]:
+            # an unclustered page is a group of its own, so None never matches None
+            if true_of[a] == true_of[b] and (pred_of.get(a) is None or pred_of.get(a) != pred_of.get(b)):
+                out.setdefault(true_of[a], []).append([a, b])
+    return out
 
 
 def report(res: dict, rows: list[dict]) -> str:
@@ -122,6 +135,10 @@ def report(res: dict, rows: list[dict]) -> str:
         keys = [r["key"] for r in rows if r["story"] == s["story"]]
         parts = [f"{by_key[k]['url']} ({res['relations'].get(k) or 'unclustered'})" for k in keys]
         lines.append(f"  {s['story']} {s['group_sizes']}: " + "; ".join(parts))
+    missed = res["missed_pairs"]
+    lines.append(f"missed pairs (labelled together, not joined): {sum(map(len, missed.values()))}")
+    for story, pairs in missed.items():
+        lines.append(f"  {story}: " + ", ".join(f"{by_key[a]['cache']} ~ {by_key[b]['cache']}" for a, b in pairs))
     return "\n".join(lines)
 
 
