@@ -13,7 +13,7 @@ import pytest
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 WEB = BENCH / "labels" / "web_copies.csv"
-ROLES = {"state_media", "copy", "paraphrase", "excerpt", "own_report", "listing"}
+ROLES = {"state_media", "copy", "paraphrase", "rewrite", "excerpt", "own_report", "listing"}
 
 
 def web_rows() -> list[dict]:
