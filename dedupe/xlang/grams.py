@@ -85,6 +85,15 @@ class Hits:
     size: np.ndarray
 
 
+def window_codes(c: np.ndarray, k: int) -> np.ndarray:
+    """The packed code of every ``k``-character window of the character codes ``c`` (as :func:`pack` packs a word)."""
+    m = len(c) - k + 1
+    code = np.zeros(m, dtype=np.uint64)
+    for j in range(k):
+        code = (code << np.uint64(_BITS)) | c[j : j + m]
+    return code
+
+
 def find_words(texts: list[str], sizes=SIZES) -> Hits:
     """Every occurrence in ``texts`` of a dictionary word of 2-4 characters (substrings may overlap)."""
     v = vocab()
@@ -97,10 +106,7 @@ def find_words(texts: list[str], sizes=SIZES) -> Hits:
     for k in sizes:
         if n < k:
             continue
-        m = n - k + 1
-        code = np.zeros(m, dtype=np.uint64)
-        for j in range(k):
-            code = (code << np.uint64(_BITS)) | c[j : j + m]
+        code = window_codes(c, k)
         t = v.tables[k]
         if not len(t.codes):
             continue

@@ -22,7 +22,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from dedupe.xlang.grams import pack
+from dedupe.xlang.grams import pack, window_codes
 
 VERSION = 1
 _BITS = 16
@@ -116,10 +116,7 @@ def cut_many(texts: list[str]) -> list[list[str]]:
     for k in (1, 2, 3, 4):
         if n < k:
             continue
-        m = n - k + 1
-        code = np.zeros(m, dtype=np.uint64)
-        for j in range(k):
-            code = (code << np.uint64(_BITS)) | c[j : j + m]
+        code = window_codes(c, k)
         if k == 4:
             code4 = code
         table = d.codes[k]
