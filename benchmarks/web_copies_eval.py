@@ -27,6 +27,7 @@ import argparse
 import csv
 import io
 import json
+import re
 import sqlite3
 import sys
 import tempfile
@@ -62,15 +63,25 @@ def load_texts(rows: list[dict], cache: Path) -> dict[str, str]:
     return {r["key"]: (cache / r["cache"]).read_text(encoding="utf-8") for r in rows}
 
 
+# The stored-pages search puts the page's date in front of some texts (" date 2024-06-25 Xi
+# extends ..."): metadata, not the page's words. Left in, it would be the title's first words
+# and keep a page's headline from matching its copies' (dedupe.headlines).
+_SEARCH_DATE = re.compile(r"\A\s*date (\d{4}-\d{2}-\d{2})\s+")
+
+
 def records(rows: list[dict], texts: dict[str, str]) -> list[dict]:
     out = []
     for r in rows:
         text = texts[r["key"]]
+        stamp = _SEARCH_DATE.match(text)
+        if stamp:
+            text = text[stamp.end():]
         first = next((line.strip() for line in text.splitlines() if line.strip()), "")
         rec = {"url": r["url"], "outlet": urlsplit(r["url"]).hostname or "", "text": text,
                "title": first if len(first) <= 200 else first[:200]}
-        if r.get("published"):
-            rec["published"] = r["published"]
+        published = r.get("published") or (stamp.group(1) if stamp else "")
+        if published:
+            rec["published"] = published
         out.append(rec)
     return out
 
