@@ -1,6 +1,7 @@
 """Reading WARC and WARC.gz files record by record, surviving damage.
 
-warcio parses the records. Gzip members are split here, not by warcio: warcio
+warcio parses the records (a member holding one plain record is read by
+:func:`_plain_record`, which gives what warcio gives, five times faster). Gzip members are split here, not by warcio: warcio
 stops at the first broken member, and a 1 GB CC-NEWS file with one bad member
 would then lose every record after it. Each member (CC-NEWS and every
 well-formed WARC.gz writer put one record per member) is inflated on its own, so
@@ -67,7 +68,11 @@ def read_warc(path) -> Iterator[Record | Problem]:
                 if problem is not None:
                     yield problem
                 else:
-                    yield from _parse(io.BytesIO(data), offset, member=True)
+                    plain = _plain_record(data, offset)
+                    if plain is not None:
+                        yield plain
+                    else:
+                        yield from _parse(io.BytesIO(data), offset, member=True)
         else:
             f.seek(0)
             yield from _parse(f, 0, member=False)
@@ -156,6 +161,90 @@ def _members(f: BinaryIO) -> Iterator[tuple[int, bytes | None, Problem | None]]:
         if skip < 0:
             return
         pos = skip
+
+
+_WARC_VERSIONS = ("WARC/1.0\r\n", "WARC/1.1\r\n")
+_HTTP_VERSIONS = ("HTTP/1.0 ", "HTTP/1.1 ")
+_ENCODED = ("transfer-encoding", "content-encoding")
+
+
+def _plain_record(data: bytes, offset: int) -> Record | None:
+    """The record of a gzip member holding one plain record, as :func:`_parse` (warcio) reads it;
+    None for anything else (several records, continuation lines, a payload short of its
+    Content-Length, a transfer or content encoding, an odd status line), which warcio reads.
+
+    Written here because warcio's stream machinery (line reads through buffered readers,
+    limit readers) costs 0.07 ms a record against ~0.015 here: a third of reading a CC-NEWS
+    record once its member is inflated (tests/test_warc_reader.py compares the two)."""
+    end = data.find(b"\r\n\r\n")
+    if end < 0:
+        return None
+    try:
+        head = data[:end].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if not head.upper().startswith(_WARC_VERSIONS) or "\n" in head.replace("\r\n", ""):
+        return None
+    fields = _fields(head.split("\r\n")[1:], first_wins=True)
+    if fields is None:
+        return None
+    try:
+        length = int(fields.get("content-length", ""))
+    except ValueError:
+        return None
+    start = end + 4
+    block = data[start : start + length]
+    if length <= 0 or len(block) < length or data[start + length :].strip():
+        return None
+    url = fields.get("warc-target-uri")
+    if url is not None and (url.startswith("<") or " " in url):
+        return None  # warcio rewrites these
+    out = Record(offset, fields.get("warc-type", ""), url, fields.get("warc-date"))
+    if out.type == "resource":
+        out.content_type, out.body = fields.get("content-type"), block
+    elif out.type == "response":
+        if not (url or "").startswith(("http:", "https:")):
+            return None
+        hend = block.find(b"\r\n\r\n")
+        if hend < 0:
+            return None
+        try:
+            http = block[:hend].decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        lines = http.split("\r\n")
+        if not lines[0].upper().startswith(_HTTP_VERSIONS) or "\n" in http.replace("\r\n", ""):
+            return None
+        headers = _fields(lines[1:], first_wins=False)
+        if headers is None or any(k in headers for k in _ENCODED):
+            return None
+        try:
+            out.status = int(lines[0][9:].strip().split(" ", 1)[0] or 0) or None
+        except ValueError:
+            out.status = None
+        out.http_headers = headers
+        out.content_type = headers.get("content-type")
+        out.body = block[hend + 4 :]
+    else:
+        return out
+    if fields.get("warc-truncated"):
+        out.truncated = f"WARC-Truncated: {fields['warc-truncated']}"
+    return out
+
+
+def _fields(lines: list[str], *, first_wins: bool) -> dict[str, str] | None:
+    """Header lines as warcio splits them, names lowered; None where warcio would do more
+    (continuation lines, lines without a colon)."""
+    out: dict[str, str] = {}
+    for line in lines:
+        name, colon, value = line.partition(":")
+        if not colon or line[:1] in (" ", "\t"):
+            return None
+        key = name.rstrip(" \t").lower()
+        if first_wins and key in out:
+            continue
+        out[key] = value.strip()
+    return out
 
 
 def _parse(stream: BinaryIO, base: int, *, member: bool) -> Iterator[Record | Problem]:

@@ -61,3 +61,67 @@ def test_trailing_bytes_and_an_empty_file(monkeypatch):
     got = [(o, d, p and p.kind) for o, d, p in _members(io.BytesIO(member + b"\x1f"))]
     assert got == [(0, b"WARC/1.0\r\n", None), (len(member), None, "unreadable")]
     assert list(_members(io.BytesIO(b""))) == []
+
+
+def _member(warc_headers: str, block: bytes) -> bytes:
+    head = warc_headers.format(n=len(block)).replace("\n", "\r\n").encode("utf-8")
+    return head + b"\r\n\r\n" + block + b"\r\n\r\n"
+
+
+_RESPONSE = ("WARC/1.0\nWARC-Type: response\nWARC-Target-URI: {url}\nWARC-Date: 2024-03-01T00:00:00Z\n"
+             "Content-Type: application/http; msgtype=response\nContent-Length: {n}")
+
+
+@pytest.mark.parametrize("url,http,plain", [
+    ("https://a.example/x", b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX: 1\r\nx:  2 \r\n\r\n<p>hi</p>", True),
+    ("https://a.example/x", b"HTTP/1.0 404 Not Found\r\nContent-Type: text/html\r\n\r\n", True),
+    ("https://a.example/x", b"HTTP/1.1 200\r\n\r\n<p>no headers</p>", True),
+    ("https://a.example/x", b"HTTP/1.1 abc OK\r\n\r\nbody", True),  # warcio: no status
+    ("https://a.example/x", "HTTP/1.1 200 OK\r\nX-Name: caf\u00e9\r\n\r\n\u00e9".encode(), True),
+    ("https://a.example/x", b"HTTP/1.1 200 OK\r\nX-Long: a\r\n  continued\r\n\r\nbody", False),
+    ("https://a.example/x", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nbody\r\n0\r\n\r\n", False),
+    ("https://a.example/x", b"HTTP/1.1 200 OK\r\nContent-Encoding: identity\r\n\r\nbody", False),
+    ("https://a.example/x", b"HTTP/2 200\r\n\r\nbody", False),
+    ("https://a.example/x", b"HTTP/1.1 200 OK\r\nLatin: caf\xe9\r\n\r\nbody", False),
+    ("<https://a.example/x>", b"HTTP/1.1 200 OK\r\n\r\nbody", False),
+    ("https://a.example/x y", b"HTTP/1.1 200 OK\r\n\r\nbody", False),
+])
+def test_plain_records_read_as_warcio_reads_them(tmp_path, url, http, plain):
+    """The fast reading of a one-record member gives warcio's Record, or leaves it to warcio."""
+    data = _member(_RESPONSE.replace("{url}", url), http)
+    fast = warc_reader._plain_record(data, 7)
+    slow = list(warc_reader._parse(io.BytesIO(data), 7, member=True))
+    assert (fast is not None) == plain
+    if fast is not None:
+        assert slow == [fast]
+    path = tmp_path / "one.warc.gz"
+    path.write_bytes(gzip.compress(data))
+    at_start = list(warc_reader._parse(io.BytesIO(data), 0, member=True))
+    assert list(warc_reader.read_warc(path)) == at_start  # either way, what warcio reads
+
+
+@pytest.mark.parametrize("headers,block,plain", [
+    ("WARC/1.0\nWARC-Type: resource\nWARC-Target-URI: file:///a.txt\nContent-Type: text/plain\nContent-Length: {n}",
+     b"text", True),
+    ("WARC/1.1\nWARC-Type: warcinfo\nWARC-Type: response\nContent-Length: {n}", b"software: x\r\n", True),
+    ("WARC/1.0\nWARC-Type: request\nWARC-Target-URI: https://a.example/\nContent-Length: {n}",
+     b"GET / HTTP/1.1\r\n\r\n", True),
+    ("WARC/1.0\nWARC-Type: resource\nWARC-Target-URI: file:///a.txt\nWARC-Truncated: length\nContent-Length: {n}",
+     b"part", True),
+    ("WARC/1.0\nWARC-Type: resource\nWARC-Target-URI: file:///a.txt\nContent-Length: 99", b"short", False),
+    ("WARC/1.0\nWARC-Type: resource\nWARC-Target-URI: file:///a.txt", b"no length", False),
+    ("WARC/0.18\nWARC-Type: resource\nContent-Length: {n}", b"old", False),
+])
+def test_other_records_read_as_warcio_reads_them(headers, block, plain):
+    data = _member(headers, block)
+    fast = warc_reader._plain_record(data, 0)
+    assert (fast is not None) == plain
+    if fast is not None:
+        assert list(warc_reader._parse(io.BytesIO(data), 0, member=True)) == [fast]
+
+
+def test_a_member_of_two_records_is_read_by_warcio():
+    one = _member(_RESPONSE.replace("{url}", "https://a.example/1"), b"HTTP/1.1 200 OK\r\n\r\none")
+    two = _member(_RESPONSE.replace("{url}", "https://a.example/2"), b"HTTP/1.1 200 OK\r\n\r\ntwo")
+    assert warc_reader._plain_record(one + two, 0) is None
+    assert [r.body for r in warc_reader._parse(io.BytesIO(one + two), 0, member=True)] == [b"one", b"two"]
