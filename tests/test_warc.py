@@ -247,6 +247,11 @@ def test_link_test_reads_only_the_links_to_source_articles(db, source_warc):
     assert f.check_links(page.format("", '<a href="https://news.cgtn.com/">Source: CGTN</a>').encode()) is None
     # The cue must be the anchor's own text, not the text after it.
     assert f.check_links(page.format("", f'<a href="{other}">Beijing</a> source: staff').encode()) is None
+    # The whole cheap test reads the links of the markup shown: not those in scripts or comments.
+    credit = f'<a href="{other}">Original story</a>'
+    assert f.check_page(page.format("", credit).encode()) == "link"
+    assert f.check_page(page.format("", f"<!-- {credit} -->").encode()) is None
+    assert f.check_page(page.format("", f"<script>var a = '{credit}';</script>").encode()) is None
 
 
 def test_page_skeleton_from_bytes_equals_the_normalised_text(db, source_warc):
