@@ -267,6 +267,14 @@ def test_page_skeleton_from_bytes_equals_the_normalised_text(db, source_warc):
         "<p>\u65b0\u83ef\u793e(xinhua) \u6a19(bi\u0101o)\u6e96</p>".encode(),  # Traditional Chinese
         "<p>\u0421ity of \u0430pple</p>".encode(),  # Cyrillic look-alikes inside Latin words
         b"<p>caf\xe9 in Latin-1</p>",
+        # Punctuation entities turned into spaces; anything else, or what a second unescaping
+        # would read, decoded as normalisation does.
+        b"<p>don&#x27;t &quot;q&quot; &copy;&nbsp;2024 &raquo; AT&amp;T &lt;b&gt; &#8217;s&hellip;</p>",
+        b"<p>&amp;#8217;s &amp;eacute;t&amp;eacute; &quot;x&quot;</p>",  # each alone: what unescaping twice reads
+        b"<p>&amp;amp;eacute; &#x27;</p>",
+        b"<p>&COPY; &#X27;s &QUOT;q&QUOT;</p>",
+        b"<p>caf&eacute &amp; &amp</p>",
+        b"<p>a&amp;b&amp;&amp; &#39;q&#039; &#x201C;u&#x201d; caf\xc3\xa9&#x27;s \xc3\xa9&#8217;\xc3\xbc</p>",
     ]
     edges = [  # not on the fast path, but the same skeleton
         b"<p>broken \xc3\xe2\x80\x99\xa9 halves around a curly quote</p>",
