@@ -38,7 +38,7 @@ from dedupe.align import Match
 from syndtrack.store.dates import timestamp
 from syndtrack.store.rows import chunks
 from dedupe.xlang import (KEY_TEXT, PRE_MIN, align_translation, bag_overlap, preload_keys,
-                          default_backend, features, keys_batch, language, word_bag)
+                          default_backend, features, keys_arrays, language, word_bag)
 
 log = logging.getLogger(__name__)
 
@@ -415,17 +415,13 @@ def _key_ids(run, ids: list[int]) -> list[tuple[int, str | None, list]]:
         aids.append(aid)
         langs.append(known[aid] if aid in known else language(head or ""))
         heads.append(head or "")
-    rows, owners = [], []
-    for lang in ("en", "zh"):  # each language's articles in one batch (Chinese ones are keyed in numpy)
+    parts = []
+    for lang in ("en", "zh"):  # each language's articles in one batch, keyed in numpy
         mine = [i for i, x in enumerate(langs) if x == lang]
-        for i, keys in zip(mine, keys_batch([heads[i] for i in mine], lang)):
-            rows += keys
-            owners.append((aids[i], len(keys)))
-    # Arrays, not lists of tuples: they cross the process boundary and go to numpy anyway.
-    hashes = np.fromiter((k for k, _ in rows), dtype=np.int64, count=len(rows))
-    weights = np.fromiter((w for _, w in rows), dtype=np.float64, count=len(rows))
-    owner = np.repeat(np.array([a for a, _ in owners], dtype=np.int64), np.array([n for _, n in owners], dtype=np.int64))
-    return aids, langs, (hashes, owner, weights)
+        which, hashes, weights = keys_arrays([heads[i] for i in mine], lang)
+        # Arrays, not lists of tuples: they cross the process boundary and go to numpy anyway.
+        parts.append((hashes, np.array([aids[i] for i in mine], dtype=np.int64)[which], weights))
+    return aids, langs, tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
 
 
 class _Keys:
