@@ -163,9 +163,14 @@ def cut_many(texts: list[str]) -> list[list[str]]:
 
 def _routes(blocks, starts, hit_pos, hit_end, hit_lp, extra, unknown) -> list[list[int]]:
     """Per block, the end (inclusive) of the word the best route takes at each character:
-    jieba's ``calc``, max over (log-probability of the word + the best from after it, its end)."""
+    jieba's ``calc``, max over (log-probability of the word + the best from after it, its end).
+
+    A position's candidates are visited from the longest word down (the longer words of
+    ``extra``, then the hits, whose ends descend as they are walked backwards) and a later one
+    wins only when strictly better: the larger end on a tie, as jieba's max over (value, end)."""
     routes = []
     h = len(hit_pos) - 1  # hits sorted by position, walked from the last one backwards, as the blocks are
+    neg = -math.inf
     for b, s in zip(reversed(blocks), reversed(starts)):
         n = len(b)
         best = [0.0] * (n + 1)
@@ -174,19 +179,20 @@ def _routes(blocks, starts, hit_pos, hit_end, hit_lp, extra, unknown) -> list[li
             h -= 1
         for i in range(n - 1, -1, -1):
             g = s + i
-            cands = []
-            while h >= 0 and hit_pos[h] == g:
-                cands.append((hit_end[h] - s, hit_lp[h]))
-                h -= 1
+            bv, bx = neg, -1
             if g in extra:
-                cands += [(e - s, v) for e, v in extra[g]]
-            if not cands:
-                cands = [(i, unknown)]
-            bv, bx = None, -1
-            for x, v in cands:
-                v = v + best[x + 1]
-                if bv is None or v > bv or (v == bv and x > bx):
+                for e, v in reversed(extra[g]):
+                    v = v + best[e - s + 1]
+                    if v > bv:
+                        bv, bx = v, e - s
+            while h >= 0 and hit_pos[h] == g:
+                x = hit_end[h] - s
+                v = hit_lp[h] + best[x + 1]
+                if v > bv:
                     bv, bx = v, x
+                h -= 1
+            if bx < 0:
+                bv, bx = unknown + best[i + 1], i
             best[i] = bv
             end_at[i] = bx
         routes.append(end_at)
