@@ -496,16 +496,16 @@ def word_bag(text: str, lang: str):
     """What :func:`bag_overlap` compares: a Chinese text's dictionary words' gloss sets, an
     English text's stems; None for another language (no first look: always aligned)."""
     from dedupe.normalize import _to_simplified
-    from dedupe.xlang.backends import _cedict
+    from dedupe.xlang.backends import gloss
 
     if lang == "en":
         return frozenset(english_words(text[:BAG_TEXT]))
     if lang == "zh":
         from dedupe.xlang.grams import find_words, vocab
 
-        d, words = _cedict(), vocab().words
+        words = vocab().words
         found = (words[i] for i in np.unique(find_words([_to_simplified(text[:BAG_TEXT])]).word).tolist())
-        return [d[w] for w in found if w in d]
+        return [g for g in map(gloss, found) if g is not None]
     return None
 
 
