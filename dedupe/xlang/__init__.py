@@ -209,9 +209,9 @@ def _name_idf_table() -> dict[str, float]:
 
 def preload_keys() -> None:
     """Load the tables keying reads (a process about to fork workers shares them)."""
-    from dedupe.xlang.grams import vocab
+    from dedupe.xlang.grams import _vocab_marks, vocab
 
-    _gloss_df(), _gloss_idf_table(), _name_idf(), _cased_names(), _zh_tables(), _stem_index(), vocab()
+    _gloss_df(), _gloss_idf_table(), _name_idf(), _cased_names(), _zh_tables(), _stem_index(), vocab(), _vocab_marks()
 
 
 def article_keys(text: str, lang: str, backend: Backend | None = None) -> list[tuple[int, float]]:

@@ -189,10 +189,12 @@ class CedictBackend:
     name = "cedict"
 
     def __init__(self) -> None:
-        from dedupe.xlang.segment import dictionary
+        from dedupe.xlang.grams import _vocab_marks
+        from dedupe.xlang.segment import _filters
 
-        _gloss_index()  # CC-CEDICT's glosses and jieba's words, loaded now rather than inside the first pair's alignment
-        dictionary()
+        # CC-CEDICT's glosses, jieba's words and the look-up filters, loaded now rather than
+        # inside the first pair's alignment (and in the parent of forked workers, once).
+        _gloss_index(), _filters(), _vocab_marks()
         self._cache: dict[str, tuple[frozenset[str], ...]] = {}
 
     def supports(self, lang: str) -> bool:
