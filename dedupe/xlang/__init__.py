@@ -609,6 +609,8 @@ def _pair_scores(a: Features, b: Features) -> dict[tuple[int, int], float]:
     # names and terms), and the gloss sets are the dictionary's own objects, cheap to hash.
     memo: dict[frozenset[str], tuple[int, ...]] = {}
     out = {}
+    n_b = [len(ws) for ws in b.words]
+    marks_b, figures_b = b.marks, b.figures
     for i, ws in enumerate(a.words):
         if not ws:
             continue
@@ -633,13 +635,20 @@ def _pair_scores(a: Features, b: Features) -> dict[tuple[int, int], float]:
             continue
         hits = Counter(chain.from_iterable(found))
         n_a, marks_a, fig_a = len(ws), a.marks[i], a.figures[i]
+        if not marks_a:
+            # No figure, date or name here (most sentences): no bonus, no conflict (fig_a is
+            # False), and adding 0.0 changes no score, so the Dice alone.
+            for j, h in hits.items():
+                nb = n_b[j]
+                out[(i, j)] = 2.0 * min(h, nb) / (n_a + nb)
+            continue
         for j, h in hits.items():
-            nb = len(b.words[j])
+            nb = n_b[j]
             # Dice over content words: a sentence whose every word has a counterpart scores 1.
             g_score = 2.0 * min(h, nb) / (n_a + nb)
-            shared = len(marks_a & b.marks[j])
+            shared = len(marks_a & marks_b[j])
             score = g_score + MARK_BONUS * min(3, shared)
-            if not shared and fig_a and b.figures[j]:
+            if not shared and fig_a and figures_b[j]:
                 score -= MARK_CONFLICT
             out[(i, j)] = score
     return out
