@@ -39,7 +39,7 @@ from dedupe.xlang.text import STOP_EN, _num, english_words, language, latin_name
 
 __all__ = [
     "ArgosBackend", "Backend", "CedictBackend", "Features", "align_translation", "argos_backend", "article_keys",
-    "bag_overlap", "default_backend", "features", "key_hash", "keys_batch", "language", "preload_keys", "word_bag",
+    "bag_overlap", "default_backend", "features", "key_hash", "keys_arrays", "keys_batch", "language", "preload_keys", "word_bag",
 ]
 
 # -- candidates ----------------------------------------------------------------------------------
@@ -60,13 +60,17 @@ def key_hash(key: str) -> int:
     """A signed 64-bit hash that is the same in every process (Python's str hash is salted)."""
     got = _KEY_HASHES.get(key)
     if got is None:
-        got = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little", signed=True)
+        got = _blake(key)
         if len(_KEY_HASHES) < 500_000:  # keys recur (names, glosses, years): a look-up, not a hash
             _KEY_HASHES[key] = got
     return got
 
 
 _KEY_HASHES: dict[str, int] = {}
+
+
+def _blake(key: str) -> int:
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little", signed=True)
 
 
 @lru_cache(maxsize=1)
@@ -205,9 +209,9 @@ def _name_idf_table() -> dict[str, float]:
 
 def preload_keys() -> None:
     """Load the tables keying reads (a process about to fork workers shares them)."""
-    from dedupe.xlang.grams import vocab
+    from dedupe.xlang.grams import _vocab_marks, vocab
 
-    _gloss_df(), _gloss_idf_table(), _name_idf(), _cased_names(), _zh_tables(), _stem_index(), vocab()
+    _gloss_df(), _gloss_idf_table(), _name_idf(), _cased_names(), _zh_tables(), _stem_index(), vocab(), _vocab_marks()
 
 
 def article_keys(text: str, lang: str, backend: Backend | None = None) -> list[tuple[int, float]]:
@@ -222,11 +226,36 @@ def keys_batch(texts: list[str], lang: str, backend: Backend | None = None) -> l
     """:func:`article_keys` of each text, all in one language: Chinese ones in one numpy pass."""
     if lang not in ("en", "zh") and (backend is None or not backend.supports(lang)):
         return [[] for _ in texts]
-    if lang == "zh":
-        return _zh_keys(texts)
-    if lang == "en":
-        return _en_keys(texts)
+    if lang in ("en", "zh"):
+        owner, hashes, weights = keys_arrays(texts, lang)
+        bounds = np.searchsorted(owner, np.arange(len(texts) + 1)).tolist()
+        rows = list(zip(hashes.tolist(), weights.tolist()))
+        return [rows[bounds[i] : bounds[i + 1]] for i in range(len(texts))]
     return [_keys_one(t, lang, backend) for t in texts]
+
+
+def keys_arrays(texts: list[str], lang: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The keys of English or Chinese texts as rows (text's index, key hash, weight), sorted by text
+    and in each text in :func:`keys_batch`'s order: what the stage stores, without a tuple a key."""
+    return _zh_keys(texts) if lang == "zh" else _en_keys(texts)
+
+
+def _rows(n: int, figures: list[dict[str, float]], names: tuple[np.ndarray, np.ndarray],
+          glosses: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each text's figure keys (dicts, hashed here), then its best names and lede words (each
+    ``(text, item)`` from :func:`_top`, hashed once in the cached tables), as sorted rows."""
+    t = _zh_tables()
+    hashes = _KEY_HASHES
+    f_owner = np.repeat(np.arange(n), [len(k) for k in figures])
+    f_hash = np.fromiter((hashes.get(k) or key_hash(k) for keys in figures for k in keys), dtype=np.int64,
+                         count=len(f_owner))
+    f_weight = np.fromiter((w for keys in figures for w in keys.values()), dtype=np.float64, count=len(f_owner))
+    (n_text, n_item), (g_text, g_item) = names, glosses
+    owner = np.r_[f_owner, n_text, g_text]
+    # Figures, then names, then lede words, each in its own order (a stable sort by text).
+    order = np.argsort(owner * 3 + np.repeat([0, 1, 2], [len(f_owner), len(n_text), len(g_text)]), kind="stable")
+    return (owner[order], np.r_[f_hash, t.name_hash[n_item], t.stem_hash[g_item]][order],
+            np.r_[f_weight, t.name_weight[n_item], t.stem_weight[g_item]][order])
 
 
 def _figure_keys(nums: list[str], dates: list[str], latin: list[str]) -> dict[str, float]:
@@ -303,10 +332,10 @@ def _en_stem_id(w: str) -> int:
     return got
 
 
-def _en_keys(texts: list[str]) -> list[list[tuple[int, float]]]:
-    """Keys of English texts: figures and names per text; lede words of all at once in numpy
-    (the same keys as :func:`_keys_one`, whose per-word dict updates and sort were half the
-    cost of keying an English article)."""
+def _en_keys(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Keys of English texts (:func:`keys_arrays`): figures and names per text; lede words of all
+    at once in numpy (the same keys as :func:`_keys_one`, whose per-word dict updates and sort
+    were half the cost of keying an English article); names ranked in numpy too."""
     t = _zh_tables()
     get = _EN_STEM_ID.get
     heads = [x[:KEY_TEXT] for x in texts]
@@ -324,20 +353,24 @@ def _en_keys(texts: list[str]) -> list[list[tuple[int, float]]]:
     keep = sid >= 0
     n_stems = len(t.stems)
     pair, count = np.unique(text[keep] * n_stems + sid[keep], return_counts=True)
-    g_text, g_item = _top(pair // n_stems, pair % n_stems, np.log1p(count.astype(np.float64)) * t.stem_idf[pair % n_stems],
-                          MAX_GLOSS_KEYS)
-    g_bounds = np.searchsorted(g_text, np.arange(len(heads) + 1))
-    idf = _name_idf()
-    out = []
-    for i, head in enumerate(heads):
+    glosses = _top(pair // n_stems, pair % n_stems, np.log1p(count.astype(np.float64)) * t.stem_idf[pair % n_stems],
+                   MAX_GLOSS_KEYS)
+    name_at = _name_index()
+    figures, name_ids, name_lens = [], [], []
+    for head in heads:
         nums, dates, acronyms, capitalised = _en_key_tokens(head)
-        keys = _figure_keys(nums, dates, acronyms)
-        for v, w in sorted([(idf[w], w) for w in capitalised if w in idf], reverse=True)[:MAX_NAME_KEYS]:
-            keys["p:" + w] = min(v, 10.0) / 2
-        for x in g_item[g_bounds[i] : g_bounds[i + 1]].tolist():
-            keys["g:" + t.stems[x]] = min(float(t.stem_idf[x]), 10.0) / 2
-        out.append(_hashed(keys))
-    return out
+        figures.append(_figure_keys(nums, dates, acronyms))
+        got = [name_at[w] for w in capitalised]  # every capitalised name word is one of _name_idf's
+        name_ids += got
+        name_lens.append(len(got))
+    nid = np.array(name_ids, dtype=np.int64)
+    names = _top(np.repeat(np.arange(len(heads)), name_lens), nid, t.name_idf[nid], MAX_NAME_KEYS)
+    return _rows(len(heads), figures, names, glosses)
+
+
+@lru_cache(maxsize=1)
+def _name_index() -> dict[str, int]:
+    return {w: i for i, w in enumerate(_zh_tables().name_words)}
 
 
 @dataclass
@@ -353,6 +386,12 @@ class _ZhTables:
     stem_n: np.ndarray  # per word: its number of stems
     stems: list[str]  # sorted
     stem_idf: np.ndarray
+    # Each name word's and stem's key ("p:" + word, "g:" + stem): hash and weight (half the IDF,
+    # at most 5), computed once here, not a string and a hash per key of every article.
+    name_hash: np.ndarray
+    name_weight: np.ndarray
+    stem_hash: np.ndarray
+    stem_weight: np.ndarray
 
 
 @lru_cache(maxsize=1)
@@ -363,7 +402,7 @@ def _zh_tables() -> _ZhTables:
     return cached(f"zhkeys{VERSION_ZH_TABLES}", _build_zh_tables)
 
 
-VERSION_ZH_TABLES = 1
+VERSION_ZH_TABLES = 2  # 2: the keys' hashes and weights
 
 
 def _build_zh_tables() -> _ZhTables:
@@ -378,11 +417,14 @@ def _build_zh_tables() -> _ZhTables:
     stem_at = {s: i for i, s in enumerate(stems)}
     name_lists = [sorted({name_at[x] for x in names.get(w, ()) if x in name_at}) if len(w) <= 3 else [] for w in words]
     stem_lists = [sorted(stem_at[s] for s in d.get(w, ())) for w in words]
+    name_idf, stem_idf = np.array([idf[w] for w in name_words]), np.array([gidf[s] for s in stems])
     return _ZhTables(
         np.r_[0, np.cumsum([len(x) for x in name_lists])], np.array([i for x in name_lists for i in x], dtype=np.int64),
-        name_words, np.array([idf[w] for w in name_words]),
+        name_words, name_idf,
         np.r_[0, np.cumsum([len(x) for x in stem_lists])], np.array([i for x in stem_lists for i in x], dtype=np.int64),
-        np.array([len(d.get(w, ())) for w in words], dtype=np.float64), stems, np.array([gidf[s] for s in stems]))
+        np.array([len(d.get(w, ())) for w in words], dtype=np.float64), stems, stem_idf,
+        np.array([_blake("p:" + w) for w in name_words], dtype=np.int64), np.minimum(name_idf, 10.0) / 2,
+        np.array([_blake("g:" + x) for x in stems], dtype=np.int64), np.minimum(stem_idf, 10.0) / 2)
 
 
 def _expand(ptr: np.ndarray, ids: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -404,7 +446,7 @@ def _top(text: np.ndarray, item: np.ndarray, score: np.ndarray, k: int):
     return text[keep], item[keep]
 
 
-def _zh_keys(texts: list[str]) -> list[list[tuple[int, float]]]:
+def _zh_keys(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Keys of Chinese texts: figures per text; names and lede words of all at once (dedupe.xlang.grams)."""
     from dedupe.normalize import _to_simplified
     from dedupe.xlang.grams import find_words
@@ -418,8 +460,7 @@ def _zh_keys(texts: list[str]) -> list[list[tuple[int, float]]]:
     sel = hits.size <= 3
     which, nid = _expand(t.name_ptr, t.name_ids, hits.word[sel])
     pair = np.unique(hits.text[sel][which] * len(t.name_words) + nid)
-    n_text, n_item = _top(pair // len(t.name_words), pair % len(t.name_words), t.name_idf[pair % len(t.name_words)],
-                          MAX_NAME_KEYS)
+    names = _top(pair // len(t.name_words), pair % len(t.name_words), t.name_idf[pair % len(t.name_words)], MAX_NAME_KEYS)
     # Lede words: each word's occurrences share one unit of weight among its stems.
     sel = hits.pos + hits.size <= LEDE_ZH
     n_words = len(t.stem_n)
@@ -429,20 +470,13 @@ def _zh_keys(texts: list[str]) -> list[list[tuple[int, float]]]:
     share = (count / t.stem_n[occ_word].clip(1))[which]
     pair, inverse = np.unique(occ_text[which] * len(t.stems) + sid, return_inverse=True)
     weight = np.bincount(inverse, weights=share, minlength=len(pair))
-    g_text, g_item = _top(pair // len(t.stems), pair % len(t.stems), np.log1p(weight) * t.stem_idf[pair % len(t.stems)],
-                          MAX_GLOSS_KEYS)
-    n_bounds = np.searchsorted(n_text, np.arange(len(texts) + 1))
-    g_bounds = np.searchsorted(g_text, np.arange(len(texts) + 1))
-    out = []
-    for i, head in enumerate(heads):
+    glosses = _top(pair // len(t.stems), pair % len(t.stems), np.log1p(weight) * t.stem_idf[pair % len(t.stems)],
+                   MAX_GLOSS_KEYS)
+    figures = []
+    for head in heads:
         nums, dates = numbers_and_dates(head, "zh", limit=4 * MAX_NUM_KEYS)
-        keys = _figure_keys(nums, dates, _ZH_LATIN_KEY.findall(head))
-        for x in n_item[n_bounds[i] : n_bounds[i + 1]].tolist():
-            keys["p:" + t.name_words[x]] = min(float(t.name_idf[x]), 10.0) / 2
-        for x in g_item[g_bounds[i] : g_bounds[i + 1]].tolist():
-            keys["g:" + t.stems[x]] = min(float(t.stem_idf[x]), 10.0) / 2
-        out.append(_hashed(keys))
-    return out
+        figures.append(_figure_keys(nums, dates, _ZH_LATIN_KEY.findall(head)))
+    return _rows(len(heads), figures, names, glosses)
 
 
 # -- verification ------------------------------------------------------------------------------
@@ -462,16 +496,16 @@ def word_bag(text: str, lang: str):
     """What :func:`bag_overlap` compares: a Chinese text's dictionary words' gloss sets, an
     English text's stems; None for another language (no first look: always aligned)."""
     from dedupe.normalize import _to_simplified
-    from dedupe.xlang.backends import _cedict
+    from dedupe.xlang.backends import gloss
 
     if lang == "en":
         return frozenset(english_words(text[:BAG_TEXT]))
     if lang == "zh":
         from dedupe.xlang.grams import find_words, vocab
 
-        d, words = _cedict(), vocab().words
+        words = vocab().words
         found = (words[i] for i in np.unique(find_words([_to_simplified(text[:BAG_TEXT])]).word).tolist())
-        return [d[w] for w in found if w in d]
+        return [g for g in map(gloss, found) if g is not None]
     return None
 
 
@@ -575,6 +609,8 @@ def _pair_scores(a: Features, b: Features) -> dict[tuple[int, int], float]:
     # names and terms), and the gloss sets are the dictionary's own objects, cheap to hash.
     memo: dict[frozenset[str], tuple[int, ...]] = {}
     out = {}
+    n_b = [len(ws) for ws in b.words]
+    marks_b, figures_b = b.marks, b.figures
     for i, ws in enumerate(a.words):
         if not ws:
             continue
@@ -599,13 +635,20 @@ def _pair_scores(a: Features, b: Features) -> dict[tuple[int, int], float]:
             continue
         hits = Counter(chain.from_iterable(found))
         n_a, marks_a, fig_a = len(ws), a.marks[i], a.figures[i]
+        if not marks_a:
+            # No figure, date or name here (most sentences): no bonus, no conflict (fig_a is
+            # False), and adding 0.0 changes no score, so the Dice alone.
+            for j, h in hits.items():
+                nb = n_b[j]
+                out[(i, j)] = 2.0 * min(h, nb) / (n_a + nb)
+            continue
         for j, h in hits.items():
-            nb = len(b.words[j])
+            nb = n_b[j]
             # Dice over content words: a sentence whose every word has a counterpart scores 1.
             g_score = 2.0 * min(h, nb) / (n_a + nb)
-            shared = len(marks_a & b.marks[j])
+            shared = len(marks_a & marks_b[j])
             score = g_score + MARK_BONUS * min(3, shared)
-            if not shared and fig_a and b.figures[j]:
+            if not shared and fig_a and figures_b[j]:
                 score -= MARK_CONFLICT
             out[(i, j)] = score
     return out

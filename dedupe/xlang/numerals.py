@@ -21,11 +21,12 @@ import re
 _DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _SMALL = {"十": 10, "百": 100, "千": 1000}
 _NUMERAL = "[零〇一二两三四五六七八九十百千万亿]+"
-_ZH_COUNTED = re.compile(
-    rf"(第)?({_NUMERAL})"
-    # the counter: a session (届, 次会议), a plenum (三中全会; 一中、二中全会), a congress (十九大), an anniversary
-    r"(届|次(?=(?:全体|代表)?(?:会议|全会|大会))|中(?=全会|[、，和与及])|大|周年)?"
-)
+# the counter: a session (届, 次会议), a plenum (三中全会; 一中、二中全会), a congress (十九大), an anniversary
+_COUNTER = r"(届|次(?=(?:全体|代表)?(?:会议|全会|大会))|中(?=全会|[、，和与及])|大|周年)"
+# A numeral after 第 or before a counter; a numeral with neither (一 of 一起, 统一) does not
+# match at all, where a match returned unchanged cost a Python call each (most numerals).
+# No counter is a numeral character, so no match can start inside a run that has none.
+_ZH_COUNTED = re.compile(rf"(第)({_NUMERAL}){_COUNTER}?|()({_NUMERAL}){_COUNTER}")
 _ZH_DATE = re.compile(rf"({_NUMERAL})月({_NUMERAL})([日号])")
 _ZH_YEAR = re.compile(r"([〇零一二三四五六七八九]{4})年")
 _ZH_ANY = re.compile("[第零〇一二两三四五六七八九十百千]")
@@ -57,9 +58,7 @@ def zh_int(s: str) -> int | None:
 
 
 def _counted(m: re.Match) -> str:
-    ordinal, numeral, counter = m.group(1), m.group(2), m.group(3)
-    if not ordinal and not counter:
-        return m.group(0)
+    ordinal, numeral, counter = m.group(1), m.group(2) or m.group(5), m.group(3) or m.group(6)
     v = zh_int(numeral)
     # 大 after a numeral is a congress only from the tenth on (十九大); 三大 is "three big".
     if v is None or (counter == "大" and not ordinal and v < 10):

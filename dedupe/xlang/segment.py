@@ -22,7 +22,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from dedupe.xlang.grams import pack, window_codes
+from dedupe.xlang.grams import marks, pack, search, window_codes
 
 VERSION = 1
 _BITS = 16
@@ -47,6 +47,13 @@ def dictionary() -> Dictionary:
 
     # Keyed by jieba's dict.txt too: a new jieba with another dictionary rebuilds the arrays.
     return cached(f"jieba{VERSION}", _build, source=_jieba_dict())
+
+
+@lru_cache(maxsize=1)
+def _filters() -> dict[int, np.ndarray]:
+    """:func:`dedupe.xlang.grams.marks` of each table (5: the longer words' first four characters)."""
+    d = dictionary()
+    return {**{k: marks(c) for k, c in d.codes.items()}, 5: marks(d.long_prefix)}
 
 
 def _jieba_dict() -> str:
@@ -96,6 +103,7 @@ def cut_many(texts: list[str]) -> list[list[str]]:
     """``jieba.Tokenizer().lcut(text, HMM=False)`` of each text (texts of Chinese characters: no
     spaces, Latin letters or digits, which jieba groups differently)."""
     d = dictionary()
+    filters = _filters()
     # jieba's blocks, laid end to end with one unknown character between them.
     pieces: list[tuple[int, int, bool]] = []  # per piece: text index, block or single character
     blocks: list[str] = []
@@ -119,13 +127,10 @@ def cut_many(texts: list[str]) -> list[list[str]]:
         code = window_codes(c, k)
         if k == 4:
             code4 = code
-        table = d.codes[k]
-        at = np.searchsorted(table, code)
-        at[at == len(table)] = 0
-        pos = np.flatnonzero(table[at] == code)
+        pos, at = search(d.codes[k], filters[k], code)
         pos_l.append(pos)
         end_l.append(pos + (k - 1))
-        lp_l.append(d.logp[k][at[pos]])
+        lp_l.append(d.logp[k][at])
     pos = np.concatenate(pos_l) if pos_l else np.zeros(0, dtype=np.int64)
     end = np.concatenate(end_l) if end_l else np.zeros(0, dtype=np.int64)
     lp = np.concatenate(lp_l) if lp_l else np.zeros(0)
@@ -134,9 +139,7 @@ def cut_many(texts: list[str]) -> list[list[str]]:
     # Longer words, where their first four characters start one.
     extra: dict[int, list[tuple[int, float]]] = {}
     if code4 is not None and len(d.long_prefix):
-        at = np.searchsorted(d.long_prefix, code4)
-        at[at == len(d.long_prefix)] = 0
-        for p in np.flatnonzero(d.long_prefix[at] == code4).tolist():
+        for p in search(d.long_prefix, filters[5], code4)[0].tolist():
             for k in range(5, d.max_len + 1):
                 got = d.long.get(joined[p : p + k])
                 if got is not None:
@@ -163,9 +166,14 @@ def cut_many(texts: list[str]) -> list[list[str]]:
 
 def _routes(blocks, starts, hit_pos, hit_end, hit_lp, extra, unknown) -> list[list[int]]:
     """Per block, the end (inclusive) of the word the best route takes at each character:
-    jieba's ``calc``, max over (log-probability of the word + the best from after it, its end)."""
+    jieba's ``calc``, max over (log-probability of the word + the best from after it, its end).
+
+    A position's candidates are visited from the longest word down (the longer words of
+    ``extra``, then the hits, whose ends descend as they are walked backwards) and a later one
+    wins only when strictly better: the larger end on a tie, as jieba's max over (value, end)."""
     routes = []
     h = len(hit_pos) - 1  # hits sorted by position, walked from the last one backwards, as the blocks are
+    neg = -math.inf
     for b, s in zip(reversed(blocks), reversed(starts)):
         n = len(b)
         best = [0.0] * (n + 1)
@@ -174,19 +182,20 @@ def _routes(blocks, starts, hit_pos, hit_end, hit_lp, extra, unknown) -> list[li
             h -= 1
         for i in range(n - 1, -1, -1):
             g = s + i
-            cands = []
-            while h >= 0 and hit_pos[h] == g:
-                cands.append((hit_end[h] - s, hit_lp[h]))
-                h -= 1
+            bv, bx = neg, -1
             if g in extra:
-                cands += [(e - s, v) for e, v in extra[g]]
-            if not cands:
-                cands = [(i, unknown)]
-            bv, bx = None, -1
-            for x, v in cands:
-                v = v + best[x + 1]
-                if bv is None or v > bv or (v == bv and x > bx):
+                for e, v in reversed(extra[g]):
+                    v = v + best[e - s + 1]
+                    if v > bv:
+                        bv, bx = v, e - s
+            while h >= 0 and hit_pos[h] == g:
+                x = hit_end[h] - s
+                v = hit_lp[h] + best[x + 1]
+                if v > bv:
                     bv, bx = v, x
+                h -= 1
+            if bx < 0:
+                bv, bx = unknown + best[i + 1], i
             best[i] = bv
             end_at[i] = bx
         routes.append(end_at)
