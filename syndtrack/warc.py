@@ -52,6 +52,10 @@ _SCRIPTS = re.compile(rb"(?is)<script\b.*?</script>|<style\b.*?</style>")  # as 
 # dedupe.normalize.MAX_TEXT characters of an article anyway.
 MAX_PAGE_TEXT = 400_000
 
+# Hosts remembered per process (each cache, in the reader and in every worker): a CC-NEWS
+# day has some tens of thousands; past this the rest are looked up each time. ~20 MB a cache.
+HOST_CACHE = 200_000
+
 # What a record can become: stored, or skipped for one of these reasons.
 SKIP_KINDS = ("revisit", "not_response", "not_ok", "not_html", "truncated", "too_large", "filtered",
               "not_article", "not_reused", "extraction_failed", "bad_article", "broken_gzip", "unreadable")
@@ -451,7 +455,7 @@ class CopyFilter:
         if known is None:
             labels = host.split(".")
             known = any(".".join(labels[i:]) in self.source_hosts for i in range(len(labels) - 1))
-            if len(self._host_is_source) < 1_000_000:  # a firehose meets millions of hosts: bounded
+            if len(self._host_is_source) < HOST_CACHE:  # a firehose meets millions of hosts: bounded
                 self._host_is_source[host] = known
         return known
 
@@ -482,7 +486,7 @@ class CopyFilter:
     def _is_source_raw_host(self, host: bytes) -> bool:
         if self._is_source_host(strip_www(host.decode("latin-1").lower())):
             return True
-        if len(self._other_hosts) < 1_000_000:  # bounded, as the host cache
+        if len(self._other_hosts) < HOST_CACHE:  # bounded, as the host cache
             self._other_hosts.add(host)
         return False
 
