@@ -29,17 +29,23 @@ class HeadlineStage:
         self.keys: dict[int, list[int]] = {}
         self.found: dict[tuple[int, int], Match] = {}
 
-    def find(self, matches: dict) -> dict[tuple[int, int], Match]:
-        dirty = sorted(self.run.dirty)
-        published: dict[int, float | None] = {}
-        for chunk in chunks(dirty):
+    def prepare(self) -> None:
+        """The dirty articles' headline keys, which need no match: computed while the
+        cross-language stage of a big run is still verifying (syndtrack.clustering)."""
+        self.published: dict[int, float | None] = {}
+        for chunk in chunks(sorted(self.run.dirty)):
             marks = ",".join("?" * len(chunk))
             for aid, title, head, pub in self.conn.execute(
                     f"select id, title, substr(text, 1, 400), published from articles where id in ({marks})", chunk):
                 ks = headlines.keys(title, head)
                 if ks:
                     self.keys[aid] = ks
-                    published[aid] = timestamp(pub)
+                    self.published[aid] = timestamp(pub)
+
+    def find(self, matches: dict) -> dict[tuple[int, int], Match]:
+        if not hasattr(self, "published"):
+            self.prepare()
+        published = dict(self.published)
         if not self.keys:
             return {}
         stale = set(self.run.dirty) | set(self.run.removed)

@@ -1,11 +1,12 @@
 """The cross-language stage of ``syndtrack cluster``: translated copies.
 
 The database side of :mod:`dedupe.xlang`, kept apart from
-:mod:`syndtrack.clustering`, which calls it from two places: :meth:`XlangStage.find`
-after the same-language verification (its matches join the run's matches, so
-cluster assembly and stories treat them like any other), and
-:meth:`XlangStage.write` inside the run's write transaction, after the clusters
-are assembled.
+:mod:`syndtrack.clustering`, which calls it from three places: :meth:`XlangStage.start`
+after the same-language verification (its matches join the run's matches before
+the clusters are assembled, so cluster assembly and stories treat them like any
+other; a big run computes them in a forked process while the index is written),
+:meth:`XlangStage.write_keys` inside the run's write transaction once the index is
+written, and :meth:`XlangStage.write` after the clusters are assembled.
 
 1. Every dirty article gets a language (``dedupe.xlang.language``: the script of
    its text) and, when a backend bridges that language to English (English
@@ -28,10 +29,14 @@ are assembled.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import resource
+import sqlite3
 import time
+import traceback
 from collections import deque
+from typing import Callable
 
 import numpy as np
 
@@ -74,6 +79,8 @@ class XlangStage:
         self._features: dict[int, object] = {}  # English articles' verification features, per process
         self._bags: dict[int, object] = {}  # and their bags of stems (dedupe.xlang.word_bag)
         self.enabled = enabled()
+        self._child = None  # (process, pipe) of a stage running in a forked process (start)
+        self._keys_done: Callable[[], None] = lambda: None  # called when keying is done (_find_forked sends the keys)
 
     @property
     def backend(self):
@@ -87,13 +94,93 @@ class XlangStage:
 
     # -- 1-3: find --------------------------------------------------------------------------
 
-    def find(self, matches: dict) -> dict[tuple[int, int], Match]:
-        if not self.enabled:
-            return {}
-        from syndtrack.clustering.workers import Workers
+    def start(self, matches: dict) -> Callable[[], dict[tuple[int, int], Match]]:
+        """Begin :meth:`find`; returns the function that waits for its matches.
 
+        In a big run with two languages the stage runs in a forked process (:func:`_find_forked`)
+        while this one writes the index (``stage_write``): that write keeps one core busy and
+        leaves the other idle, and this stage is most of what a second language costs. Its
+        matches are the same as :meth:`find`'s here (tests/test_xlang_cost.py compares the
+        databases): the child reads the state the run started from (WAL: nothing of this run
+        is committed before the wait), and the headline stage, which reads the translated
+        matches, runs after the wait. Otherwise (small runs, one language, one worker) the
+        stage runs here and now, before the write transaction."""
+        if not self.enabled:
+            return dict
         self._t_start = time.perf_counter()
         self._cpu_start = _cpu()
+        self._read_languages()
+        if not self._two_languages():
+            self.run.timings["xlang_keys"] = round(time.perf_counter() - self._t_start, 3)
+            return dict
+        from syndtrack.clustering.workers import worker_count
+
+        if len(self.run.dirty) < CONCURRENT_MIN or worker_count() < 2 or not getattr(self.run, "path", None):
+            found = self.find(matches)
+            return lambda: found
+        ctx = multiprocessing.get_context("fork")
+        receive, send = ctx.Pipe(duplex=False)
+        child = ctx.Process(target=_find_forked, args=(self, matches, send), name="syndtrack-xlang", daemon=False)
+        child.start()
+        send.close()
+        self._child = (child, receive)
+        return self._adopt
+
+    def _adopt(self) -> dict[tuple[int, int], Match]:
+        """Wait for the forked stage (:meth:`start`) and take over its state, as if :meth:`find` ran here."""
+        self._receive()  # the keys, when write_keys did not wait for them
+        self._receive()
+        return self.found
+
+    def _receive(self) -> None:
+        """Take the forked stage's next message (its keys, then the rest) into this object's state."""
+        child, receive = self._child
+        if receive.closed:
+            return
+        try:
+            try:
+                status, payload = receive.recv()
+            except EOFError:
+                child.join()
+                raise RuntimeError(f"the cross-language stage's process ended without a result (exit code {child.exitcode})") from None
+            if status != "keys":
+                child.join()
+        except BaseException:
+            receive.close()
+            if child.is_alive():  # interrupted while waiting: it has no one to report to
+                child.terminate()
+                child.join()
+            raise
+        if status == "error":
+            receive.close()
+            exc, trace = payload
+            log.error("the cross-language stage failed in its process:\n%s", trace)
+            raise exc
+        if status == "ok":
+            receive.close()
+        for name, value in payload.items():
+            if name == "timings":
+                self.run.timings.update(value)
+            else:
+                setattr(self, name, value)
+
+    def abandon(self) -> None:
+        """Stop a forked stage whose run failed before it waited for it (it would compute, then
+        block on a pipe nobody reads, and hold up the exit of this process, which joins it)."""
+        if self._child is not None:
+            child, receive = self._child
+            receive.close()
+            if child.is_alive():
+                child.terminate()
+            child.join()
+
+    def _state(self, names: tuple[str, ...]) -> dict:
+        """What :meth:`write_keys`, :meth:`write` and the assembly read of this stage, for :func:`_find_forked`."""
+        timings = {k: v for k, v in self.run.timings.items() if k.startswith("xlang_")}
+        timings["xlang_forked"] = round(time.perf_counter() - self._t_start, 3)
+        return {"timings": timings, **{k: getattr(self, k) for k in names}}
+
+    def _read_languages(self) -> None:
         dirty = sorted(self.run.dirty)
         # Languages first (read by the scan: one regex scan of each article's head): keying costs about as
         # much as the rest of clustering, so nothing is keyed while the database holds one
@@ -114,9 +201,12 @@ class XlangStage:
                     f"select id, substr(text, 1, 2000) from articles where id in ({marks})", chunk):
                 self.langs[aid] = language(head or "")
         self.run.timings["xlang_lang"] = round(time.perf_counter() - self._t_start, 3)
-        if not self._two_languages():
-            self.run.timings["xlang_keys"] = round(time.perf_counter() - self._t_start, 3)
-            return {}
+
+    def find(self, matches: dict) -> dict[tuple[int, int], Match]:
+        """Stages 1-3 of the module docstring, after :meth:`start` read the languages."""
+        from syndtrack.clustering.workers import Workers
+
+        dirty = sorted(self.run.dirty)
         # A dirty article that mostly reuses an earlier article's text (a same-language match
         # of this run) is not keyed: a translation of it is a translation of that article, is
         # matched with it and joins its cluster, where the copy is.
@@ -141,6 +231,7 @@ class XlangStage:
                         self.langs[aid] = lang
                 parts.append(part)
             self.keys = _Keys(*(np.concatenate([p[i] for p in parts]) for i in range(3))) if parts else _Keys()
+        self._keys_done()
         t0 = time.perf_counter()
         self.run.timings["xlang_keys"] = round(t0 - self._t_start, 3)
         cpu_keys = _cpu()
@@ -343,9 +434,13 @@ class XlangStage:
 
     # -- 4: write (inside the run's transaction, after the clusters are assembled) ---------------
 
-    def write(self, now: str) -> None:
+    def write_keys(self) -> None:
+        """The keys and languages, inside the run's transaction once the index is written (a forked
+        stage sends them before it verifies: :func:`_find_forked`)."""
         if not self.enabled:
             return
+        if self._child is not None:
+            self._receive()
         conn = self.conn
         if self.run.full:
             conn.execute("delete from dedupe_xkeys")
@@ -373,6 +468,12 @@ class XlangStage:
         order = np.lexsort((k.aid, k.hash))  # in key order, as the table is
         conn.executemany("insert or ignore into dedupe_xkeys (key, article_id, weight) values (?, ?, ?)",
                          zip(k.hash[order].tolist(), k.aid[order].tolist(), k.weight[order].tolist()))
+
+    def write(self, now: str) -> None:
+        """The translated matches and members, inside the run's transaction after the clusters are assembled."""
+        if not self.enabled:
+            return
+        conn = self.conn
         conn.executemany("update matches set kind = 'translated' where a_id = ? and b_id = ?", list(self.found))
         # A member in another language than its origin is a translated copy, however it got
         # there (matched the origin directly, or a translation of a copy of it).
@@ -394,6 +495,7 @@ VERIFY_TASK = 40  # candidate pairs per worker task (more when a group of one ar
 PAIR_COST = 600  # a pair's share of a task's cost, in characters of text read into features
 KEEP_FEATURES = 20_000  # English articles' features kept per worker (~20 kB each)
 VERIFY_PARALLEL_MIN = 200  # pairs from which verification is spread over the workers
+CONCURRENT_MIN = 2000  # dirty articles from which the stage runs beside the index write (start)
 
 
 def _verify_tasks(pairs: list[tuple[int, int]], lang_of: dict, workers: int,
@@ -455,6 +557,30 @@ def _graph_order(pairs: list[tuple[int, int]], lang_of: dict) -> dict[int, int]:
 def _glossed(pair: tuple[int, int], lang_of: dict) -> int:
     """The pair's article that is not English: the one whose segmentation costs."""
     return pair[1] if lang_of.get(pair[0]) == "en" else pair[0]
+
+
+def _find_forked(stage: XlangStage, matches: dict, send) -> None:
+    """:meth:`XlangStage.find` in the process :meth:`XlangStage.start` forked: its own connection
+    (a forked child never uses its parent's), its own workers; its keys sent back as soon as
+    they are computed (the parent writes them meanwhile), then the rest of its state."""
+    try:
+        stage._cpu_start = _cpu()
+        stage.run.conn = stage.conn = sqlite3.connect(stage.run.path)
+        stage._keys_done = lambda: send.send(("keys", stage._state(_KEYS_STATE)))
+        stage.find(matches)
+        send.send(("ok", stage._state(_FOUND_STATE)))
+    except BaseException as exc:  # noqa: BLE001 - every failure goes to the parent, which raises it
+        trace = traceback.format_exc()
+        try:
+            send.send(("error", (exc, trace)))
+        except Exception:  # an exception that does not pickle
+            send.send(("error", (RuntimeError(f"{type(exc).__name__}: {exc}"), trace)))
+    finally:
+        send.close()
+
+
+_KEYS_STATE = ("langs", "keys", "backfilled", "backfill_langs", "keyed", "copies")  # what write_keys reads
+_FOUND_STATE = ("found", "candidates")
 
 
 def _verify_pairs(run, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], Match]:

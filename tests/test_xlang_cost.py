@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,112 @@ def test_segmentation_is_jiebas(items):
     runs += ["中非合作论坛北京峰会", "䶮䶮中国", "丟"]  # an Extension A character jieba leaves alone
     assert cut_many(runs) == [tok.lcut(r, HMM=False) for r in runs]
     assert sum(len(w) >= 5 for ws in cut_many(runs) for w in ws) > 0  # longer words are read too
+
+
+# Tables a run writes, with the columns that are times of the run left out.
+_WRITTEN = {
+    "matches": "a_id, b_id, score, coverage_a, coverage_b, passages, kind",
+    "clusters": "id, origin_id, size, story_id",
+    "cluster_members": "*",
+    "stories": "id, origin_id, versions, size, outlets",
+    "dedupe_xlang": "*",
+    "dedupe_xkeys": "*",
+    "dedupe_headlines": "*",
+    "dedupe_fingerprints": "*",
+}
+
+
+def _tables(db) -> dict[str, list[tuple]]:
+    return {t: sorted(db.execute(f"select {cols} from {t}").fetchall()) for t, cols in _WRITTEN.items()}
+
+
+def _corpus(items) -> list[dict]:
+    """Five Chinese texts with their English translations and a republisher's copy of each, and
+    five other Chinese texts: more than one language, translations, copies to propagate to."""
+    recs = []
+    for i, it in enumerate(items[:5]):
+        recs += [
+            {"url": f"http://www.news.cn/c_{i}.htm", "text": it["culturax_text"], "published": f"2024-03-0{i + 1}T02:00:00Z"},
+            {"url": f"https://english.news.cn/c_{i}.htm", "text": it["culturax_text_en"], "published": f"2024-03-0{i + 1}T06:00:00Z"},
+            {"url": f"https://republisher.example/x-{i}", "published": f"2024-03-0{i + 2}T09:00:00Z",
+             "text": "The following report was published by Xinhua News Agency.\n\n" + it["culturax_text_en"]},
+        ]
+    recs += [{"url": f"http://www.news.cn/o_{i}.htm", "text": it["culturax_text"], "published": "2024-03-01T01:00:00Z"}
+             for i, it in enumerate(items[20:25])]
+    return recs
+
+
+def _run_both_ways(tmp_path, monkeypatch, recs, split: int, forked: bool):
+    from syndtrack import xlang_stage
+
+    monkeypatch.setenv("SYNDTRACK_CLUSTER_WORKERS", "2")
+    monkeypatch.setattr(xlang_stage, "CONCURRENT_MIN", 0 if forked else 10**9)
+    db = open_db(tmp_path / f"{'forked' if forked else 'inline'}.db")
+    _load(db, recs[:split])
+    first = cluster(db)
+    _load(db, recs[split:])
+    second = cluster(db)
+    assert ("xlang_forked" in first.timings, "xlang_forked" in second.timings) == (forked, forked)
+    return _tables(db)
+
+
+def test_forked_stage_writes_what_the_inline_stage_writes(tmp_path, monkeypatch, items):
+    """A big run computes the cross-language stage in a forked process while the index is
+    written (XlangStage.start). Forced here on a small corpus, over a first run and an
+    incremental one, it leaves the database the stage run in this process leaves, row for row."""
+    recs = _corpus(items)
+    inline = _run_both_ways(tmp_path, monkeypatch, recs, 9, forked=False)
+    forked = _run_both_ways(tmp_path, monkeypatch, recs, 9, forked=True)
+    assert sum(k == "translated" for *_, k in inline["matches"]) >= 5  # the stage found something to compare
+    assert inline == forked
+
+
+def test_forked_stage_failure_fails_the_run_and_writes_nothing(tmp_path, monkeypatch, items):
+    """An error in the forked stage reaches the run (the same exception), whose transaction is
+    rolled back: what the previous run stored is intact."""
+    from syndtrack import xlang_stage
+
+    recs = _corpus(items)
+    monkeypatch.setenv("SYNDTRACK_CLUSTER_WORKERS", "2")
+    monkeypatch.setattr(xlang_stage, "CONCURRENT_MIN", 0)
+    db = open_db(tmp_path / "x.db")
+    _load(db, recs[:9])
+    cluster(db)
+    before = _tables(db)
+
+    def broken(self):
+        raise ValueError("candidates exploded")
+
+    monkeypatch.setattr(xlang_stage.XlangStage, "_candidates", broken)
+    _load(db, recs[9:])
+    with pytest.raises(ValueError, match="candidates exploded"):
+        cluster(db)
+    assert _tables(db) == before
+
+
+def test_forked_stage_is_stopped_when_the_run_fails_first(tmp_path, monkeypatch, items):
+    """A run that fails before it waits for its forked stage stops that process (left running,
+    it would block on a pipe nobody reads and hold up this process's exit)."""
+    import multiprocessing
+
+    from syndtrack import headline_stage, xlang_stage
+
+    monkeypatch.setenv("SYNDTRACK_CLUSTER_WORKERS", "2")
+    monkeypatch.setattr(xlang_stage, "CONCURRENT_MIN", 0)
+    db = open_db(tmp_path / "x.db")
+    _load(db, _corpus(items))
+
+    def broken(self):
+        raise OSError("disk gone")
+
+    def slow(self):
+        time.sleep(60)  # in the forked stage: still running when the run fails
+
+    monkeypatch.setattr(headline_stage.HeadlineStage, "prepare", broken)
+    monkeypatch.setattr(xlang_stage.XlangStage, "_candidates", slow)
+    started = time.monotonic()
+    with pytest.raises(OSError, match="disk gone"):
+        cluster(db)
+    assert time.monotonic() - started < 30
+    assert not [p for p in multiprocessing.active_children() if p.name == "syndtrack-xlang"]
+    assert db.execute("select count(*) from matches").fetchone()[0] == 0

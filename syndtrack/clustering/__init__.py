@@ -13,8 +13,10 @@ documented input and output; they share the run's state (:class:`_Run`):
    up in the persisted index (``dedupe_fingerprints``), so only they are compared,
    against everything already there;
 4. verify (:mod:`.stage_verify`): the candidate pairs aligned
-   (:func:`dedupe.align.align`); then translated copies (:mod:`syndtrack.xlang_stage`);
-5. write (:mod:`.stage_write`): index, matches and, through
+   (:func:`dedupe.align.align`); then translated copies (:mod:`syndtrack.xlang_stage`),
+   which a big run computes in a forked process while the index is written;
+5. write (:mod:`.stage_write`): index, then the translated copies and the pages with a
+   story's headline (:mod:`syndtrack.headline_stage`), matches and, through
 6. assemble (:mod:`.stage_assemble`), the clusters of every group of matches the
    run touched (:func:`dedupe.assemble.assemble`) and their stories.
 
@@ -123,12 +125,27 @@ class _Run:
         matches = stage_verify.verify(self, pairs)
         self._lap("verify")
         self.xlang = XlangStage(self)  # translated copies: syndtrack/xlang_stage.py
-        matches.update(self.xlang.find(matches))
+        translated = self.xlang.start(matches)  # a big run's goes on beside the index write
         self._lap("xlang")
         self.headlines = HeadlineStage(self)  # pages with a story's headline and no text: syndtrack/headline_stage.py
-        matches.update(self.headlines.find(matches))
-        self._lap("headlines")
-        rebuilt = stage_write.write(self, matches)
+
+        def all_matches() -> dict:
+            # Called by the write once the index is written: the translated copies (waited
+            # for), then the headline pages, which must know every text match.
+            t = time.perf_counter()
+            matches.update(translated())
+            self.timings["xlang_wait"] = round(time.perf_counter() - t, 3)
+            t = time.perf_counter()
+            matches.update(self.headlines.find(matches))
+            self.timings["headline_pairs"] = round(time.perf_counter() - t, 3)
+            return matches
+
+        try:
+            self.headlines.prepare()  # its keys need no match: read while a forked xlang stage works
+            self._lap("headline_keys")
+            rebuilt = stage_write.write(self, all_matches)
+        finally:
+            self.xlang.abandon()  # a forked stage is done by now, unless the write failed
         self._lap("write")
         clusters, members = self.q("select (select count(*) from clusters), (select count(*) from cluster_members)")[0]
         return ClusterResult(

@@ -1,8 +1,9 @@
 """Stage 6, write: everything the run computed, in one ``BEGIN IMMEDIATE`` transaction.
 
 In: the run's state (``run.dirty``, ``run.removed``, ``run.old``,
-``run.line_delta``, ``run.generation``, ``run.queue_seq``) and the verified
-matches. Out: the index (``dedupe_articles``, ``dedupe_fingerprints``,
+``run.line_delta``, ``run.generation``, ``run.queue_seq``) and a function returning
+the verified matches, called once the index rows are written (the cross-language
+stage of a big run is still computing them meanwhile: ``XlangStage.start``). Out: the index (``dedupe_articles``, ``dedupe_fingerprints``,
 ``dedupe_outlet_lines``), ``matches`` and, through
 :func:`syndtrack.clustering.stage_assemble.recluster`, the clusters and stories;
 returns the number of clusters written. A run another one overtook (the
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from typing import Callable
 
 import numpy as np
 
@@ -23,7 +25,7 @@ from syndtrack.clustering.stage_assemble import old_stories, recluster
 from syndtrack.store.dates import utcnow
 
 
-def write(run, matches: dict) -> int:
+def write(run, all_matches: Callable[[], dict]) -> int:
     conn = run.conn
     if conn.in_transaction:
         conn.commit()  # nothing of ours is pending: only reads happened so far
@@ -32,11 +34,11 @@ def write(run, matches: dict) -> int:
     cache_size = conn.execute("pragma cache_size").fetchone()[0]
     conn.execute(f"pragma cache_size = {WRITE_CACHE_KIB}")
     try:
-        return _transaction(run, matches)
+        return _transaction(run, all_matches)
     finally:
         conn.execute(f"pragma cache_size = {int(cache_size)}")
 
-def _transaction(run, matches: dict) -> int:
+def _transaction(run, all_matches: Callable[[], dict]) -> int:
     conn = run.conn
     try:
         conn.execute("BEGIN IMMEDIATE")
@@ -46,7 +48,7 @@ def _transaction(run, matches: dict) -> int:
         meta = dict(conn.execute("select key, value from dedupe_meta").fetchall())
         if int(meta.get("generation") or 0) != run.generation:
             raise ClusterError("another cluster run finished while this one was computing; run it again")
-        rebuilt = _write_all(run, matches)
+        rebuilt = _write_all(run, all_matches)
         conn.execute("delete from dedupe_queue where seq <= ?", (run.queue_seq,))
         conn.execute("insert or replace into dedupe_meta (key, value) values ('params', ?)", (json.dumps(PARAMS),))
         conn.execute("insert or replace into dedupe_meta (key, value) values ('generation', ?)", (str(run.generation + 1),))
@@ -56,7 +58,7 @@ def _transaction(run, matches: dict) -> int:
         raise
     return rebuilt
 
-def _write_all(run, matches: dict) -> int:
+def _write_all(run, all_matches: Callable[[], dict]) -> int:
     conn = run.conn
     now = utcnow()
     gone = set(run.dirty) | set(run.removed)
@@ -121,6 +123,9 @@ def _write_all(run, matches: dict) -> int:
                 "insert or ignore into dedupe_fingerprints (hash, article_id) values (?, ?)",
                 zip(H[start : start + POSTINGS_SLICE].tolist(), A[start : start + POSTINGS_SLICE].tolist()),
             )
+    # The cross-language keys (a forked stage sends them once computed, before it verifies).
+    run.xlang.write_keys()
+    matches = all_matches()
     conn.executemany(
         "insert or replace into matches (a_id, b_id, score, coverage_a, coverage_b, passages, created) values (?, ?, ?, ?, ?, ?, ?)",
         (
