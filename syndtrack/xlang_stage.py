@@ -103,7 +103,7 @@ class XlangStage:
         matches are the same as :meth:`find`'s here (tests/test_xlang_cost.py compares the
         databases): the child reads the state the run started from (WAL: nothing of this run
         is committed before the wait), and the headline stage, which reads the translated
-        matches, runs after the wait. Otherwise (small runs, one language, one worker) the
+        matches, runs after the wait. Otherwise (small runs, one language, one worker, no WAL) the
         stage runs here and now, before the write transaction."""
         if not self.enabled:
             return dict
@@ -115,7 +115,10 @@ class XlangStage:
             return dict
         from syndtrack.clustering.workers import worker_count
 
-        if len(self.run.dirty) < CONCURRENT_MIN or worker_count() < 2 or not getattr(self.run, "path", None):
+        if len(self.run.dirty) < CONCURRENT_MIN or worker_count() < 2 or not getattr(self.run, "path", None) \
+                or self.conn.execute("pragma journal_mode").fetchone()[0].lower() != "wal":
+            # Without WAL the child's reads and the write would lock each other out (a spilled
+            # write cache needs an exclusive lock, held until the commit that waits for the child).
             found = self.find(matches)
             return lambda: found
         ctx = multiprocessing.get_context("fork")

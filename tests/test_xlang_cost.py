@@ -243,3 +243,21 @@ def test_forked_stage_is_stopped_when_the_run_fails_first(tmp_path, monkeypatch,
     assert time.monotonic() - started < 30
     assert not [p for p in multiprocessing.active_children() if p.name == "syndtrack-xlang"]
     assert db.execute("select count(*) from matches").fetchone()[0] == 0
+
+
+def test_stage_stays_in_process_without_wal(tmp_path, monkeypatch, items):
+    """A database in rollback-journal mode (cluster() takes any sqlite-utils Database) keeps the
+    stage in this process: the child's reads and the write would lock each other out."""
+    from sqlite_utils import Database
+
+    from syndtrack import xlang_stage
+
+    monkeypatch.setenv("SYNDTRACK_CLUSTER_WORKERS", "2")
+    monkeypatch.setattr(xlang_stage, "CONCURRENT_MIN", 0)
+    open_db(tmp_path / "x.db").conn.close()
+    db = Database(tmp_path / "x.db")
+    db.disable_wal()
+    _load(db, _corpus(items))
+    result = cluster(db)
+    assert "xlang_forked" not in result.timings
+    assert db.execute("select count(*) from matches where kind = 'translated'").fetchone()[0] >= 5
