@@ -121,10 +121,15 @@ class XlangStage:
             # write cache needs an exclusive lock, held until the commit that waits for the child).
             found = self.find(matches)
             return lambda: found
-        ctx = multiprocessing.get_context("fork")
-        receive, send = ctx.Pipe(duplex=False)
-        child = ctx.Process(target=_find_forked, args=(self, matches, send), name="syndtrack-xlang", daemon=False)
-        child.start()
+        try:
+            ctx = multiprocessing.get_context("fork")
+            receive, send = ctx.Pipe(duplex=False)
+            child = ctx.Process(target=_find_forked, args=(self, matches, send), name="syndtrack-xlang", daemon=False)
+            child.start()
+        except (ValueError, OSError) as exc:  # no fork on this platform, or no process to be had
+            log.info("cross-language stage in this process (%s)", exc)
+            found = self.find(matches)
+            return lambda: found
         send.close()
         self._child = (child, receive)
         return self._adopt
