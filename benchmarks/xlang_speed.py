@@ -12,6 +12,13 @@ Then ``cluster --full`` runs on each, the mixed one with the stage on and off
 (``SYNDTRACK_XLANG=0``).
 
     python benchmarks/xlang_speed.py --size 20000 [--zh-share 0.2]
+    python benchmarks/xlang_speed.py --fresh 6 --keep /tmp/xlang-corpora   # the issue's comparison
+
+``--fresh N`` also runs ``syndtrack cluster --full`` in a fresh process per run, N rounds of
+one language / mixed with the stage / mixed without it, alternated (a scheduled
+``cluster`` is a fresh process, and the runs in this process share its warm caches): wall
+and CPU of each child (``os.wait4``), the medians and each round's ratio. ``--keep DIR``
+builds the two corpora there once and reuses them.
 """
 
 from __future__ import annotations
@@ -113,6 +120,39 @@ def measure(path: Path, xlang: bool) -> dict:
     return out
 
 
+def fresh_rounds(one: Path, mixed: Path, rounds: int) -> dict:
+    """``syndtrack cluster --full`` in a child process per run, the three variants alternated."""
+    import statistics
+    import subprocess
+
+    variants = (("one language", one, "1"), ("mixed, stage on", mixed, "1"), ("mixed, stage off", mixed, "0"))
+    runs: dict[str, list[dict]] = {name: [] for name, _, _ in variants}
+    for i in range(rounds):
+        for name, path, xlang in variants:
+            load = os.getloadavg()[0]
+            t0 = time.perf_counter()
+            child = subprocess.Popen([sys.executable, "-m", "syndtrack", "--db", str(path), "cluster", "--full"],
+                                     env=dict(os.environ, SYNDTRACK_XLANG=xlang),
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            _, status, usage = os.wait4(child.pid, 0)
+            wall = time.perf_counter() - t0
+            if status != 0:
+                raise SystemExit(f"cluster --full on {path} failed (status {status})")
+            run = {"wall": round(wall, 2), "cpu": round(usage.ru_utime + usage.ru_stime, 2), "load": round(load, 2)}
+            runs[name].append(run)
+            print(f"fresh round {i + 1} {name:<17} wall {run['wall']:>6.2f}s  cpu {run['cpu']:>6.2f}s  load before {run['load']}",
+                  flush=True)
+    ratios = [on["wall"] / base["wall"] for on, base in zip(runs["mixed, stage on"], runs["one language"])]
+    medians = {name: round(statistics.median(r["wall"] for r in rs), 2) for name, rs in runs.items()}
+    out = {"runs": runs, "median_wall": medians, "ratio_by_round": [round(r, 3) for r in ratios],
+           "median_ratio_vs_one_language": round(statistics.median(ratios), 3),
+           "ratio_of_medians_vs_one_language": round(medians["mixed, stage on"] / medians["one language"], 3)}
+    print(f"fresh processes: median wall {medians}; mixed with the stage / one language, by round "
+          f"{out['ratio_by_round']}, median {out['median_ratio_vs_one_language']}, "
+          f"of the medians {out['ratio_of_medians_vs_one_language']}", flush=True)
+    return out
+
+
 def _cpu() -> float:
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
@@ -124,13 +164,22 @@ def main() -> None:
     ap.add_argument("--zh-share", type=float, default=0.2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--fresh", type=int, default=0, metavar="N",
+                    help="also N alternated rounds of `cluster --full` in fresh processes")
+    ap.add_argument("--keep", type=Path, metavar="DIR", help="build the corpora here once and reuse them")
     args = ap.parse_args()
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
-        one = Path(tmp) / "one.db"
-        mixed = Path(tmp) / "mixed.db"
-        dedupe_speed.build_db(one, dedupe_speed.Generator(args.seed), args.size)
-        dedupe_speed.build_db(mixed, Mixed(args.seed, args.zh_share), args.size)
+        where = args.keep or Path(tmp)
+        where.mkdir(parents=True, exist_ok=True)
+        one = where / f"one-{args.size}-{args.seed}.db"
+        mixed = where / f"mixed-{args.size}-{args.seed}-{args.zh_share}.db"
+        if not (args.keep and one.exists()):
+            dedupe_speed.build_db(one, dedupe_speed.Generator(args.seed), args.size)
+        if not (args.keep and mixed.exists()):
+            dedupe_speed.build_db(mixed, Mixed(args.seed, args.zh_share), args.size)
+        if args.fresh:
+            results["fresh"] = fresh_rounds(one, mixed, args.fresh)
         for name, path, on in (("one language, stage on", one, True), ("mixed, stage off", mixed, False),
                                ("mixed, stage on", mixed, True), ("mixed, stage off (again)", mixed, False),
                                ("mixed, stage on (again)", mixed, True),
