@@ -28,11 +28,12 @@ class HeadlineStage:
         self.conn = run.conn
         self.keys: dict[int, list[int]] = {}
         self.found: dict[tuple[int, int], Match] = {}
+        self.published: dict[int, float | None] | None = None  # the keyed articles' published times (prepare)
 
     def prepare(self) -> None:
         """The dirty articles' headline keys, which need no match: computed while the
         cross-language stage of a big run is still verifying (syndtrack.clustering)."""
-        self.published: dict[int, float | None] = {}
+        self.published = {}
         for chunk in chunks(sorted(self.run.dirty)):
             marks = ",".join("?" * len(chunk))
             for aid, title, head, pub in self.conn.execute(
@@ -43,7 +44,7 @@ class HeadlineStage:
                     self.published[aid] = timestamp(pub)
 
     def find(self, matches: dict) -> dict[tuple[int, int], Match]:
-        if not hasattr(self, "published"):
+        if self.published is None:
             self.prepare()
         published = dict(self.published)
         if not self.keys:
