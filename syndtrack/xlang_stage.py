@@ -115,12 +115,16 @@ class XlangStage:
             return dict
         from syndtrack.clustering.workers import worker_count
 
-        if len(self.run.dirty) < CONCURRENT_MIN or worker_count() < 2 or not getattr(self.run, "path", None) \
-                or self.conn.execute("pragma journal_mode").fetchone()[0].lower() != "wal":
-            # Without WAL the child's reads and the write would lock each other out (a spilled
-            # write cache needs an exclusive lock, held until the commit that waits for the child).
-            found = self.find(matches)
-            return lambda: found
+        # Without WAL the child's reads and the write would lock each other out (a spilled
+        # write cache needs an exclusive lock, held until the commit that waits for the child).
+        if len(self.run.dirty) >= CONCURRENT_MIN and worker_count() >= 2 and getattr(self.run, "path", None) \
+                and self.conn.execute("pragma journal_mode").fetchone()[0].lower() == "wal" and self._fork(matches):
+            return self._adopt
+        found = self.find(matches)
+        return lambda: found
+
+    def _fork(self, matches: dict) -> bool:
+        """Start :func:`_find_forked` in a child process; False when no fork can be had."""
         try:
             ctx = multiprocessing.get_context("fork")
             receive, send = ctx.Pipe(duplex=False)
@@ -128,11 +132,10 @@ class XlangStage:
             child.start()
         except (ValueError, OSError) as exc:  # no fork on this platform, or no process to be had
             log.info("cross-language stage in this process (%s)", exc)
-            found = self.find(matches)
-            return lambda: found
+            return False
         send.close()
         self._child = (child, receive)
-        return self._adopt
+        return True
 
     def _adopt(self) -> dict[tuple[int, int], Match]:
         """Wait for the forked stage (:meth:`start`) and take over its state, as if :meth:`find` ran here."""
