@@ -31,8 +31,10 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import queue
 import resource
 import sqlite3
+import threading
 import time
 import traceback
 from collections import deque
@@ -81,6 +83,10 @@ class XlangStage:
         self.enabled = enabled()
         self._child = None  # (process, pipe) of a stage running in a forked process (start)
         self._keys_done: Callable[[], None] = lambda: None  # called when keying is done (_find_forked sends the keys)
+        self._key_part: Callable[[tuple], None] = lambda part: None  # each keyed batch's rows, as computed (_find_forked)
+        self._parts: list[tuple] = []  # the rows received from a forked stage (write_keys)
+        self._done_keying = False  # a forked stage's keys message came (write_keys)
+        self._forked = False  # True in the process _find_forked runs in
 
     @property
     def backend(self):
@@ -139,7 +145,8 @@ class XlangStage:
 
     def _adopt(self) -> dict[tuple[int, int], Match]:
         """Wait for the forked stage (:meth:`start`) and take over its state, as if :meth:`find` ran here."""
-        self._receive()  # the keys, when write_keys did not wait for them
+        while not self._done_keying and not self._child[1].closed:
+            self._receive()  # the keys, when write_keys did not read them
         self._receive()
         return self.found
 
@@ -154,7 +161,7 @@ class XlangStage:
             except EOFError:
                 child.join()
                 raise RuntimeError(f"the cross-language stage's process ended without a result (exit code {child.exitcode})") from None
-            if status != "keys":
+            if status not in ("keys", "part"):
                 child.join()
         except BaseException:
             receive.close()
@@ -169,6 +176,9 @@ class XlangStage:
             raise exc
         if status == "ok":
             receive.close()
+        if status == "part":
+            self._parts.append(payload)
+            return
         for name, value in payload.items():
             if name == "timings":
                 self.run.timings.update(value)
@@ -215,7 +225,7 @@ class XlangStage:
 
     def find(self, matches: dict) -> dict[tuple[int, int], Match]:
         """Stages 1-3 of the module docstring, after :meth:`start` read the languages."""
-        from syndtrack.clustering.workers import Workers
+        from syndtrack.clustering.workers import PARALLEL_MIN, Workers
 
         dirty = sorted(self.run.dirty)
         # A dirty article that mostly reuses an earlier article's text (a same-language match
@@ -231,7 +241,11 @@ class XlangStage:
         self.keyed = set(to_key)
         preload_keys()  # the keying tables (cached arrays), loaded once here, shared by the forked workers
         self.run.timings["xlang_load"] = round(time.perf_counter() - self._t_start, 3)
-        with Workers(self.run, len(to_key)) as pool:
+        # Forked beside the index write (start), the stage keys in its own process: the write
+        # holds one core, and a pool would put three processes on two cores and warm its
+        # caches twice (keys 2.3-2.5 -> 1.9-2.1 CPU s at 20k articles); the verification
+        # workers forked later inherit the warm caches.
+        with Workers(self.run, len(to_key), min_size=KEY_INLINE if self._forked else PARALLEL_MIN) as pool:
             tasks = [to_key[i : i + KEY_TASK] for i in range(0, len(to_key), KEY_TASK)]
             parts = []
             for aids, langs, part in pool.imap(_key_ids, tasks):
@@ -241,6 +255,7 @@ class XlangStage:
                     else:
                         self.langs[aid] = lang
                 parts.append(part)
+                self._key_part(part)
             self.keys = _Keys(*(np.concatenate([p[i] for p in parts]) for i in range(3))) if parts else _Keys()
         self._keys_done()
         t0 = time.perf_counter()
@@ -446,25 +461,56 @@ class XlangStage:
     # -- 4: write (inside the run's transaction, after the clusters are assembled) ---------------
 
     def write_keys(self) -> None:
-        """The keys and languages, inside the run's transaction once the index is written (a forked
-        stage sends them before it verifies: :func:`_find_forked`)."""
+        """The keys and languages, inside the run's transaction once the index is written. A forked
+        stage sends its key rows a batch at a time as it computes them (:func:`_find_forked`),
+        then the rest of what is written here: the rows that came while the index was written,
+        then each as it comes, go in while the stage is still keying."""
         if not self.enabled:
             return
-        if self._child is not None:
-            self._receive()
+        waited = 0.0
+        self._clear_keys()
+        if self._child is None:
+            self._insert_keys(self.keys)
+        else:
+            written = 0
+            while True:
+                t = time.perf_counter()
+                self._receive()
+                waited += time.perf_counter() - t
+                for part in self._parts[written:]:
+                    self._insert_keys(_Keys(*part))
+                written = len(self._parts)
+                if self._done_keying or self._child[1].closed:
+                    break
+            self.keys = _Keys(*(np.concatenate([p[i] for p in self._parts]) for i in range(3))) if self._parts else _Keys()
+            self._parts = []
+        self._write_languages()
+        self.run.timings["xlang_keys_wait"] = round(waited, 3)
+
+    def _clear_keys(self) -> None:
+        """The dirty and removed articles' old keys out (all of them in a full run)."""
         conn = self.conn
         if self.run.full:
             conn.execute("delete from dedupe_xkeys")
             conn.execute("delete from dedupe_xlang")
-        else:
-            for chunk in chunks(sorted(set(self.run.dirty) | set(self.run.removed))):
-                marks = ",".join("?" * len(chunk))
-                old = []
-                for aid, blob in conn.execute(f"select article_id, keys from dedupe_xlang where article_id in ({marks})", chunk):
-                    if blob:
-                        old.extend((int(k), aid) for k in np.frombuffer(blob, dtype=np.int64).tolist())
-                conn.executemany("delete from dedupe_xkeys where key = ? and article_id = ?", old)
-                conn.execute(f"delete from dedupe_xlang where article_id in ({marks})", chunk)
+            return
+        for chunk in chunks(sorted(set(self.run.dirty) | set(self.run.removed))):
+            marks = ",".join("?" * len(chunk))
+            old = []
+            for aid, blob in conn.execute(f"select article_id, keys from dedupe_xlang where article_id in ({marks})", chunk):
+                if blob:
+                    old.extend((int(k), aid) for k in np.frombuffer(blob, dtype=np.int64).tolist())
+            conn.executemany("delete from dedupe_xkeys where key = ? and article_id = ?", old)
+            conn.execute(f"delete from dedupe_xlang where article_id in ({marks})", chunk)
+
+    def _insert_keys(self, k: "_Keys") -> None:
+        order = np.lexsort((k.aid, k.hash))  # in key order, as the table is
+        self.conn.executemany("insert or ignore into dedupe_xkeys (key, article_id, weight) values (?, ?, ?)",
+                              zip(k.hash[order].tolist(), k.aid[order].tolist(), k.weight[order].tolist()))
+
+    def _write_languages(self) -> None:
+        """Each article's language and its keys as a blob (``dedupe_xlang``), once all are keyed."""
+        conn = self.conn
         blobs = self.keys.blobs()
         empty = np.array([], dtype=np.int64).tobytes()
         conn.executemany("update dedupe_xlang set keys = ? where article_id = ?",
@@ -475,10 +521,6 @@ class XlangStage:
             # left unkeyed (find) waits for nothing.
             ((a, l, blobs.get(a, empty) if a in self.keyed or a in self.copies else None) for a, l in self.langs.items() if l),
         )
-        k = self.keys
-        order = np.lexsort((k.aid, k.hash))  # in key order, as the table is
-        conn.executemany("insert or ignore into dedupe_xkeys (key, article_id, weight) values (?, ?, ?)",
-                         zip(k.hash[order].tolist(), k.aid[order].tolist(), k.weight[order].tolist()))
 
     def write(self, now: str) -> None:
         """The translated matches and members, inside the run's transaction after the clusters are assembled."""
@@ -507,6 +549,7 @@ PAIR_COST = 600  # a pair's share of a task's cost, in characters of text read i
 KEEP_FEATURES = 20_000  # English articles' features kept per worker (~20 kB each)
 VERIFY_PARALLEL_MIN = 200  # pairs from which verification is spread over the workers
 CONCURRENT_MIN = 2000  # dirty articles from which the stage runs beside the index write (start)
+KEY_INLINE = 1 << 62  # min_size that keeps keying in the forked stage's own process (find)
 
 
 def _verify_tasks(pairs: list[tuple[int, int]], lang_of: dict, workers: int,
@@ -572,16 +615,28 @@ def _glossed(pair: tuple[int, int], lang_of: dict) -> int:
 
 def _find_forked(stage: XlangStage, matches: dict, send) -> None:
     """:meth:`XlangStage.find` in the process :meth:`XlangStage.start` forked: its own connection
-    (a forked child never uses its parent's), its own workers; its keys sent back as soon as
-    they are computed (the parent writes them meanwhile), then the rest of its state."""
+    (a forked child never uses its parent's), its own workers; its key rows sent back a batch
+    at a time while it keys (the parent writes them once its index is written), then the rest
+    of its state."""
+    outbox = _Outbox(send)
     try:
         stage._cpu_start = _cpu()
+        stage._forked = True
         stage.run.conn = stage.conn = sqlite3.connect(stage.run.path)
-        stage._keys_done = lambda: send.send(("keys", stage._state(_KEYS_STATE)))
+        stage._key_part = lambda part: outbox.put(("part", part))
+
+        def keys_done() -> None:
+            stage._done_keying = True
+            outbox.put(("keys", stage._state(_KEYS_STATE)))
+            outbox.close()  # sent: no thread is left when the verification forks its workers
+
+        stage._keys_done = keys_done
         stage.find(matches)
+        outbox.close()  # (a run with nothing to key)
         send.send(("ok", stage._state(_FOUND_STATE)))
     except BaseException as exc:  # noqa: BLE001 - every failure goes to the parent, which raises it
         trace = traceback.format_exc()
+        outbox.close()
         try:
             send.send(("error", (exc, trace)))
         except Exception:  # an exception that does not pickle
@@ -590,7 +645,33 @@ def _find_forked(stage: XlangStage, matches: dict, send) -> None:
         send.close()
 
 
-_KEYS_STATE = ("langs", "keys", "backfilled", "backfill_langs", "keyed", "copies")  # what write_keys reads
+class _Outbox:
+    """Messages to the parent, sent by a thread: the parent reads the key rows only once its
+    index is written, and keying must not wait for it meanwhile. :meth:`close` returns once
+    all are sent."""
+
+    def __init__(self, send) -> None:
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, args=(send,), name="syndtrack-xlang-send", daemon=True)
+        self._thread.start()
+
+    def _run(self, send) -> None:
+        while (message := self._queue.get()) is not None:
+            try:
+                send.send(message)
+            except (OSError, ValueError):  # the parent stopped reading (its run failed): it ends this process
+                return
+
+    def put(self, message: tuple) -> None:
+        self._queue.put(message)
+
+    def close(self) -> None:
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+
+
+_KEYS_STATE = ("langs", "backfilled", "backfill_langs", "keyed", "copies", "_done_keying")  # what write_keys reads (the rows came as parts)
 _FOUND_STATE = ("found", "candidates")
 
 

@@ -174,12 +174,18 @@ def _run_both_ways(tmp_path, monkeypatch, recs, split: int, forked: bool):
 
     monkeypatch.setenv("SYNDTRACK_CLUSTER_WORKERS", "2")
     monkeypatch.setattr(xlang_stage, "CONCURRENT_MIN", 0 if forked else 10**9)
+    monkeypatch.setattr(xlang_stage, "KEY_TASK", 4)  # a forked stage sends its key rows in several batches
+    batches = []
+    insert = xlang_stage.XlangStage._insert_keys
+    monkeypatch.setattr(xlang_stage.XlangStage, "_insert_keys", lambda self, k: (batches.append(len(k)), insert(self, k)))
     db = open_db(tmp_path / f"{'forked' if forked else 'inline'}.db")
     _load(db, recs[:split])
     first = cluster(db)
     _load(db, recs[split:])
     second = cluster(db)
     assert ("xlang_forked" in first.timings, "xlang_forked" in second.timings) == (forked, forked)
+    if forked:  # written here as they came, each run's in several
+        assert len(batches) >= 4 and all(batches)
     return _tables(db)
 
 
