@@ -128,8 +128,9 @@ class HeadlineStage:
                     found.update((a, b))
         return found & set(ids)
 
-    def write(self) -> None:
-        """Inside the run's transaction, after the matches are stored and before the clusters are assembled."""
+    def write_keys(self) -> None:
+        """The headline keys, inside the run's transaction (they need no match: written while a
+        forked cross-language stage may still be verifying)."""
         conn = self.conn
         if self.run.full:
             conn.execute("delete from dedupe_headlines")
@@ -138,4 +139,7 @@ class HeadlineStage:
                 conn.execute(f"delete from dedupe_headlines where article_id in ({','.join('?' * len(chunk))})", chunk)
         conn.executemany("insert or ignore into dedupe_headlines (key, article_id) values (?, ?)",
                          sorted((k, a) for a, ks in self.keys.items() for k in ks))
-        conn.executemany(f"update matches set kind = '{KIND}' where a_id = ? and b_id = ?", list(self.found))
+
+    def write_kinds(self) -> None:
+        """The headline matches marked as such, after the matches are stored and before the clusters are assembled."""
+        self.conn.executemany(f"update matches set kind = '{KIND}' where a_id = ? and b_id = ?", list(self.found))

@@ -129,21 +129,24 @@ class _Run:
         self._lap("xlang")
         self.headlines = HeadlineStage(self)  # pages with a story's headline and no text: syndtrack/headline_stage.py
 
-        def all_matches() -> dict:
-            # Called by the write once the index is written: the translated copies (waited
-            # for), then the headline pages, which must know every text match.
+        def later_matches() -> dict:
+            # Called by the write once the index and the same-language matches are written: the
+            # translated copies (waited for), then the headline pages, which must know every
+            # text match. Added to ``matches``; returned too, for the write.
             t = time.perf_counter()
-            matches.update(translated())
+            later = translated()
             self.timings["xlang_wait"] = round(time.perf_counter() - t, 3)
+            matches.update(later)
             t = time.perf_counter()
-            matches.update(self.headlines.find(matches))
+            found = self.headlines.find(matches)
             self.timings["headline_pairs"] = round(time.perf_counter() - t, 3)
-            return matches
+            matches.update(found)
+            return {**later, **found}
 
         try:
             self.headlines.prepare()  # its keys need no match: read while a forked xlang stage works
             self._lap("headline_keys")
-            rebuilt = stage_write.write(self, all_matches)
+            rebuilt = stage_write.write(self, matches, later_matches)
         finally:
             self.xlang.abandon()  # a forked stage is done by now, unless the write failed
         self._lap("write")

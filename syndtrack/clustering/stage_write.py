@@ -1,9 +1,10 @@
 """Stage 6, write: everything the run computed, in one ``BEGIN IMMEDIATE`` transaction.
 
 In: the run's state (``run.dirty``, ``run.removed``, ``run.old``,
-``run.line_delta``, ``run.generation``, ``run.queue_seq``) and a function returning
-the verified matches, called once the index rows are written (the cross-language
-stage of a big run is still computing them meanwhile: ``XlangStage.start``). Out: the index (``dedupe_articles``, ``dedupe_fingerprints``,
+``run.line_delta``, ``run.generation``, ``run.queue_seq``), the same-language matches, and
+a function returning the rest (translated and headline matches; it adds them to the first),
+called once the index rows and those matches are written (the cross-language stage of a
+big run is still computing them meanwhile: ``XlangStage.start``). Out: the index (``dedupe_articles``, ``dedupe_fingerprints``,
 ``dedupe_outlet_lines``), ``matches`` and, through
 :func:`syndtrack.clustering.stage_assemble.recluster`, the clusters and stories;
 returns the number of clusters written. A run another one overtook (the
@@ -26,7 +27,7 @@ from syndtrack.clustering.stage_assemble import old_stories, recluster
 from syndtrack.store.dates import utcnow
 
 
-def write(run, all_matches: Callable[[], dict]) -> int:
+def write(run, matches: dict, later_matches: Callable[[], dict]) -> int:
     conn = run.conn
     if conn.in_transaction:
         conn.commit()  # nothing of ours is pending: only reads happened so far
@@ -35,11 +36,11 @@ def write(run, all_matches: Callable[[], dict]) -> int:
     cache_size = conn.execute("pragma cache_size").fetchone()[0]
     conn.execute(f"pragma cache_size = {WRITE_CACHE_KIB}")
     try:
-        return _transaction(run, all_matches)
+        return _transaction(run, matches, later_matches)
     finally:
         conn.execute(f"pragma cache_size = {int(cache_size)}")
 
-def _transaction(run, all_matches: Callable[[], dict]) -> int:
+def _transaction(run, matches: dict, later_matches: Callable[[], dict]) -> int:
     conn = run.conn
     try:
         conn.execute("BEGIN IMMEDIATE")
@@ -49,7 +50,7 @@ def _transaction(run, all_matches: Callable[[], dict]) -> int:
         meta = dict(conn.execute("select key, value from dedupe_meta").fetchall())
         if int(meta.get("generation") or 0) != run.generation:
             raise ClusterError("another cluster run finished while this one was computing; run it again")
-        rebuilt = _write_all(run, all_matches)
+        rebuilt = _write_all(run, matches, later_matches)
         t = time.perf_counter()
         conn.execute("delete from dedupe_queue where seq <= ?", (run.queue_seq,))
         conn.execute("insert or replace into dedupe_meta (key, value) values ('params', ?)", (json.dumps(PARAMS),))
@@ -61,7 +62,7 @@ def _transaction(run, all_matches: Callable[[], dict]) -> int:
         raise
     return rebuilt
 
-def _write_all(run, all_matches: Callable[[], dict]) -> int:
+def _write_all(run, matches: dict, later_matches: Callable[[], dict]) -> int:
     conn = run.conn
     t_index = time.perf_counter()
     now = utcnow()
@@ -131,16 +132,14 @@ def _write_all(run, all_matches: Callable[[], dict]) -> int:
     run.xlang.write_keys()
     t = time.perf_counter()
     run.timings["write_index"] = round(t - t_index, 3)
-    matches = all_matches()
+    # The same-language matches and the headline keys before the wait for the rest: a forked
+    # cross-language stage may still be verifying (the rows and their order are the same).
+    _insert_matches(conn, matches, now)
+    run.headlines.write_keys()
+    later = later_matches()
     t = time.perf_counter()
-    conn.executemany(
-        "insert or replace into matches (a_id, b_id, score, coverage_a, coverage_b, passages, created) values (?, ?, ?, ?, ?, ?, ?)",
-        (
-            (a, b, m.score, m.coverage_a, m.coverage_b, json.dumps(m.passages), now)
-            for (a, b), m in matches.items()
-        ),
-    )
-    run.headlines.write()
+    _insert_matches(conn, later, now)
+    run.headlines.write_kinds()
     for a, b in matches:
         seeds.update((a, b))
     run.timings["write_matches"] = round(time.perf_counter() - t, 3)
@@ -149,3 +148,10 @@ def _write_all(run, all_matches: Callable[[], dict]) -> int:
     run.xlang.write(now)
     run.timings["write_clusters"] = round(time.perf_counter() - t, 3)
     return rebuilt
+
+
+def _insert_matches(conn, matches: dict, now: str) -> None:
+    conn.executemany(
+        "insert or replace into matches (a_id, b_id, score, coverage_a, coverage_b, passages, created) values (?, ?, ?, ?, ?, ?, ?)",
+        ((a, b, m.score, m.coverage_a, m.coverage_b, json.dumps(m.passages), now) for (a, b), m in matches.items()),
+    )
