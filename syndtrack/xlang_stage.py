@@ -270,7 +270,9 @@ class XlangStage:
         self.run.timings["xlang_candidates"] = round(t1 - t0, 3)
         cpu_verify = _cpu()
         self.found = self._verify(pairs, matches)
+        t2 = time.perf_counter()
         self.found.update(self._propagate(self.found, matches))
+        self.run.timings["xlang_propagate"] = round(time.perf_counter() - t2, 3)
         self.run.timings["xlang_verify"] = round(time.perf_counter() - t1, 3)
         # CPU seconds of the stage (this process and its workers): the machine may be shared.
         self.run.timings["xlang_verify_cpu"] = round(_cpu() - cpu_verify, 3)
