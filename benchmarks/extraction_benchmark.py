@@ -100,13 +100,17 @@ def interleaved_timing(truth: dict, pages: dict, rounds: int = 1) -> dict:
     """
     import trafilatura
 
+    from crawler.extraction import discard
+
     ours_t, traf_t = [], []
     for _ in range(rounds):
         for key, html in pages.items():
             url = truth[key]["url"]
+            discard.install()  # ours with its faster evaluation of trafilatura's XPaths (discard.py) ...
             start = time.perf_counter()
             extract(html, url)
             middle = time.perf_counter()
+            discard.uninstall()  # ... trafilatura as it ships
             trafilatura.extract(html, url=url)
             end = time.perf_counter()
             ours_t.append(middle - start)

@@ -348,3 +348,62 @@ def test_byline_heuristic_in_python_on_every_fixture_page():
         assert byline.extract_author(tree) == theirs, name
         found += theirs is not None
     assert found >= 10
+
+
+_DISCARD_TRAPS = """<html><body>
+<div id="cookie-wall" class="story">A: id written first, string(@id|@class) is the id</div>
+<div class="story" id="cookie-wall">B: class written first, the id is not read</div>
+<p class="reply-to" id="a1">C: class first, reply-</p><p id="a1" class="reply-to">D: id first, not reply-</p>
+<p id="hidden-1" style="color:red">E: id before style</p><p style="color:red" id="hidden-1">F: style first</p>
+<section role="Navigation">G: role, N to n</section><section role="NAV">g: only N is lowered</section><span data-lp-replacement-content="">H: empty, still there</span>
+<div style="display: none">I</div><div aria-hidden="true">J</div><div class="x ad-slot">K: (?:^| )ad-</div>
+<!-- a comment --><p class="comments-title">L</p><div class="article-body"><p>The text itself.</p></div>
+</body></html>"""
+
+
+def test_discard_xpaths_in_python_select_trafilaturas_nodes():
+    """crawler.extraction.discard evaluates trafilatura's OVERALL_DISCARD_XPATH in Python: on every page
+    at hand (fixtures, the extraction benchmarks' pages in ../shared/data) and a page built on the
+    XPaths' corners (@id|@class is the attribute written first), the same elements in the same order."""
+    import trafilatura
+    from trafilatura.xpaths import OVERALL_DISCARD_XPATH
+
+    from crawler.extraction import discard
+    from crawler.extraction.core import _close_title, decode
+
+    loops = discard.python_xpaths(OVERALL_DISCARD_XPATH)
+    assert loops is not None, "trafilatura's OVERALL_DISCARD_XPATH changed: crawler/extraction/discard.py is not used"
+    assert discard.installed()
+    trees = [tree for _, tree in _fixture_trees()] + [trafilatura.load_html(_DISCARD_TRAPS)]
+    for _, raw in _shared_pages():
+        tree = trafilatura.load_html(_close_title(decode(raw, None)))
+        if tree is not None:
+            trees.append(tree)
+    selected = 0
+    for tree in trees:
+        for xpath, loop in zip(OVERALL_DISCARD_XPATH, loops):
+            theirs = xpath(tree)
+            assert loop(tree) == theirs
+            selected += len(theirs)
+    traps = trafilatura.load_html(_DISCARD_TRAPS)
+    found = sorted({(el.text or "")[:1] for loop in loops for el in loop(traps)})
+    assert found == ["A", "C", "E", "G", "H", "I", "J", "K", "L"]
+    assert selected > 1000
+
+
+def test_extraction_is_the_same_with_trafilaturas_own_discard_xpaths():
+    """The crawler's extraction of every fixture page, with discard.py's loops and with trafilatura's XPaths."""
+    from crawler.extraction import discard
+
+    pages = sorted([*FIXTURES.glob("*.html*"), *(Path(__file__).parent / "sites").rglob("*.html")])
+    assert len(pages) >= 10
+    try:
+        for page in pages:
+            raw = gzip.decompress(page.read_bytes()) if page.suffix == ".gz" else page.read_bytes()
+            url = f"https://example.com/{page.stem}"
+            discard.uninstall()
+            theirs = extract(raw, url)
+            assert discard.install()
+            assert extract(raw, url) == theirs, page.name
+    finally:
+        discard.install()
