@@ -361,34 +361,50 @@ _DISCARD_TRAPS = """<html><body>
 </body></html>"""
 
 
+_PRUNE_TRAPS = """<html><body>
+<div id="comment-12">M</div><ol class="comment-list"><li>N</li></ol><ul id="commentary"><li>O: (?!ary)</li></ul>
+<ol id="disqus_thread"><li>P: a list needs the narrower id</li></ol><details class="post-comments">Q</details>
+<div class="mvp-post-add-box"><h1>R: kept by the second bracket's id/class</h1></div>
+<div id="infinite-scroll"><h1>S: has an h1: not pruned</h1></div><div id="infinitescroll">T</div>
+<aside class="x elementor-share-buttons">U</aside><div class="article-body"><p>The text itself.</p></div>
+</body></html>"""
+
+
 def test_discard_xpaths_in_python_select_trafilaturas_nodes():
-    """crawler.extraction.discard evaluates trafilatura's OVERALL_DISCARD_XPATH in Python: on every page
-    at hand (fixtures, the extraction benchmarks' pages in ../shared/data) and a page built on the
+    """crawler.extraction.discard evaluates trafilatura's boilerplate XPaths in Python: on every page
+    at hand (fixtures, the extraction benchmarks' pages in ../shared/data) and pages built on the
     XPaths' corners (@id|@class is the attribute written first), the same elements in the same order."""
     import trafilatura
-    from trafilatura.xpaths import OVERALL_DISCARD_XPATH
+    from trafilatura import xpaths
 
     from crawler.extraction import discard
     from crawler.extraction.core import _close_title, decode
 
-    loops = discard.python_xpaths(OVERALL_DISCARD_XPATH)
-    assert loops is not None, "trafilatura's OVERALL_DISCARD_XPATH changed: crawler/extraction/discard.py is not used"
+    sets = {}
+    for name, *_ in discard._SETS:
+        sets[name] = (getattr(xpaths, name), discard.python_xpaths(name, getattr(xpaths, name)))
+        assert sets[name][1] is not None, f"trafilatura's {name} changed: crawler/extraction/discard.py does not stand for it"
     assert discard.installed()
-    trees = [tree for _, tree in _fixture_trees()] + [trafilatura.load_html(_DISCARD_TRAPS)]
+    trees = [tree for _, tree in _fixture_trees()] + [trafilatura.load_html(p) for p in (_DISCARD_TRAPS, _PRUNE_TRAPS)]
     for _, raw in _shared_pages():
         tree = trafilatura.load_html(_close_title(decode(raw, None)))
         if tree is not None:
             trees.append(tree)
     selected = 0
     for tree in trees:
-        for xpath, loop in zip(OVERALL_DISCARD_XPATH, loops):
-            theirs = xpath(tree)
-            assert loop(tree) == theirs
-            selected += len(theirs)
-    traps = trafilatura.load_html(_DISCARD_TRAPS)
-    found = sorted({(el.text or "")[:1] for loop in loops for el in loop(traps)})
-    assert found == ["A", "C", "E", "G", "H", "I", "J", "K", "L"]
+        for theirs, loops in sets.values():
+            for xpath, loop in zip(theirs, loops):
+                found = xpath(tree)
+                assert loop(tree) == found
+                selected += len(found)
     assert selected > 1000
+
+    def first_letters(name, page):
+        return sorted({(el.text or "")[:1] for loop in sets[name][1] for el in loop(trafilatura.load_html(page))})
+
+    assert first_letters("OVERALL_DISCARD_XPATH", _DISCARD_TRAPS) == ["A", "C", "E", "G", "H", "I", "J", "K", "L"]
+    assert first_letters("REMOVE_COMMENTS_AND_LISTS_XPATH", _PRUNE_TRAPS) == ["", "M", "Q"]  # "": the comment-list ol
+    assert first_letters("RAW_TREE_PRUNE_XPATH", _PRUNE_TRAPS) == ["", "T", "U"]  # "": R's div (its text is in the h1)
 
 
 def test_extraction_is_the_same_with_trafilaturas_own_discard_xpaths():
