@@ -336,7 +336,8 @@ def test_byline_heuristic_in_python_on_every_fixture_page():
     from crawler.extraction import byline
     from crawler.extraction.core import _close_title, decode
 
-    assert byline.fast(), "trafilatura's byline XPaths or functions changed: crawler/extraction/byline.py is not used"
+    if not byline.fast():  # another trafilatura: its own heuristic runs, nothing of ours to compare
+        pytest.skip("the installed trafilatura's byline XPaths or functions are not the ones byline.py was written from")
     pages = [(name, tree) for name, tree in _fixture_trees()]
     for name, raw in _shared_pages():
         tree = trafilatura.load_html(_close_title(decode(raw, None)))
@@ -382,9 +383,12 @@ def test_discard_xpaths_in_python_select_trafilaturas_nodes():
 
     sets = {}
     for name, *_ in discard._SETS:
-        sets[name] = (getattr(xpaths, name), discard.python_xpaths(name, getattr(xpaths, name)))
-        assert sets[name][1] is not None, f"trafilatura's {name} changed: crawler/extraction/discard.py does not stand for it"
-    assert discard.installed()
+        loops = discard.python_xpaths(name, getattr(xpaths, name))
+        if loops is not None:  # (another trafilatura's set that differs keeps its own XPaths: nothing to compare)
+            sets[name] = (getattr(xpaths, name), loops)
+    if not sets:
+        pytest.skip("none of the installed trafilatura's XPath sets is one discard.py was written from")
+    assert discard.installed()  # importing the crawler's extraction put them in place
     trees = [tree for _, tree in _fixture_trees()] + [trafilatura.load_html(p) for p in (_DISCARD_TRAPS, _PRUNE_TRAPS)]
     for _, raw in _shared_pages():
         tree = trafilatura.load_html(_close_title(decode(raw, None)))
@@ -402,9 +406,12 @@ def test_discard_xpaths_in_python_select_trafilaturas_nodes():
     def first_letters(name, page):
         return sorted({(el.text or "")[:1] for loop in sets[name][1] for el in loop(trafilatura.load_html(page))})
 
-    assert first_letters("OVERALL_DISCARD_XPATH", _DISCARD_TRAPS) == ["A", "C", "E", "G", "H", "I", "J", "K", "L"]
-    assert first_letters("REMOVE_COMMENTS_AND_LISTS_XPATH", _PRUNE_TRAPS) == ["", "M", "Q"]  # "": the comment-list ol
-    assert first_letters("RAW_TREE_PRUNE_XPATH", _PRUNE_TRAPS) == ["", "T", "U"]  # "": R's div (its text is in the h1)
+    expected = {"OVERALL_DISCARD_XPATH": (_DISCARD_TRAPS, ["A", "C", "E", "G", "H", "I", "J", "K", "L"]),
+                "REMOVE_COMMENTS_AND_LISTS_XPATH": (_PRUNE_TRAPS, ["", "M", "Q"]),  # "": the comment-list ol
+                "RAW_TREE_PRUNE_XPATH": (_PRUNE_TRAPS, ["", "T", "U"])}  # "": R's div (its text is in the h1)
+    for name, (page, letters) in expected.items():
+        if name in sets:
+            assert first_letters(name, page) == letters, name
 
 
 def test_extraction_is_the_same_with_trafilaturas_own_discard_xpaths():

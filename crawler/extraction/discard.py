@@ -200,9 +200,11 @@ def uninstall() -> None:
 
 
 def installed() -> bool:
+    """Whether every set that fits the installed trafilatura is in place."""
     import importlib
 
     from trafilatura import xpaths
 
     return all(getattr(importlib.import_module(f"trafilatura.{m}"), name) is not getattr(xpaths, name)
-               for name, modules, _, _ in _SETS for m in modules)
+               for name, modules, _, _ in _SETS if python_xpaths(name, getattr(xpaths, name)) is not None
+               for m in modules)
