@@ -86,14 +86,14 @@ def _ablated(off: str):
 def trafilatura_alone(**kwargs):
     import trafilatura
 
-    from crawler.extraction import discard
+    from crawler.extraction import tuning
 
     def run(html: bytes, url: str):
-        discard.uninstall()  # trafilatura as it ships (its own XPaths: the same output, its own speed)
+        tuning.uninstall()  # trafilatura as it ships (its own XPaths: the same output, its own speed)
         try:
             return trafilatura.extract(html, url=url, **kwargs)
         finally:
-            discard.install()
+            tuning.install()
 
     return run
 
@@ -106,17 +106,17 @@ def interleaved_timing(truth: dict, pages: dict, rounds: int = 1) -> dict:
     """
     import trafilatura
 
-    from crawler.extraction import discard
+    from crawler.extraction import tuning
 
     ours_t, traf_t = [], []
     for _ in range(rounds):
         for key, html in pages.items():
             url = truth[key]["url"]
-            discard.install()  # ours with its faster evaluation of trafilatura's XPaths (discard.py) ...
+            tuning.install()  # ours with its faster evaluation of trafilatura's XPaths (tuning.py) ...
             start = time.perf_counter()
             extract(html, url)
             middle = time.perf_counter()
-            discard.uninstall()  # ... trafilatura as it ships
+            tuning.uninstall()  # ... trafilatura as it ships
             trafilatura.extract(html, url=url)
             end = time.perf_counter()
             ours_t.append(middle - start)

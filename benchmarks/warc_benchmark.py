@@ -100,10 +100,10 @@ def run_child(args: list[str]) -> dict:
 def baseline(files: list[Path], limit: int, copy_filter) -> dict:
     import trafilatura
 
-    from crawler.extraction import discard
+    from crawler.extraction import tuning
     from syndtrack.warc_reader import Record, read_warc
 
-    discard.uninstall()  # trafilatura as it ships, not with the crawler's faster XPaths (crawler/extraction/discard.py)
+    tuning.uninstall()  # trafilatura as it ships, not with the crawler's faster XPaths (crawler/extraction/tuning.py)
 
     records = extracted = 0
     spent = 0.0

@@ -415,8 +415,9 @@ def test_discard_xpaths_in_python_select_trafilaturas_nodes():
 
 
 def test_extraction_is_the_same_with_trafilaturas_own_discard_xpaths():
-    """The crawler's extraction of every fixture page, with discard.py's loops and with trafilatura's XPaths."""
-    from crawler.extraction import discard
+    """The crawler's extraction of every fixture page with tuning.py's changes to trafilatura (discard.py's
+    loops, the parser's C-level element lookup) and without."""
+    from crawler.extraction import tuning
 
     pages = sorted([*FIXTURES.glob("*.html*"), *(Path(__file__).parent / "sites").rglob("*.html")])
     assert len(pages) >= 10
@@ -424,9 +425,9 @@ def test_extraction_is_the_same_with_trafilaturas_own_discard_xpaths():
         for page in pages:
             raw = gzip.decompress(page.read_bytes()) if page.suffix == ".gz" else page.read_bytes()
             url = f"https://example.com/{page.stem}"
-            discard.uninstall()
+            tuning.uninstall()
             theirs = extract(raw, url)
-            assert discard.install()
+            tuning.install()
             assert extract(raw, url) == theirs, page.name
     finally:
-        discard.install()
+        tuning.install()
