@@ -13,36 +13,35 @@ The predicates are written here as Python tests with the same meaning: ``@a='v'`
 implementation does (with Python's ``re``, on the attribute's string value, '' when it is
 absent); elements come in document order, as XPath returns them. They are used only
 while trafilatura's XPaths and the functions around them are the ones they were written
-from (:func:`fast`: their source text); another trafilatura version gets its own
-heuristic. ``tests/test_extraction.py`` compares the results on every fixture page.
+from (:func:`fast`: their text, with the regular expressions taken out and read from the
+installed XPaths, and the source of the functions around them); another trafilatura version
+gets its own heuristic. ``tests/test_extraction.py`` compares the results on every fixture page.
 """
 
 from __future__ import annotations
 
 import hashlib
 import inspect
-import re
 from copy import deepcopy
 from functools import lru_cache
 
-# trafilatura 2.x's AUTHOR_DISCARD_XPATHS and AUTHOR_XPATHS (trafilatura/xpaths.py), whitespace
-# collapsed: the text the tests below were written from.
-_SOURCE = (
+from .discard import ReTest, split_xpath
+
+# trafilatura's AUTHOR_DISCARD_XPATHS and AUTHOR_XPATHS (trafilatura/xpaths.py), whitespace
+# collapsed, each re:test's expression replaced by ? (read from the installed XPaths): the
+# text the loops below were written from.
+_TEMPLATES = (
     ".//*[self::a or self::div or self::section or self::span][ @id='comments' or @class='comments' or "
-    "@class='title' or @class='date' or re:test(@id, '^comments|comment-?list|ProductReviews') or "
-    "re:test(@class, '^[Cc]omments|commentlist|comments-list|sidebar|is-hidden|quote|embedly-instagram|"
-    "article-(?:share|support)|print|category|meta-date|meta-reviewer') or contains(@data-component, 'Figure')]",
+    "@class='title' or @class='date' or re:test(@id, ?) or re:test(@class, ?) or contains(@data-component, 'Figure')]",
     "//time|//figure",
     "//*[self::a or self::address or self::div or self::link or self::p or self::span or self::strong][ "
     "@rel='author' or @id='author' or @class='author' or @itemprop='author name' or rel='me' or "
-    "@data-testid='AuthorCard' or @data-testid='AuthorURL' or re:test(@class, 'author-?name|AuthorName|authorName')]"
-    "|//author",
+    "@data-testid='AuthorCard' or @data-testid='AuthorURL' or re:test(@class, ?)]|//author",
     "//*[self::a or self::div or self::h3 or self::h4 or self::p or self::span][ @class='byline' or "
     "@class='username' or @class='byl' or @class='BBL' or contains(@itemprop, 'author') or "
-    "re:test(@id, 'author|zuozhe|bianji|xiaobian') or "
-    "re:test(@class, 'author|channel-name|zuozhe|bianji|xiaobian|submitted-by|posted-by|journalist-name')]",
-    "//*[ contains(@data-component, 'Byline') or contains(@itemprop, 'author') or re:test(@id, '[Aa]uthor') or "
-    "re:test(@class, '[Aa]uthor|screenname|writer|[Bb]yline')]",
+    "re:test(@id, ?) or re:test(@class, ?)]",
+    "//*[ contains(@data-component, 'Byline') or contains(@itemprop, 'author') or re:test(@id, ?) or "
+    "re:test(@class, ?)]",
 )
 # sha1 of the source of the trafilatura functions whose steps extract_author() repeats.
 _FUNCTIONS = {
@@ -51,31 +50,20 @@ _FUNCTIONS = {
     "htmlprocessing.prune_unwanted_nodes": "8eda45b1b12f6bf2eb25f42e24ecb51de744479d",
 }
 
-_DISCARD_ID = re.compile(r"^comments|comment-?list|ProductReviews")
-_DISCARD_CLASS = re.compile(
-    r"^[Cc]omments|commentlist|comments-list|sidebar|is-hidden|quote|embedly-instagram|article-(?:share|support)"
-    r"|print|category|meta-date|meta-reviewer")
-_AUTHOR0_CLASS = re.compile(r"author-?name|AuthorName|authorName")
-_AUTHOR1_ID = re.compile(r"author|zuozhe|bianji|xiaobian")
-_AUTHOR1_CLASS = re.compile(r"author|channel-name|zuozhe|bianji|xiaobian|submitted-by|posted-by|journalist-name")
-_AUTHOR2_ID = re.compile(r"[Aa]uthor")
-_AUTHOR2_CLASS = re.compile(r"[Aa]uthor|screenname|writer|[Bb]yline")
 
-
-def _discarded(tree) -> list:
+def _discarded(tree, by_id: ReTest, by_class: ReTest) -> list:
     """AUTHOR_DISCARD_XPATHS[0] (``.//*``: the context element itself is not a candidate)."""
     out = []
     for el in tree.iterdescendants("a", "div", "section", "span"):
         get = el.get
         i, c = get("id"), get("class")
-        if (i == "comments" or c in ("comments", "title", "date")
-                or (i is not None and _DISCARD_ID.search(i)) or (c is not None and _DISCARD_CLASS.search(c))
+        if (i == "comments" or c in ("comments", "title", "date") or by_id(i) or by_class(c)
                 or "Figure" in (get("data-component") or "")):
             out.append(el)
     return out
 
 
-def _bylines0(tree):
+def _bylines0(tree, by_class: ReTest):
     for el in tree.iter("a", "address", "div", "link", "p", "span", "strong", "author"):
         if el.tag == "author":
             yield el
@@ -83,27 +71,26 @@ def _bylines0(tree):
         get = el.get
         c = get("class")
         if (get("rel") == "author" or get("id") == "author" or c == "author" or get("itemprop") == "author name"
-                or get("data-testid") in ("AuthorCard", "AuthorURL") or (c is not None and _AUTHOR0_CLASS.search(c))):
+                or get("data-testid") in ("AuthorCard", "AuthorURL") or by_class(c)):
             yield el
 
 
-def _bylines1(tree):
+def _bylines1(tree, by_id: ReTest, by_class: ReTest):
     for el in tree.iter("a", "div", "h3", "h4", "p", "span"):
         get = el.get
-        i, c = get("id"), get("class")
+        c = get("class")
         if (c in ("byline", "username", "byl", "BBL") or "author" in (get("itemprop") or "")
-                or (i is not None and _AUTHOR1_ID.search(i)) or (c is not None and _AUTHOR1_CLASS.search(c))):
+                or by_id(get("id")) or by_class(c)):
             yield el
 
 
-def _bylines2(tree):
+def _bylines2(tree, by_id: ReTest, by_class: ReTest):
     for el in tree.iter():
         if not isinstance(el.tag, str):
             continue  # comments and processing instructions: not elements to XPath's *
         get = el.get
-        i, c = get("id"), get("class")
         if ("Byline" in (get("data-component") or "") or "author" in (get("itemprop") or "")
-                or (i is not None and _AUTHOR2_ID.search(i)) or (c is not None and _AUTHOR2_CLASS.search(c))):
+                or by_id(get("id")) or by_class(get("class"))):
             yield el
 
 
@@ -115,42 +102,50 @@ def _source_sha1(func) -> str | None:
 
 
 @lru_cache(maxsize=1)
-def fast() -> bool:
-    """Whether the installed trafilatura's heuristic is the one written here in Python."""
+def _tests() -> tuple[ReTest, ...] | None:
+    """The installed trafilatura's expressions, in the order of :data:`_TEMPLATES`, when its
+    heuristic is the one written here; else None."""
     import importlib
 
     from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS
 
-    theirs = tuple(" ".join(x.path.split()) for x in AUTHOR_DISCARD_XPATHS + AUTHOR_XPATHS)
-    if theirs != _SOURCE:
-        return False
+    parsed = [split_xpath(x) for x in AUTHOR_DISCARD_XPATHS + AUTHOR_XPATHS]
+    if tuple(t for t, _ in parsed) != _TEMPLATES:
+        return None
     for name, sha1 in _FUNCTIONS.items():
         module, func = name.split(".")
         if _source_sha1(getattr(importlib.import_module(f"trafilatura.{module}"), func)) != sha1:
-            return False
-    return True
+            return None
+    return tuple(ReTest(e) for _, es in parsed for e in es)
+
+
+def fast() -> bool:
+    """Whether the installed trafilatura's heuristic is the one written here in Python."""
+    return _tests() is not None
 
 
 def extract_author(tree) -> str | None:
     """``trafilatura.metadata.extract_author(tree)``: the same value, faster (module docstring)."""
     from trafilatura import metadata
 
-    if not fast() or next(tree.iter("rel"), None) is not None:
+    tests = _tests()
+    if tests is None or next(tree.iter("rel"), None) is not None:
         # (rel='me' tests a child element's text, which pruning can change: trafilatura's own.)
         return metadata.extract_author(tree)
     from trafilatura.xml import delete_element
 
+    discard_id, discard_class, class0, id1, class1, id2, class2 = tests
     # prune_unwanted_nodes(deepcopy(tree), AUTHOR_DISCARD_XPATHS): each XPath's matches are
     # found, then deleted (tails kept), the second on what the first left.
     subtree = deepcopy(tree)
-    for el in _discarded(subtree):
+    for el in _discarded(subtree, discard_id, discard_class):
         delete_element(el)
     for el in list(subtree.iter("time", "figure")):
         delete_element(el)
     # extract_metainfo(subtree, AUTHOR_XPATHS, len_limit=120): the first match, XPath by
     # XPath, whose text is 3-119 characters.
-    for candidates in (_bylines0, _bylines1, _bylines2):
-        for el in candidates(subtree):
+    for candidates in (_bylines0(subtree, class0), _bylines1(subtree, id1, class1), _bylines2(subtree, id2, class2)):
+        for el in candidates:
             content = " ".join(" ".join(el.itertext()).split()).strip()
             if content and 2 < len(content) < 120:
                 return metadata.normalize_authors(None, content)

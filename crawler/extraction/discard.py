@@ -36,7 +36,7 @@ _TEMPLATES = (
 )
 
 
-def _first(el, names: tuple[str, str]) -> str:
+def first_of(el, names: tuple[str, str]) -> str:
     """XPath's string(@a|@b): the value of whichever of the two attributes comes first in the tag."""
     for key in el.keys():
         if key in names:
@@ -44,7 +44,7 @@ def _first(el, names: tuple[str, str]) -> str:
     return ""
 
 
-class _Test:
+class ReTest:
     """``re:test(@a, p)`` on an attribute's value, or on '' when the element lacks it."""
 
     def __init__(self, pattern: str) -> None:
@@ -59,7 +59,7 @@ class _Sections:
     """OVERALL_DISCARD_XPATH[0]: navigation, share, ad and chrome sections."""
 
     def __init__(self, cookie: str, by_id: str, by_class: str) -> None:
-        self.cookie, self.by_id, self.by_class = _Test(cookie), _Test(by_id), _Test(by_class)
+        self.cookie, self.by_id, self.by_class = ReTest(cookie), ReTest(by_id), ReTest(by_class)
 
     def __call__(self, tree) -> list:
         out = []
@@ -69,7 +69,7 @@ class _Sections:
             if (get("data-lp-replacement-content") is not None
                     or (role is not None and "nav" in role.replace("N", "n"))
                     or "MostPopularStories" in (get("data-component") or "")
-                    or self.cookie(_first(el, ("id", "class")) if (i or c) else None)
+                    or self.cookie(first_of(el, ("id", "class")) if (i or c) else None)
                     or self.by_id(i) or self.by_class(c)):
                 out.append(el)
         return out
@@ -79,7 +79,7 @@ class _Hidden:
     """OVERALL_DISCARD_XPATH[1]: hidden blocks, comment titles, replies."""
 
     def __init__(self, hidden: str, by_id: str, by_class: str) -> None:
-        self.hidden, self.by_id, self.by_class = _Test(hidden), _Test(by_id), _Test(by_class)
+        self.hidden, self.by_id, self.by_class = ReTest(hidden), ReTest(by_id), ReTest(by_class)
 
     def __call__(self, tree) -> list:
         out = []
@@ -89,8 +89,8 @@ class _Hidden:
             get = el.get
             i, c, style = get("id"), get("class"), get("style")
             if (c == "comments-title"
-                    or ((i is not None or c is not None) and _first(el, ("id", "class")).startswith("reply-"))
-                    or self.hidden(_first(el, ("id", "style")) if (i or style) else None)
+                    or ((i is not None or c is not None) and first_of(el, ("id", "class")).startswith("reply-"))
+                    or self.hidden(first_of(el, ("id", "style")) if (i or style) else None)
                     or (style is not None and ("display:none" in style or "display: none" in style))
                     or self.by_id(i) or self.by_class(c)
                     or get("aria-hidden") == "true"):
@@ -111,7 +111,7 @@ class _Tagged:
 
 
 def _id_or_class(by_id: str, by_class: str):
-    i, c = _Test(by_id), _Test(by_class)
+    i, c = ReTest(by_id), ReTest(by_class)
     return lambda el: i(el.get("id")) or c(el.get("class"))
 
 
@@ -147,7 +147,7 @@ _SETS = (
 )
 
 
-def _parse(xpath) -> tuple[str, list[str]]:
+def split_xpath(xpath) -> tuple[str, list[str]]:
     """(the XPath's text with each re:test's expression replaced by ?, those expressions)."""
     text = " ".join(xpath.path.split())
     return _TEST.sub(lambda m: f"re:test({m.group(1)}, ?)", text), [m.group(2) for m in _TEST.finditer(text)]
@@ -159,7 +159,7 @@ def python_xpaths(name: str, xpaths) -> list | None:
         if set_name == name:
             if len(xpaths) != len(templates):
                 return None
-            parsed = [_parse(x) for x in xpaths]
+            parsed = [split_xpath(x) for x in xpaths]
             if tuple(t for t, _ in parsed) != templates:
                 return None
             return build([e for _, es in parsed for e in es])
