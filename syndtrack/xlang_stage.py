@@ -225,7 +225,7 @@ class XlangStage:
 
     def find(self, matches: dict) -> dict[tuple[int, int], Match]:
         """Stages 1-3 of the module docstring, after :meth:`start` read the languages."""
-        from syndtrack.clustering.workers import PARALLEL_MIN, Workers
+        from syndtrack.clustering.workers import Workers
 
         dirty = sorted(self.run.dirty)
         # A dirty article that mostly reuses an earlier article's text (a same-language match
@@ -245,7 +245,7 @@ class XlangStage:
         # holds one core, and a pool would put three processes on two cores and warm its
         # caches twice (keys 2.3-2.5 -> 1.9-2.1 CPU s at 20k articles); the verification
         # workers forked later inherit the warm caches.
-        with Workers(self.run, len(to_key), min_size=KEY_INLINE if self._forked else PARALLEL_MIN) as pool:
+        with Workers(self.run, 0 if self._forked else len(to_key)) as pool:
             tasks = [to_key[i : i + KEY_TASK] for i in range(0, len(to_key), KEY_TASK)]
             parts = []
             for aids, langs, part in pool.imap(_key_ids, tasks):
@@ -551,7 +551,6 @@ PAIR_COST = 600  # a pair's share of a task's cost, in characters of text read i
 KEEP_FEATURES = 20_000  # English articles' features kept per worker (~20 kB each)
 VERIFY_PARALLEL_MIN = 200  # pairs from which verification is spread over the workers
 CONCURRENT_MIN = 2000  # dirty articles from which the stage runs beside the index write (start)
-KEY_INLINE = 1 << 62  # min_size that keeps keying in the forked stage's own process (find)
 
 
 def _verify_tasks(pairs: list[tuple[int, int]], lang_of: dict, workers: int,
