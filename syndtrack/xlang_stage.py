@@ -256,7 +256,7 @@ class XlangStage:
                         self.langs[aid] = lang
                 parts.append(part)
                 self._key_part(part)
-            self.keys = _Keys(*(np.concatenate([p[i] for p in parts]) for i in range(3))) if parts else _Keys()
+            self.keys = _Keys.joined(parts)
         self._keys_done()
         t0 = time.perf_counter()
         self.run.timings["xlang_keys"] = round(t0 - self._t_start, 3)
@@ -484,7 +484,7 @@ class XlangStage:
                 written = len(self._parts)
                 if self._done_keying or self._child[1].closed:
                     break
-            self.keys = _Keys(*(np.concatenate([p[i] for p in self._parts]) for i in range(3))) if self._parts else _Keys()
+            self.keys = _Keys.joined(self._parts)
             self._parts = []
         self._write_languages()
         self.run.timings["xlang_keys_wait"] = round(waited, 3)
@@ -706,6 +706,11 @@ class _Keys:
         self.hash = np.zeros(0, dtype=np.int64) if hash is None else hash
         self.aid = np.zeros(0, dtype=np.int64) if aid is None else aid
         self.weight = np.zeros(0, dtype=np.float64) if weight is None else weight
+
+    @classmethod
+    def joined(cls, parts: list[tuple]) -> "_Keys":
+        """The rows of several batches ((hash, aid, weight) arrays each), in their order."""
+        return cls(*(np.concatenate([p[i] for p in parts]) for i in range(3))) if parts else cls()
 
     def __len__(self) -> int:
         return len(self.hash)
