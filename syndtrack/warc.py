@@ -37,7 +37,7 @@ from syndtrack.store.articles import ArticleStore, BadArticle, StoreCounts, norm
 from syndtrack.store.dates import utcnow
 from syndtrack.store.db import write_transaction
 from syndtrack.store.registry import Registry, registrable_domain, strip_www
-from syndtrack.warc_reader import Problem, Record, read_warc
+from syndtrack.warc_reader import Problem, Record, is_gzip, read_warc
 
 BATCH_SIZE = 200
 # Distinct source fingerprints a page must contain. One shared fingerprint is a
@@ -645,22 +645,17 @@ def import_warc(
 
 # -- records to pages: in this process, or in a pool beside it -------------------------------
 
-# Records handed to a worker at once, and chunks in flight per worker: enough to keep the
-# workers busy while this process reads, few enough that memory stays flat (~64 pages of
-# ~100 KB a chunk: tens of MB in flight, whatever the file's size).
+# A WARC.gz file is split into byte ranges of this size that the workers read themselves
+# (read_warc(path, start, end)): only outcomes and kept pages come back, a few KB a record
+# kept. Reading the file here and sending the workers its records (~100 KB of page each,
+# pickled through a pipe) cost ~0.2 ms of CPU a record on both sides: a seventh of the
+# whole import at 3 % copies, and this process competed with the workers for the cores.
+RANGE_BYTES = 8 << 20  # ~500 CC-NEWS records: progress moves often, little is held at once
+RANGES_IN_FLIGHT = 2  # per worker: one being read, one waiting, in file order
+# A plain (not gzipped) WARC cannot be entered in the middle: it is read here and its
+# records sent to the workers in chunks, a bounded number ahead of this reader.
 CHUNK_RECORDS = 64
 CHUNKS_IN_FLIGHT = 2
-# With at most this many workers (a machine of two cores), this process does not wait idle
-# while the workers are busy: it runs the cheap test itself and sends them only the pages to
-# extract (a few in a hundred, one a task). Sending a page (~110 KB, pickled, through a pipe)
-# costs CPU too: set B took 1.4 ms of CPU a record in one process, 1.6-1.9 with two workers
-# judging every record. With more workers, one process could not keep up: they judge all.
-TRIAGE_HERE_UP_TO = 2
-TRIAGE_CHUNK = 16  # records a chunk when the workers have room
-# Pages sent for extraction and not back yet, per worker, beyond the chunks; records read
-# past the oldest task still out.
-EXTRACTIONS_IN_FLIGHT = 4
-MAX_WAITING = 4096
 
 _worker_state: tuple | None = None
 
@@ -670,19 +665,21 @@ def _init_worker(registry: Registry, copy_filter: CopyFilter | None) -> None:
     _worker_state = (registry, copy_filter)
 
 
+def _classify_range(path: str, start: int, end: int | None) -> list[tuple]:
+    registry, copy_filter = _worker_state
+    return [(rec.offset, None if isinstance(rec, Problem) else rec.url, classify(rec, registry, copy_filter))
+            for rec in read_warc(path, start, end)]
+
+
 def _classify_chunk(records: list) -> list[tuple]:
     registry, copy_filter = _worker_state
-    return [_unsent(classify(rec, registry, copy_filter)) for rec in records]
-
-
-def _extract_one(rec: Record, outlet: str, headers: dict) -> tuple:
-    return _unsent(extracted(rec, outlet, headers, _worker_state[1]))
-
-
-def _unsent(outcome: tuple) -> tuple:
-    if outcome[0] == "kept":
-        outcome[4]["html"] = None  # the reader has the page already: not sent back
-    return outcome
+    out = []
+    for rec in records:
+        outcome = classify(rec, registry, copy_filter)
+        if outcome[0] == "kept":
+            outcome[4]["html"] = None  # the reader has the page already: not sent back
+        out.append(outcome)
+    return out
 
 
 def _pool(workers: int, registry: Registry, copy_filter: CopyFilter | None):
@@ -696,8 +693,29 @@ def _pool(workers: int, registry: Registry, copy_filter: CopyFilter | None):
         copy_filter.prepare()
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method),
                                initializer=_init_worker, initargs=(registry, copy_filter))
-    pool.workers = workers  # how many chunks to keep in flight
+    pool.workers = workers  # how many tasks to keep in flight
     return pool
+
+
+def _byte_ranges(path: Path) -> list[tuple[int, int | None]]:
+    size = path.stat().st_size
+    starts = list(range(0, max(size, 1), RANGE_BYTES))
+    return [(s, s + RANGE_BYTES if s + RANGE_BYTES < size else None) for s in starts]
+
+
+def _in_order(tasks: Iterator, pool, limit: int) -> Iterator:
+    """The results of ``(submit args, context)`` tasks in submission order, at most ``limit`` out at once."""
+    from collections import deque
+
+    pending: deque = deque()
+    for args, context in tasks:
+        pending.append((context, pool.submit(*args)))
+        if len(pending) >= limit:  # bounded: wait for the oldest
+            context, future = pending.popleft()
+            yield context, future.result()
+    while pending:
+        context, future = pending.popleft()
+        yield context, future.result()
 
 
 def iter_pages(path: Path, registry: Registry, copy_filter: CopyFilter | None, result: WarcResult,
@@ -708,92 +726,38 @@ def iter_pages(path: Path, registry: Registry, copy_filter: CopyFilter | None, r
 
     Touches no database: a worker of a cluster runs it as it is (:mod:`syndtrack.warc_dask`).
     ``tick`` is called every 100 records, for progress. With ``pool`` (:func:`_pool`) the
-    records are classified there, a bounded number of chunks ahead of this reader."""
-    from collections import deque
+    records are classified there: a WARC.gz file by byte ranges the workers read, a plain
+    WARC in chunks this process reads; either way a bounded number of tasks ahead."""
 
-    def outcomes() -> Iterator[tuple[Record | Problem, tuple]]:
+    def outcomes() -> Iterator[tuple[int, str | None, tuple]]:
+        """(offset, URL, outcome) of each record, in file order; a kept page's outcome holds its page."""
         if pool is None:
             for rec in read_warc(path):
-                yield rec, classify(rec, registry, copy_filter)
-            return
-        if pool.workers <= TRIAGE_HERE_UP_TO:
-            yield from triaged()
-            return
-        pending: deque = deque()
+                yield rec.offset, None if isinstance(rec, Problem) else rec.url, classify(rec, registry, copy_filter)
+        elif is_gzip(path):
+            ranges = (((_classify_range, str(path), start, end), None) for start, end in _byte_ranges(path))
+            for _, found in _in_order(ranges, pool, RANGES_IN_FLIGHT * pool.workers):
+                yield from found
+        else:
+            for recs, found in _in_order(_chunks(), pool, CHUNKS_IN_FLIGHT * pool.workers):
+                for rec, outcome in zip(recs, found):
+                    if outcome[0] == "kept":
+                        outcome[4]["html"] = rec.body
+                    yield rec.offset, None if isinstance(rec, Problem) else rec.url, outcome
+
+    def _chunks() -> Iterator:
         chunk: list = []
-        limit = CHUNKS_IN_FLIGHT * pool.workers
         for rec in read_warc(path):
             chunk.append(rec)
             if len(chunk) >= CHUNK_RECORDS:
-                pending.append((chunk, pool.submit(_classify_chunk, chunk)))
+                yield (_classify_chunk, chunk), chunk
                 chunk = []
-                while len(pending) >= limit:  # bounded: the reader waits for the oldest chunk
-                    recs, future = pending.popleft()
-                    yield from zip(recs, future.result())
         if chunk:
-            pending.append((chunk, pool.submit(_classify_chunk, chunk)))
-        while pending:
-            recs, future = pending.popleft()
-            yield from zip(recs, future.result())
+            yield (_classify_chunk, chunk), chunk
 
-    def triaged() -> Iterator[tuple[Record | Problem, tuple]]:
-        # Records go to the workers in chunks while they have room; when they are busy this
-        # process judges records itself (the cheap test) and sends them only the pages to
-        # extract. In file order: a record waits behind the oldest task still out; the reader
-        # stops when too many tasks are out or too many records wait (memory stays flat: the
-        # body of a record judged here is dropped at once).
-        from concurrent.futures import Future
-
-        waiting: deque = deque()  # (record, outcome) | (record, Future of one outcome) | (records, Future)
-        out = 0
-        busy = CHUNKS_IN_FLIGHT * pool.workers
-        limit = busy + EXTRACTIONS_IN_FLIGHT * pool.workers
-        chunk: list = []
-
-        def ready(block: bool) -> Iterator[tuple[Record | Problem, tuple]]:
-            nonlocal out
-            while waiting:
-                head, outcome = waiting[0]
-                if isinstance(outcome, Future):
-                    if not (block or outcome.done() or out >= limit or len(waiting) >= MAX_WAITING):
-                        return
-                    outcome = outcome.result()
-                    out -= 1
-                waiting.popleft()
-                if isinstance(head, list):
-                    yield from zip(head, outcome)
-                else:
-                    yield head, outcome
-
-        def send() -> None:
-            nonlocal chunk, out
-            if chunk:
-                waiting.append((chunk, pool.submit(_classify_chunk, chunk)))
-                out += 1
-                chunk = []
-
-        for rec in read_warc(path):
-            if out < busy:
-                chunk.append(rec)
-                if len(chunk) >= TRIAGE_CHUNK:
-                    send()
-            else:
-                send()
-                first = triage(rec, registry, copy_filter)
-                if first[0] == "extract":
-                    waiting.append((rec, pool.submit(_extract_one, rec, first[1], first[2])))
-                    out += 1
-                else:
-                    if isinstance(rec, Record):
-                        rec.body = b""  # judged: only a kept page's body is read again
-                    waiting.append((rec, first))
-            yield from ready(False)
-        send()
-        yield from ready(True)
-
-    for rec, outcome in outcomes():
+    for offset, url, outcome in outcomes():
         result.records += 1
-        result.position = rec.offset
+        result.position = offset
         if tick and result.records % 100 == 0:
             tick()
         kind, outlet = outcome[0], outcome[1]
@@ -802,8 +766,6 @@ def iter_pages(path: Path, registry: Registry, copy_filter: CopyFilter | None, r
             seen[0] += 1
         if kind == "kept":
             _, _, why, row, page = outcome
-            if page["html"] is None:
-                page["html"] = rec.body
             seen[1] += 1
             if copy_filter is not None:
                 result.kept[why] += 1
@@ -814,7 +776,7 @@ def iter_pages(path: Path, registry: Registry, copy_filter: CopyFilter | None, r
         if kind not in ("not_response", "filtered") and on_skip:
             # The bulk (warcinfo and request records; a firehose's unrelated pages) is counted, not reported.
             _, _, detail = outcome
-            on_skip(Skipped(str(path), rec.offset, kind, detail, None if isinstance(rec, Problem) else rec.url))
+            on_skip(Skipped(str(path), offset, kind, detail, url))
 
 
 def classify(rec: Record | Problem, registry: Registry, copy_filter: CopyFilter | None) -> tuple:

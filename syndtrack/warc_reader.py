@@ -59,12 +59,29 @@ def is_gzip(path) -> bool:
         return f.read(3) == GZIP_MAGIC
 
 
-def read_warc(path) -> Iterator[Record | Problem]:
-    """Every record of a WARC or WARC.gz file, or a :class:`Problem` where one could not be read."""
+def read_warc(path, start: int = 0, end: int | None = None) -> Iterator[Record | Problem]:
+    """Every record of a WARC or WARC.gz file, or a :class:`Problem` where one could not be read.
+
+    ``start``/``end`` (WARC.gz only) read one byte range of the file, so that processes can
+    share a file without one reading it for all: the ranges ``[0, a)``, ``[a, b)``, ...
+    give, one after the other, exactly what the whole file gives. A range starts at the
+    first gzip member that inflates whole at or after ``start`` (what comes before it is
+    the previous range's) and stops at the first such member at or after ``end``: a chain
+    of members read from anywhere meets the chain read from the file's start at that
+    member (a false gzip header inside compressed data does not inflate whole: the CRC),
+    and damage is reported by the range it starts in.
+    """
     with open(path, "rb") as f:
         if f.read(3) == GZIP_MAGIC:
-            f.seek(0)
-            for offset, data, problem in _members(f):
+            f.seek(start)
+            synced = start == 0
+            for offset, data, problem in _members(f, start):
+                if problem is None and end is not None and offset >= end:
+                    return
+                if not synced:
+                    if problem is not None:
+                        continue
+                    synced = True
                 if problem is not None:
                     yield problem
                 else:
@@ -74,18 +91,20 @@ def read_warc(path) -> Iterator[Record | Problem]:
                     else:
                         yield from _parse(io.BytesIO(data), offset, member=True)
         else:
+            if start or end is not None:
+                raise ValueError(f"{path}: byte ranges are read from WARC.gz files only")
             f.seek(0)
             yield from _parse(f, 0, member=False)
 
 
-def _members(f: BinaryIO) -> Iterator[tuple[int, bytes | None, Problem | None]]:
+def _members(f: BinaryIO, base: int = 0) -> Iterator[tuple[int, bytes | None, Problem | None]]:
     """(offset, inflated bytes, None) per gzip member; (offset, None, Problem) for a broken one.
 
     The file is read in CHUNK pieces; ``buf[pos:]`` is what is not consumed yet. Members are
     inflated from a memoryview at ``pos``: nothing is copied per member (a 1 MB read holds
     dozens of CC-NEWS members), only once per read, when the unread tail is carried over.
     """
-    buf, pos, base = b"", 0, 0  # base: file offset of buf[0]
+    buf, pos = b"", 0  # base: file offset of buf[0] (the file is at ``base`` when called)
     at_eof = False
 
     def more() -> int:

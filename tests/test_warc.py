@@ -182,24 +182,32 @@ def test_filter_copies_keeps_the_copy_and_drops_unrelated_pages(db, tmp_path, so
 
 @pytest.mark.parametrize("filtered", [False, True])
 def test_worker_processes_give_the_same_import(tmp_path, source_warc, monkeypatch, filtered):
-    """Records filtered and extracted in two processes, a few per chunk: the same rows, counts
-    and reports, in file order, as in one process."""
+    """Records filtered and extracted in two processes: a WARC.gz file in byte ranges the
+    workers read (several ranges of a few members, one cut inside the broken member), a
+    plain WARC in chunks of a few records. The same rows, counts and reports, in file
+    order, as in one process."""
     import syndtrack.warc as warc
 
-    monkeypatch.setattr(warc, "CHUNK_RECORDS", 3)  # several chunks in flight over this small file
-    monkeypatch.setattr(warc, "EXTRACTIONS_IN_FLIGHT", 1)  # the reader waits for extractions
-    monkeypatch.setattr(warc, "MAX_WAITING", 3)  # and for the oldest one when records pile up
-    monkeypatch.setattr(warc, "TRIAGE_CHUNK", 2)
-    path, _ = firehose(tmp_path)
+    path, offsets = firehose(tmp_path)
+    # A range boundary inside the broken gzip member, and several per file.
+    monkeypatch.setattr(warc, "RANGE_BYTES", offsets["broken"] + 40)
+    monkeypatch.setattr(warc, "RANGES_IN_FLIGHT", 1)
+    monkeypatch.setattr(warc, "CHUNK_RECORDS", 3)
+    assert len(warc._byte_ranges(path)) >= 2
     second = tmp_path / "second.warc.gz"
     write_warc(second, [response(MIRROR_URL, b"<html><body><p>Gone.</p></body></html>"), revisit(COPY_URL)])
+    plain = tmp_path / "plain.warc"
+    plain.write_bytes(b"".join(gzip.decompress(m) for m in [
+        response(COPY_URL + "?plain", (TESTS / "extraction/dainik_seed.html").read_bytes()),
+        *(response(url, page.read_bytes()) for url, page in UNRELATED), revisit(COPY_URL)]))
     outcomes = []
-    for workers in (0, 2, 3):  # 2: the cheap test here, extraction there; 3: both there
+    for workers in (0, 2, 3):
         db = open_db(tmp_path / f"w{workers}-{filtered}.db")
         import_warc(db, [source_warc])
         copy_filter = CopyFilter.load(db, Registry.load()) if filtered else None
         skipped = []
-        result = import_warc(db, [path, second], copy_filter=copy_filter, workers=workers, on_skip=skipped.append)
+        result = import_warc(db, [path, second, plain], copy_filter=copy_filter, workers=workers,
+                             on_skip=skipped.append)
         rows = {"warc_hosts": list(db.query("select * from warc_hosts order by 1, 2")),
                 "outlets": [r[0] for r in db.execute("select slug from outlets order by 1")]}
         rows["articles"] = list(db.query("select url, outlet, title, text, fetched, origin from articles order by url"))
@@ -215,6 +223,7 @@ def test_worker_processes_give_the_same_import(tmp_path, source_warc, monkeypatc
                     assert one[table] == two[table], table
             assert one == two
     assert len(outcomes[0][0]["articles"]) >= 3
+    assert any("broken_gzip" in s for s in outcomes[0][1])
 
 
 def test_filter_is_the_cheap_test_on_raw_text(db, source_warc):

@@ -125,3 +125,44 @@ def test_a_member_of_two_records_is_read_by_warcio():
     two = _member(_RESPONSE.replace("{url}", "https://a.example/2"), b"HTTP/1.1 200 OK\r\n\r\ntwo")
     assert warc_reader._plain_record(one + two, 0) is None
     assert [r.body for r in warc_reader._parse(io.BytesIO(one + two), 0, member=True)] == [b"one", b"two"]
+
+
+def _records_file() -> bytes:
+    """Records of random pages (incompressible: false gzip headers occur inside them), with
+    garbage, a broken member, a member larger than a range and a truncated end."""
+    rng = random.Random(5)
+    members = []
+    for i in range(40):
+        page = bytes(rng.randrange(256) for _ in range(rng.randrange(200, 6000)))
+        if i == 20:
+            page *= 8  # spans several ranges
+        members.append(gzip.compress(_member(_RESPONSE.replace("{url}", f"https://a.example/{i}"),
+                                             b"HTTP/1.1 200 OK\r\n\r\n" + page)))
+    members[7] = b"\x00garbage between members" + members[7]
+    bad = bytearray(members[13])
+    bad[len(bad) // 2 : len(bad) // 2 + 64] = b"\xff" * 64
+    members[13] = bytes(bad)
+    data = b"".join(members)
+    return data + members[0][:100]  # the writer stopped inside the last member
+
+
+@pytest.mark.parametrize("size", [1, 997, 4096, 20_000, 1 << 20])
+def test_byte_ranges_give_the_whole_file(tmp_path, size):
+    """Ranges read one after the other give exactly what the whole file gives, whatever the
+    range size: every record and every problem once, at its offset, with its body."""
+    path = tmp_path / "r.warc.gz"
+    path.write_bytes(_records_file())
+    whole = list(warc_reader.read_warc(path))
+    assert {p.kind for p in whole if isinstance(p, Problem)} == {"unreadable", "broken_gzip", "truncated"}
+    assert sum(not isinstance(r, Problem) for r in whole) == 39
+    n = path.stat().st_size
+    ranged = [item for start in range(0, n, size) for item in warc_reader.read_warc(path, start, start + size)]
+    assert ranged == whole
+
+
+def test_a_plain_warc_has_no_byte_ranges(tmp_path):
+    path = tmp_path / "plain.warc"
+    path.write_bytes(_member(_RESPONSE.replace("{url}", "https://a.example/"), b"HTTP/1.1 200 OK\r\n\r\nx"))
+    assert len(list(warc_reader.read_warc(path))) == 1
+    with pytest.raises(ValueError, match="WARC.gz files only"):
+        list(warc_reader.read_warc(path, 10, 20))
