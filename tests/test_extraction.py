@@ -431,3 +431,71 @@ def test_extraction_is_the_same_with_trafilaturas_own_discard_xpaths():
             assert extract(raw, url) == theirs, page.name
     finally:
         tuning.install()
+
+
+_READABILITY_TRAPS = """<html><body class="page">
+<div class="sidebar">Unlikely, dropped: a sidebar with a sentence or two of text in it, and a comma.</div>
+<div class="\u017fidebar">The long s: re.I folds it to an s, so this one goes too, with its comma, here.</div>
+<div id="COMMENTS" class="x">Upper case, matched without regard to case, and dropped, like the others.</div>
+<div class="header-content">Unlikely but maybe: header, and content, so it stays in the page, as it is.</div>
+<div hidden><p>Hidden: dropped before anything is scored, though it is long enough, with commas, to count.</p></div>
+<div style="color: red; display: none"><p>Not displayed: dropped too, though long enough, with commas, to count.</p></div>
+<div><!-- a <p> in a comment --><span>Inline only, after a comment that names a block tag.</span> and tail text</div>
+<div><?php echo "<div>" ?><b>Bold, after a processing instruction naming a div, still inline, and long.</b></div>
+<div id="main"><div>Loose text of a div, then a <b>bold</b> word<br>and a break, which become paragraphs.</div>
+<p>The article's first paragraph, long enough to be scored, with a comma, and another one, and more.</p>
+<p>The second paragraph of the article, again long enough, with commas, so that its parent wins, here.</p>
+<pre>Preformatted text, scored, with a comma, in a pre element, kept inside the article's element.</pre>
+<p>A paragraph with <a href="/x">a link in it</a> and more words after the link, so the density is low.</p></div>
+</body></html>"""
+
+
+def test_readability_steps_read_the_same_text():
+    """readability_steps replaces four of readability-lxml's steps with faster ones: on every page at
+    hand (fixtures, the extraction benchmarks' pages in ../shared/data: 945 pages when written) and a
+    page built on their corners, readability's text is the same with them and without, and the tree
+    given to it is left as it was."""
+    import trafilatura
+    from lxml import etree
+
+    from crawler.extraction import body, readability_steps
+    from crawler.extraction.core import _close_title, decode
+
+    if not readability_steps.installable():
+        pytest.skip("the installed readability-lxml is not the one readability_steps.py was written from")
+    assert readability_steps.installed()  # importing the crawler's extraction put them in place
+    trees = [tree for _, tree in _fixture_trees()] + [trafilatura.load_html(_READABILITY_TRAPS)]
+    for _, raw in _shared_pages():
+        tree = trafilatura.load_html(_close_title(decode(raw, None)))
+        if tree is not None:
+            trees.append(tree)
+    assert len(trees) >= 10
+    try:
+        for tree in trees:
+            before = etree.tostring(tree)
+            ours = body.readability_text(tree)
+            assert etree.tostring(tree) == before
+            readability_steps.uninstall()
+            assert body.readability_text(tree) == ours
+            readability_steps.install()
+    finally:
+        readability_steps.install()
+    trap = body.readability_text(trafilatura.load_html(_READABILITY_TRAPS))
+    assert "first paragraph" in trap and "Loose text" in trap
+    assert not any(gone in trap for gone in ("Unlikely, dropped", "long s", "Upper case", "Hidden", "Not displayed"))
+
+
+def test_readability_steps_stay_out_of_another_readability(monkeypatch):
+    from crawler.extraction import readability_steps
+
+    if not readability_steps.installable():
+        pytest.skip("the installed readability-lxml is not the one readability_steps.py was written from")
+    monkeypatch.setitem(readability_steps._SOURCES, "clean", "0" * 40)  # as if clean() had changed
+    readability_steps.uninstall()
+    try:
+        assert not readability_steps.installable() and not readability_steps.install()
+        assert not readability_steps.installed()
+    finally:
+        monkeypatch.undo()
+        readability_steps.install()
+    assert readability_steps.installed()

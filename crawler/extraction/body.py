@@ -76,13 +76,17 @@ def _confirmed_share(line_tokens: list[str], other: _Grams) -> float:
 def readability_text(page) -> str:
     """Text of readability-lxml's article summary, one block a line.
 
-    ``page`` is an lxml tree (readability modifies it: pass a copy) or HTML text.
+    ``page`` is an lxml tree, left as it is, or HTML text.
     """
     from readability import Document
+
+    from . import readability_steps
 
     _light_cleaner()
     if isinstance(page, str):
         page = _CONTROL.sub(" ", page)  # lxml refuses control characters in str input
+    elif not readability_steps.installed():
+        page = copy.deepcopy(page)  # readability's own _parse drops hidden elements from the tree it is given
     try:
         summary = Document(page).summary(html_partial=True)
         root = lxml_html.fromstring(summary)

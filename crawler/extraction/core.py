@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import logging
 import re
 from urllib.parse import urljoin
@@ -110,7 +109,7 @@ def extract(html: str | bytes, url: str, *, headers: dict | None = None) -> dict
         fuller_lines = _lines(fuller.text if fuller is not None else "")
         if n_precise < 0.3 * sum(len(body.tokens(line)) for line in fuller_lines):
             lines = fuller_lines
-    confirm = body.readability_text(copy.deepcopy(tree))
+    confirm = body.readability_text(tree)
     n_lines = sum(len(body.tokens(line)) for line in lines)
     if lines and len(body.tokens(confirm)) >= 2 * n_lines and body.coverage(lines, confirm) >= 0.8:
         # trafilatura stopped partway (articles split by inline promos, as on wired.com):
