@@ -697,10 +697,12 @@ def _pool(workers: int, registry: Registry, copy_filter: CopyFilter | None):
     return pool
 
 
-def _byte_ranges(path: Path) -> list[tuple[int, int | None]]:
+def _byte_ranges(path: Path, length: int | None = None) -> list[tuple[int, int | None]]:
+    """``(start, end)`` of each range of ``length`` bytes (default :data:`RANGE_BYTES`); the last ends with the file (None)."""
+    length = length or RANGE_BYTES
     size = path.stat().st_size
-    starts = list(range(0, max(size, 1), RANGE_BYTES))
-    return [(s, s + RANGE_BYTES if s + RANGE_BYTES < size else None) for s in starts]
+    starts = list(range(0, max(size, 1), length))
+    return [(s, s + length if s + length < size else None) for s in starts]
 
 
 def _in_order(tasks: Iterator, pool, limit: int) -> Iterator:
@@ -721,18 +723,23 @@ def _in_order(tasks: Iterator, pool, limit: int) -> Iterator:
 def iter_pages(path: Path, registry: Registry, copy_filter: CopyFilter | None, result: WarcResult,
                hosts: dict[str, list[int]], skipped: Counter,
                on_skip: Callable[[Skipped], None] | None = None,
-               tick: Callable[[], None] | None = None, *, pool=None) -> Iterator[tuple[dict, dict]]:
+               tick: Callable[[], None] | None = None, *, pool=None,
+               byte_range: tuple[int, int | None] = (0, None)) -> Iterator[tuple[dict, dict]]:
     """(article row, evidence) for each record of ``path`` that is kept, in file order; counts the rest.
 
     Touches no database: a worker of a cluster runs it as it is (:mod:`syndtrack.warc_dask`).
     ``tick`` is called every 100 records, for progress. With ``pool`` (:func:`_pool`) the
     records are classified there: a WARC.gz file by byte ranges the workers read, a plain
-    WARC in chunks this process reads; either way a bounded number of tasks ahead."""
+    WARC in chunks this process reads; either way a bounded number of tasks ahead.
+    ``byte_range`` (without a pool): only the records of that range of a WARC.gz file
+    (:func:`syndtrack.warc_reader.read_warc`), as a Dask task reads them."""
+    if pool is not None and byte_range != (0, None):
+        raise ValueError("a byte range is read in this process, without a pool")
 
     def outcomes() -> Iterator[tuple[int, str | None, tuple]]:
         """(offset, URL, outcome) of each record, in file order; a kept page's outcome holds its page."""
         if pool is None:
-            for rec in read_warc(path):
+            for rec in read_warc(path, *byte_range):
                 yield rec.offset, None if isinstance(rec, Problem) else rec.url, classify(rec, registry, copy_filter)
         elif is_gzip(path):
             ranges = (((_classify_range, str(path), start, end), None) for start, end in _byte_ranges(path))

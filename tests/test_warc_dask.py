@@ -19,7 +19,8 @@ from syndtrack.cli import cli  # noqa: E402
 from syndtrack.store.db import open_db  # noqa: E402
 from syndtrack.store.registry import Registry  # noqa: E402
 from syndtrack.warc import CopyFilter, import_warc  # noqa: E402
-from syndtrack.warc_dask import import_warc_dask, process_file  # noqa: E402
+from syndtrack.warc_dask import file_ranges, import_warc_dask, process_range  # noqa: E402
+from syndtrack.warc_reader import read_warc  # noqa: E402
 
 from test_warc import COPY_URL, STATE_PAGE, SOURCE_URL, firehose, response, write_warc  # noqa: E402
 
@@ -60,10 +61,12 @@ def cluster(tmp_path_factory):
                 p.kill()
 
 
-def _files(tmp_path) -> tuple[Path, list[Path]]:
+def _files(tmp_path, offsets: dict | None = None) -> tuple[Path, list[Path]]:
     source = tmp_path / "source.warc.gz"
     write_warc(source, [response(SOURCE_URL, STATE_PAGE.read_bytes())])
-    fire, _ = firehose(tmp_path)
+    fire, at = firehose(tmp_path)
+    if offsets is not None:
+        offsets.update(at)
     # A second file that shares a URL with the first: the merge must keep one article.
     seed = (Path(__file__).parent / "extraction/dainik_seed.html").read_bytes()
     other = tmp_path / "other.warc.gz"
@@ -90,7 +93,8 @@ def _state(db_path: Path) -> dict:
 def test_cluster_import_equals_single_machine_and_retries_do_not_duplicate(cluster, tmp_path):
     from distributed import Client
 
-    source, files = _files(tmp_path)
+    offsets: dict[str, int] = {}
+    source, files = _files(tmp_path, offsets)
     registry = Registry.load()
     single, multi = tmp_path / "single.db", tmp_path / "multi.db"
     for path in (single, multi):
@@ -104,20 +108,25 @@ def test_cluster_import_equals_single_machine_and_retries_do_not_duplicate(clust
     marker = tmp_path / "failed-once"
     marker.mkdir()
 
-    def flaky(path, registry, copy_filter):
-        # Each file's first attempt dies after doing the work, as a worker lost mid-task would.
-        flag = marker / Path(path).name
+    def flaky(path, start, end, registry, copy_filter):
+        # Each range's first attempt dies after doing the work, as a worker lost mid-task would.
+        flag = marker / f"{Path(path).name}-{start}"
         if not flag.exists():
             flag.write_text("x")
-            process_file(path, registry, copy_filter)
+            process_range(path, start, end, registry, copy_filter)
             raise RuntimeError("worker lost")
-        return process_file(path, registry, copy_filter)
+        return process_range(path, start, end, registry, copy_filter)
 
+    # The firehose file in three tasks, a range boundary inside its broken member.
+    size = offsets["broken"] + 40
+    ranges = file_ranges(files[0], size)
+    assert len(ranges) == 3 and file_ranges(files[1], size) == [(0, None)]
     db = open_db(multi)
     with Client(scheduler_file=str(cluster), timeout="60s") as client:
         result = import_warc_dask(db, files, client, registry=registry, copy_filter=CopyFilter.load(db, registry),
-                                  task=flaky, retries=2)
-        assert sorted(p.name for p in marker.iterdir()) == sorted(f.name for f in files)  # both failed once
+                                  task=flaky, retries=2, range_bytes=size)
+        assert len(list(marker.iterdir())) == len(ranges) + 1  # every task failed once
+        assert result.records == sum(1 for _ in read_warc(files[0])) + 2
         assert result.counts.new == 3 and result.files == 2
         workers = {w["name"] for w in client.scheduler_info()["workers"].values()}
         assert workers == {"w0", "w1"}
