@@ -26,11 +26,11 @@ from syndtrack.output import echo, format_option, render
 @click.option("--no-default-outlets", is_flag=True, help="Use only --outlets FILE, not the default registry.")
 @click.option("--scheduler", metavar="ADDRESS",
               help="Run on a Dask distributed cluster: its scheduler's address (tcp://host:8786) or scheduler "
-                   "file. Workers read, filter and extract one file each (they must see the same paths); this "
-                   "process alone writes the database. Default: no cluster, this process does everything.")
+                   "file. Workers read, filter and extract a 16 MB piece of a file each (they must see the same "
+                   "paths); this process alone writes the database. Default: no cluster, this process does everything.")
 @click.option("--workers", type=click.IntRange(min=0), default=None,
-              help="Processes that filter and extract while this one reads and writes (0: none, all in this "
-                   "process). [default: one per core; 0 on one core]")
+              help="Processes that read, filter and extract pieces of each file while this one writes (0: none, "
+                   "all in this process). [default: one per core; 0 on one core]")
 @click.option("-v", "--verbose", is_flag=True,
               help="Also list every skipped record (revisits, non-HTML, HTTP errors) with its offset.")
 @click.pass_context
@@ -54,8 +54,9 @@ def import_warc(ctx, paths, filter_, sources, min_hits, outlets_file, no_default
     seen and kept per host land in `warc_hosts` for `outlets discover`.
 
     On one machine, worker processes (--workers, one per core by default)
-    filter and extract while this process reads the files and writes the
-    database, in file order: the result is the same as with --workers 0.
+    read, filter and extract 8 MB pieces of each WARC.gz file while this
+    process writes the database, in file order: the result is the same as
+    with --workers 0.
 
     --scheduler runs the same import on a Dask distributed cluster: workers
     filter and extract, this process is the one writer; a failed task is

@@ -52,7 +52,7 @@ _SCRIPTS = re.compile(rb"(?is)<script\b.*?</script>|<style\b.*?</style>")  # as 
 # dedupe.normalize.MAX_TEXT characters of an article anyway.
 MAX_PAGE_TEXT = 400_000
 
-# Hosts remembered per process (each cache, in the reader and in every worker): a CC-NEWS
+# Hosts remembered per process (each cache, in this process and in every worker): a CC-NEWS
 # day has some tens of thousands; past this the rest are looked up each time. ~20 MB a cache.
 HOST_CACHE = 200_000
 
@@ -587,7 +587,7 @@ class PageWriter:
 
 
 def default_workers() -> int:
-    """Processes that filter and extract beside the reader: one per core, none on one core."""
+    """Processes that read, filter and extract beside the writing one: one per core, none on one core."""
     n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return n if n > 1 else 0
 
