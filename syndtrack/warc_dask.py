@@ -51,7 +51,7 @@ RANGE_BYTES = 16 << 20
 
 @dataclass
 class FileResult:
-    """What a worker found in a file, or in one byte range of it (``start``/``end``)."""
+    """What a worker found in one byte range of a file (or in the whole file)."""
 
     path: str
     key: str
@@ -64,8 +64,6 @@ class FileResult:
     records: int = 0
     reported: list[Skipped] = field(default_factory=list)
     seconds: float = 0.0
-    start: int = 0
-    end: int | None = None
 
 
 def process_range(path: str, start: int, end: int | None, registry: Registry,
@@ -74,7 +72,7 @@ def process_range(path: str, start: int, end: int | None, registry: Registry,
     extracted on a worker: no database involved."""
     started = time.perf_counter()
     p = Path(path)
-    out = FileResult(path, warc_key(p), p.name, p.stat().st_size, start=start, end=end)
+    out = FileResult(path, warc_key(p), p.name, p.stat().st_size)
     result = WarcResult()
 
     def report(skipped: Skipped) -> None:
@@ -88,47 +86,31 @@ def process_range(path: str, start: int, end: int | None, registry: Registry,
     return out
 
 
-def process_file(path: str, registry: Registry, copy_filter: CopyFilter | None) -> FileResult:
-    """One whole file on a worker."""
-    return process_range(path, 0, None, registry, copy_filter)
-
-
 def file_ranges(path: Path, size: int = RANGE_BYTES) -> list[tuple[int, int | None]]:
     """The tasks of one file: its byte ranges if it is a WARC.gz file, else the whole file."""
     return _byte_ranges(path, size) if is_gzip(path) else [(0, None)]
 
 
-def write_file_result(db: Database, fr: FileResult, registry: Registry, *, filtered: bool,
-                      batch_size: int = BATCH_SIZE, last: bool = True, hosts: dict | None = None,
-                      skipped: Counter | None = None) -> WarcResult:
-    """Store one worker's result: the one writer's job, idempotent. A file's ranges are
-    written one after the other with the same ``hosts``/``skipped`` totals; the file's
-    counts are stored with its ``last`` range."""
+def write_file_result(db: Database, fr: FileResult, registry: Registry, *, filtered: bool, last: bool,
+                      hosts: dict[str, list[int]], skipped: Counter, batch_size: int = BATCH_SIZE) -> WarcResult:
+    """Store one worker's result: the one writer's job, idempotent. A file's ranges come one
+    after the other and add their host and skip counts to ``hosts`` and ``skipped``, which
+    are stored as the file's with its ``last`` range."""
     result = WarcResult(files=1 if last else 0, records=fr.records, skipped=Counter(fr.skipped),
                         kept=Counter(fr.kept))
     writer = PageWriter(db, result, batch_size)
     for row, page in fr.pages:
         writer.add(row, page)
     writer.flush()
-    hosts = fr.hosts if hosts is None else _add_hosts(hosts, fr.hosts)
-    skipped = fr.skipped if skipped is None else _add_counts(skipped, fr.skipped)
+    for outlet, (seen, kept) in fr.hosts.items():
+        counts = hosts.setdefault(outlet, [0, 0])
+        counts[0] += seen
+        counts[1] += kept
+    skipped.update(fr.skipped)
     if last:
         _sync_outlets(db, registry, hosts)
         _record_file(db, fr.key, fr.name, fr.size, hosts, skipped, filtered)
     return result
-
-
-def _add_hosts(total: dict[str, list[int]], part: dict[str, list[int]]) -> dict[str, list[int]]:
-    for outlet, (seen, kept) in part.items():
-        counts = total.setdefault(outlet, [0, 0])
-        counts[0] += seen
-        counts[1] += kept
-    return total
-
-
-def _add_counts(total: Counter, part: Counter) -> Counter:
-    total.update(part)
-    return total
 
 
 def import_warc_dask(
