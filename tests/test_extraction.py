@@ -490,11 +490,19 @@ def test_readability_steps_stay_out_of_another_readability(monkeypatch):
 
     if not readability_steps.installable():
         pytest.skip("the installed readability-lxml is not the one readability_steps.py was written from")
-    monkeypatch.setitem(readability_steps._SOURCES, "clean", "0" * 40)  # as if clean() had changed
+    import re
+
+    from readability import readability as module
+
     readability_steps.uninstall()
     try:
+        monkeypatch.setitem(readability_steps._SOURCES, "clean", "0" * 40)  # as if clean() had changed
         assert not readability_steps.installable() and not readability_steps.install()
         assert not readability_steps.installed()
+        monkeypatch.undo()
+        # The same functions, but a pattern they read that is no longer lower-case words.
+        monkeypatch.setitem(module.REGEXES, "unlikelyCandidatesRe", re.compile("Sidebar|comment", re.I))
+        assert not readability_steps.installable()
     finally:
         monkeypatch.undo()
         readability_steps.install()

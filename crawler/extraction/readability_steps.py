@@ -118,7 +118,7 @@ def transform_misused_divs_into_paragraphs(self):
     inline_tags = {"a", "b", "cite", "code", "em", "font", "i", "small", "span", "strong", "sub", "sup", "u"}
     block = REGEXES["divToPElementsRe"]
     for elem in self.tags(self.html, "div"):
-        # FIXME (readability's): only the children's markup is searched, not all descendants.
+        # readability's test as it is: its children's markup, their subtrees included.
         if not block.search(str(b"".join(tostring(s, encoding="utf-8") for s in elem))):
             elem.tag = "p"
 
@@ -189,8 +189,13 @@ def installable() -> bool:
         return False
     originals = {**_ORIGINAL} or _current(module)
     try:
-        return all(_source_sha1(originals[name]) == sha for name, sha in _SOURCES.items())
-    except (OSError, TypeError):
+        if not all(_source_sha1(originals[name]) == sha for name, sha in _SOURCES.items()):
+            return False
+        # remove_unlikely_candidates reads its patterns from the module: they must still be
+        # lower-case ASCII words searched case-insensitively (_search).
+        _lowered(module.REGEXES["unlikelyCandidatesRe"]), _lowered(module.REGEXES["okMaybeItsACandidateRe"])
+        return True
+    except (OSError, TypeError, KeyError, ValueError):
         return False
 
 
