@@ -665,10 +665,14 @@ def _init_worker(registry: Registry, copy_filter: CopyFilter | None) -> None:
     _worker_state = (registry, copy_filter)
 
 
+def _located(rec: Record | Problem, outcome: tuple) -> tuple[int, str | None, tuple]:
+    """(offset, URL, outcome): what :func:`iter_pages` needs of a record once it is judged."""
+    return rec.offset, None if isinstance(rec, Problem) else rec.url, outcome
+
+
 def _classify_range(path: str, start: int, end: int | None) -> list[tuple]:
     registry, copy_filter = _worker_state
-    return [(rec.offset, None if isinstance(rec, Problem) else rec.url, classify(rec, registry, copy_filter))
-            for rec in read_warc(path, start, end)]
+    return [_located(rec, classify(rec, registry, copy_filter)) for rec in read_warc(path, start, end)]
 
 
 def _classify_chunk(records: list) -> list[tuple]:
@@ -740,7 +744,7 @@ def iter_pages(path: Path, registry: Registry, copy_filter: CopyFilter | None, r
         """(offset, URL, outcome) of each record, in file order; a kept page's outcome holds its page."""
         if pool is None:
             for rec in read_warc(path, *byte_range):
-                yield rec.offset, None if isinstance(rec, Problem) else rec.url, classify(rec, registry, copy_filter)
+                yield _located(rec, classify(rec, registry, copy_filter))
         elif is_gzip(path):
             ranges = (((_classify_range, str(path), start, end), None) for start, end in _byte_ranges(path))
             for _, found in _in_order(ranges, pool, RANGES_IN_FLIGHT * pool.workers):
@@ -750,7 +754,7 @@ def iter_pages(path: Path, registry: Registry, copy_filter: CopyFilter | None, r
                 for rec, outcome in zip(recs, found):
                     if outcome[0] == "kept":
                         outcome[4]["html"] = rec.body
-                    yield rec.offset, None if isinstance(rec, Problem) else rec.url, outcome
+                    yield _located(rec, outcome)
 
     def _chunks() -> Iterator:
         chunk: list = []
