@@ -486,8 +486,17 @@ def score_clough(arts, run) -> dict:
 
 
 def helsinki_articles() -> tuple[list[dict], list[dict]]:
+    return news_day_articles("helsinki")
+
+
+NEWS_DAYS = ("helsinki", "census", "spotify")  # the provenance data set's three days
+
+
+def news_day_articles(day: str) -> tuple[list[dict], list[dict]]:
+    """One of the provenance data set's news days (``NEWS_DAYS``) as articles, each at
+    ``https://<publisher>/<day>/<id>``."""
     rows = []
-    with open(DATA_DIR / "provenance-news-day-samples" / "helsinki_articles.csv", newline="", encoding="utf-8") as f:
+    with open(DATA_DIR / "provenance-news-day-samples" / f"{day}_articles.csv", newline="", encoding="utf-8") as f:
         for row in csv.DictReader(f):
             paras = [" ".join(p.split()) for p in row["text"].split(" ### ") if p.strip()]
             if paras:
@@ -499,7 +508,7 @@ def helsinki_articles() -> tuple[list[dict], list[dict]]:
     for row, paras in rows:
         content = [p for p in paras if seen[p] < 3 and len(p.split()) >= 4]
         host, _, path = row["publisher"].partition("/")
-        arts.append({"url": f"https://{host}/{path + '/' if path else ''}helsinki/{row['id']}",
+        arts.append({"url": f"https://{host}/{path + '/' if path else ''}{day}/{row['id']}",
                      "outlet": row["publisher"], "title": (content or paras)[0][:200], "text": "\n\n".join(paras),
                      # The scrape time is the only time the data set gives.
                      "published": row["scrape_time"], "language": "en",

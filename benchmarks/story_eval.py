@@ -31,6 +31,8 @@ Usage::
     python benchmarks/story_eval.py --db helsinki.db     # score an existing database
     python benchmarks/story_eval.py --keep-db /tmp/h     # keep the built database
     python benchmarks/story_eval.py --json out.json --top 15
+    python benchmarks/story_eval.py --day spotify        # another day of the data set
+    python benchmarks/story_eval.py --day all            # the three days, then pooled
 """
 
 from __future__ import annotations
@@ -47,7 +49,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # benchmarks/ helpers
 
-LABELS = Path(__file__).resolve().parent / "labels" / "helsinki_stories.csv"
+LABEL_DIR = Path(__file__).resolve().parent / "labels"
+LABELS = LABEL_DIR / "helsinki_stories.csv"
+
+
+def labels_of(day: str) -> Path:
+    """The hand labels of a news day (``benchmarks/labels/<day>_stories.csv``)."""
+    return LABEL_DIR / f"{day}_stories.csv"
 
 
 # --------------------------------------------------------------------------- labels
@@ -175,12 +183,12 @@ def score(true_of: dict[str, str], pred_of: dict[str, object], top: int = 10) ->
 # --------------------------------------------------------------------------- main
 
 
-def build_db(directory: Path, batches: int = 1) -> tuple[Path, float]:
-    """Store the Helsinki articles and cluster them, as dedupe_quality.py does (in
+def build_db(directory: Path, batches: int = 1, day: str = "helsinki") -> tuple[Path, float]:
+    """Store a news day's articles and cluster them, as dedupe_quality.py does (in
     ``batches`` publish-ordered batches, clustering incrementally after each)."""
-    from dedupe_quality import helsinki_articles, run_system
+    from dedupe_quality import news_day_articles, run_system
 
-    arts, outlets = helsinki_articles()
+    arts, outlets = news_day_articles(day)
     t0 = time.perf_counter()
     run_system("syndtrack", arts, outlets, keep=directory, batches=batches)
     return directory / "syndtrack.db", round(time.perf_counter() - t0, 2)
@@ -231,11 +239,15 @@ def report(res: dict, labels: dict[str, dict]) -> str:
 
 
 def main(argv=None) -> int:
+    from dedupe_quality import NEWS_DAYS
+
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--db", help="score this syndtrack database (built from the Helsinki articles)")
+    ap.add_argument("--day", choices=[*NEWS_DAYS, "all"], default="helsinki",
+                    help="which news day to build and score (default helsinki); all: each, then the pooled pairs")
+    ap.add_argument("--db", help="score this syndtrack database (built from the --day articles)")
     ap.add_argument("--keep-db", help="build the database in this directory and keep it")
     ap.add_argument("--level", choices=["auto", "clusters", "stories"], default="auto")
-    ap.add_argument("--labels", default=str(LABELS))
+    ap.add_argument("--labels", help="the labels (default benchmarks/labels/<day>_stories.csv)")
     ap.add_argument("--top", type=int, default=10, help="how many of the largest labelled stories to show")
     ap.add_argument("--drop-roundups", action="store_true",
                     help="leave out the articles labelled roundup-* (news-in-brief and aggregator pages)")
@@ -243,21 +255,48 @@ def main(argv=None) -> int:
     ap.add_argument("--batches", type=int, default=1,
                     help="build the database in N publish-ordered batches, clustering after each (incremental runs)")
     args = ap.parse_args(argv)
-    labels = read_labels(Path(args.labels))
-    build_s = None
-    if args.db:
-        res = evaluate(Path(args.db), args.level, labels, args.top, args.drop_roundups)
-    else:
-        with tempfile.TemporaryDirectory() as tmp:
-            directory = Path(args.keep_db) if args.keep_db else Path(tmp)
-            directory.mkdir(parents=True, exist_ok=True)
-            db_path, build_s = build_db(directory, args.batches)
-            res = evaluate(db_path, args.level, labels, args.top, args.drop_roundups)
-    res["build_s"] = build_s
-    print(report(res, labels))
+    days = list(NEWS_DAYS) if args.day == "all" else [args.day]
+    if len(days) > 1 and (args.db or args.labels):
+        ap.error("--day all builds each day's database: --db and --labels name one")
+    results = {}
+    for day in days:
+        labels = read_labels(Path(args.labels) if args.labels else labels_of(day))
+        build_s = None
+        if args.db:
+            res = evaluate(Path(args.db), args.level, labels, args.top, args.drop_roundups)
+        else:
+            with tempfile.TemporaryDirectory() as tmp:
+                directory = Path(args.keep_db) / day if args.keep_db and len(days) > 1 else Path(args.keep_db or tmp)
+                directory.mkdir(parents=True, exist_ok=True)
+                db_path, build_s = build_db(directory, args.batches, day)
+                res = evaluate(db_path, args.level, labels, args.top, args.drop_roundups)
+        res["build_s"] = build_s
+        res["day"] = day
+        results[day] = res
+        if len(days) > 1:
+            print(f"== {day}")
+        print(report(res, labels))
+    out: dict = results[days[0]]
+    if len(days) > 1:
+        out = {"days": results, "pooled": pooled(results.values())}
+        pw = out["pooled"]
+        print(f"== pooled over {', '.join(days)}: pairwise P {pw['precision']:.4f}  R {pw['recall']:.4f}  "
+              f"F1 {pw['f1']:.4f}   groups joining labelled stories: {pw['groups_joining_stories']}")
     if args.json:
-        Path(args.json).write_text(json.dumps(res, indent=1), encoding="utf-8")
+        Path(args.json).write_text(json.dumps(out, indent=1), encoding="utf-8")
     return 0
+
+
+def pooled(results) -> dict:
+    """Pairwise precision/recall/F1 over the pairs of several days together (a pair never spans two days)."""
+    results = list(results)
+    tp = sum(r["pairwise"]["correct_pairs"] for r in results)
+    t_pairs = sum(r["pairwise"]["true_pairs"] for r in results)
+    p_pairs = sum(r["pairwise"]["predicted_pairs"] for r in results)
+    out = prf(tp / p_pairs if p_pairs else 1.0, tp / t_pairs if t_pairs else 1.0)
+    out.update(true_pairs=t_pairs, predicted_pairs=p_pairs, correct_pairs=tp,
+               groups_joining_stories=sum(r["groups_joining_stories"] for r in results))
+    return out
 
 
 if __name__ == "__main__":
