@@ -39,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dedupe.xlang import align_translation, default_backend  # noqa: E402
+from dedupe.xlang import align_translation, bag_overlap, default_backend, word_bag  # noqa: E402
 from syndtrack.clustering import cluster  # noqa: E402
 from syndtrack.store.db import open_db  # noqa: E402
 from syndtrack.importer import import_jsonl  # noqa: E402
@@ -48,8 +48,8 @@ LABELS = ROOT / "benchmarks" / "labels" / "xlang_pairs.csv"
 CULTURAX = ROOT.parent / "shared" / "data" / "state-media-culturax-sample" / "examples.json"
 
 
-def load_pages(cache: Path) -> tuple[list[dict], dict[str, str]]:
-    rows = list(csv.DictReader(LABELS.open(encoding="utf-8")))
+def load_pages(cache: Path, labels: list[Path] | None = None) -> tuple[list[dict], dict[str, str]]:
+    rows = [r for path in labels or [LABELS] for r in csv.DictReader(path.open(encoding="utf-8"))]
     texts: dict[str, str] = {}
     missing = set()
     for r in rows:
@@ -93,7 +93,9 @@ def run_corpus(texts: dict[str, str]) -> tuple[set[frozenset], dict, float]:
         url = dict(db.execute("select id, url from articles").fetchall())
         joined = {frozenset((url[a], url[b])) for a, b in db.execute("select a_id, b_id from matches where kind = 'translated'")}
         members = {url[a]: rel for a, rel in db.execute("select article_id, relation from cluster_members")}
-        return joined, {"timings": res.timings, "members": members}, secs
+        story = {url[a]: s for a, s in db.execute(
+            "select m.article_id, c.story_id from cluster_members m join clusters c on c.id = m.cluster_id")}
+        return joined, {"timings": res.timings, "members": members, "story": story}, secs
 
 
 def main() -> None:
@@ -101,27 +103,34 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "syndtrack" / "xlang-eval")
     ap.add_argument("--culturax", type=Path, default=CULTURAX)
     ap.add_argument("--pairs", action="store_true", help="also align every labelled pair directly")
+    ap.add_argument("--labels", type=Path, action="append",
+                    help="a labels CSV of page pairs (repeatable; default benchmarks/labels/xlang_pairs.csv)")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
 
-    rows, page_texts = load_pages(args.cache)
+    rows, page_texts = load_pages(args.cache, args.labels)
     cx_pairs, cx_texts = load_culturax(args.culturax)
     texts = {**page_texts, **cx_texts}
     joined, info, secs = run_corpus(texts)
     out: dict = {"seconds": round(secs, 2), "articles": len(texts), "translated_matches": len(joined)}
 
-    # Pages: per label, how many pairs were joined.
+    # Pages: per label, how many pairs were joined: by a translated match of their own, or
+    # in one story through other members (a Chinese copy of the page its translation matched):
+    # what an analyst counting a story's outlets sees.
+    story = info["story"]
     by_label: dict[str, list[int]] = {}
     labelled = set()
     for r in rows:
         key = frozenset((r["zh_url"], r["en_url"]))
         labelled.add(key)
         hit = key in joined
-        by_label.setdefault(r["label"], [0, 0])
+        same = story.get(r["zh_url"]) is not None and story.get(r["zh_url"]) == story.get(r["en_url"])
+        by_label.setdefault(r["label"], [0, 0, 0])
         by_label[r["label"]][0] += hit
         by_label[r["label"]][1] += 1
-        print(f"{r['label']:<11} {'JOINED' if hit else 'apart ':<7} {r['zh_cache']:<22} {r['en_cache']}")
-    out["pages"] = {k: {"joined": v[0], "pairs": v[1]} for k, v in by_label.items()}
+        by_label[r["label"]][2] += same
+        print(f"{r['label']:<11} {'JOINED' if hit else 'STORY' if same else 'apart ':<7} {r['zh_cache']:<22} {r['en_cache']}")
+    out["pages"] = {k: {"joined": v[0], "pairs": v[1], "same_story": v[2]} for k, v in by_label.items()}
 
     # CulturaX: the translation of each text, and every other combination a negative.
     cx_true = {frozenset(p) for p in cx_pairs}
@@ -141,6 +150,8 @@ def main() -> None:
     out["summary"] = {
         "pair_recall": round(tr_hit / tr_all, 3) if tr_all else None,
         "pair_recall_pages": f"{by_label.get('translation', [0, 0])[0]}/{by_label.get('translation', [0, 0])[1]}",
+        # The same pairs counted as one story (a match of their own or through other members).
+        "pages_same_story": {k: f"{v[2]}/{v[1]}" for k, v in sorted(by_label.items())},
         "pair_recall_culturax": f"{cx_hits}/{len(cx_true)}",
         "hard_negatives_joined": by_label.get("same_event", [0, 0])[0] + len(cx_false),
         "quoted_joined": by_label.get("quoted", [0, 0])[0],
@@ -159,8 +170,12 @@ def main() -> None:
         backend = default_backend()
         out["direct"] = []
         for r in rows:
-            m = align_translation(page_texts[r["zh_url"]], "zh", page_texts[r["en_url"]], "en", backend)
+            zh, en = page_texts[r["zh_url"]], page_texts[r["en_url"]]
+            m = align_translation(zh, "zh", en, "en", backend)
+            # The first look's share (dedupe.xlang.PRE_MIN): how close a real pair comes to it.
+            look = bag_overlap(word_bag(zh, "zh"), word_bag(en, "en"))
             d = {"label": r["label"], "zh": r["zh_cache"], "en": r["en_cache"], "matched": m is not None,
+                 "first_look": round(look, 3),
                  "pairs": len(m.passages) if m else 0, "coverage": [m.coverage_a, m.coverage_b] if m else None}
             out["direct"].append(d)
             print("direct", d)

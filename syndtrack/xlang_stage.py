@@ -53,7 +53,7 @@ log = logging.getLogger(__name__)
 VERSION = 2  # part of clustering.PARAMS: a change rebuilds the index once (2: Chinese numerals, 480-character Chinese keys)
 STOP = 150  # articles holding one key, beyond which it links nothing
 MIN_KEY_SCORE = 7.0  # shared key weight for a pair to be verified (real translations from 7.8 up; verification is the gate)
-MAX_PARTNERS = 5  # best-scoring partners per dirty article that are verified (3 lost 2 of the speed corpus's 50 translations found)
+MAX_PARTNERS = 6  # best-scoring partners per dirty article that are verified (3 lost 2 of the speed corpus's 50 translations found; 5 lost a real page pair crowded out by other years' New Year messages)
 MAX_LAG = 30 * 86400.0  # seconds between published times (when both are known) for a pair to be compared
 VERIFY_TEXT = 60_000  # characters of each text aligned
 

@@ -138,6 +138,35 @@ def test_real_template_editions_are_not_translations(backend, zh, en, why):
         assert align_translation(items[i]["culturax_text"], "zh", items[i]["culturax_text_en"], "en", backend) is not None
 
 
+def test_same_formula_with_another_dateline_is_not_a_translation(backend, monkeypatch):
+    """A leader's signed articles for one country's press in two years open alike (the
+    invitation, the praise of the country) and differ in their dateline: a real pair of
+    Kazakhstan articles (2022's English, 2024's Chinese) was joined before this rule. The
+    texts are written for this test in that pattern."""
+    import dedupe.xlang as xlang
+
+    zh = (TEXTS / "signed_article_zh.txt").read_text(encoding="utf-8")
+    en = (TEXTS / "signed_article_en.txt").read_text(encoding="utf-8")
+    assert align_translation(zh, "zh", en.format(date="July 2"), "en", backend) is not None
+    assert align_translation(zh, "zh", en.format(date="July 3"), "en", backend) is not None  # published a day later
+    assert align_translation(zh, "zh", en.format(date="September 13"), "en", backend) is None
+    monkeypatch.setattr(xlang, "_lead_dates_differ", lambda x, y: False)
+    assert align_translation(zh, "zh", en.format(date="September 13"), "en", backend) is not None
+
+
+def test_short_lines_do_not_make_a_report_a_translation(backend, monkeypatch):
+    """A news report on a white paper against the white paper: its only pairs that score as one
+    sentence translated are a two-word issuer line against a two-word date line (a Dice of 1.0)
+    and one sentence of the report. Strong pairs need STRONG_WORDS content words a side."""
+    import dedupe.xlang as xlang
+
+    zh = (TEXTS / "white_paper_zh.txt").read_text(encoding="utf-8")
+    en = (TEXTS / "white_paper_report_en.txt").read_text(encoding="utf-8")
+    assert align_translation(zh, "zh", en, "en", backend) is None
+    monkeypatch.setattr(xlang, "STRONG_WORDS", 1)
+    assert align_translation(zh, "zh", en, "en", backend) is not None
+
+
 def test_partial_translation_of_the_first_half_is_matched(backend):
     half = "\n".join(EN.splitlines()[:5])
     m = align_translation(ZH, "zh", half, "en", backend)

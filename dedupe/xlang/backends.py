@@ -35,7 +35,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from dedupe.xlang.text import STOP_EN, stem
+from dedupe.xlang.text import STOP_EN, chinese_reading, stem
 
 log = logging.getLogger(__name__)
 
@@ -290,10 +290,9 @@ class CedictBackend:
 
     def glosses_many(self, texts: list[str], lang: str) -> list[list[frozenset[str]]]:
         """:meth:`glosses` of each text, segmented together (one numpy look-up for all)."""
-        from dedupe.normalize import _to_simplified
         from dedupe.xlang.segment import cut_many
 
-        runs = [_HAN_RUN.findall(_to_simplified(t)) for t in texts]
+        runs = [_HAN_RUN.findall(chinese_reading(t)) for t in texts]
         words = cut_many([r for rs in runs for r in rs])
         out: list[list[frozenset[str]]] = []
         k = 0

@@ -102,6 +102,27 @@ def _word_stem(w: str) -> str:
     return got
 
 
+def chinese_reading(text: str) -> str:
+    """Chinese text as the dictionary reads it: Simplified, without romanisation injected after
+    its characters. A mirror's "國(guó)家主席" breaks every word it touches into single
+    characters (国 | 家主席), so a pinyin-injected copy of Xi's 2023 New Year address shared too
+    few glossed words with the official English to align; dedupe.normalize strips the same
+    injection before fingerprinting. Full-width brackets are read as ASCII ones first."""
+    from dedupe.normalize import _to_simplified
+
+    return _to_simplified(without_romanisation(text))
+
+
+def without_romanisation(text: str) -> str:
+    """``text`` without romanisation injected after its Chinese characters (dedupe.normalize's
+    rule; full-width brackets read as ASCII ones)."""
+    if "(" not in text and "\uff08" not in text:
+        return text
+    from dedupe.normalize import _strip_romanisation
+
+    return _strip_romanisation(text.replace("\uff08", "(").replace("\uff09", ")"))
+
+
 # -- numbers and dates -----------------------------------------------------------------------
 
 _MONTHS = {m: i + 1 for i, m in enumerate(
