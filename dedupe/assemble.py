@@ -44,11 +44,14 @@ class Edge:
     score: float
     coverage_a: float  # share of the smaller id's text reused
     coverage_b: float
-    kind: str = "text"  # or HEADLINE: the same headline, no shared text (dedupe.headlines)
+    kind: str = "text"  # or HEADLINE: the same headline, no shared text (dedupe.headlines); or TRANSLATED
 
 
 # A page that shares a story member's headline and no text with anything (dedupe.headlines).
 HEADLINE = "headline"
+# A match across languages (syndtrack.xlang_stage): assembled like any text match, and also
+# what joins a translation of a cluster's member that matches no origin itself.
+TRANSLATED = "translated"
 
 
 @dataclass
@@ -156,6 +159,7 @@ def assemble(nodes: dict[int, Node], edges: dict[tuple[int, int], Edge]) -> list
     """
     text = {k: e for k, e in edges.items() if e.kind != HEADLINE and may_cluster(nodes[k[0]], nodes[k[1]], e)}
     clusters = _assemble_text(nodes, text)
+    _attach_translations(nodes, {k: e for k, e in text.items() if e.kind == TRANSLATED}, clusters)
     _attach_headlines(nodes, {k: e for k, e in edges.items() if e.kind == HEADLINE}, text, clusters)
     return clusters
 
@@ -168,6 +172,31 @@ def may_cluster(a: Node, b: Node, e: Edge) -> bool:
     if a.roundup != b.roundup:
         return False
     return not a.roundup or min(e.coverage_a, e.coverage_b) >= EXCERPT_BELOW
+
+
+def _attach_translations(nodes: dict[int, Node], translated: dict, clusters: list[Cluster]) -> None:
+    """A page left out of every cluster whose translated match is with a cluster's member joins
+    that cluster as ``translated``. Two translations of one text in one language share too
+    little wording to match each other: the Dalian government's English of Xi's 2022 Kazakhstan
+    article matched the article's Chinese copies, which had joined People's Daily's official
+    English as its translations, and the assembly (an article joins an origin it matches
+    itself) left it out of the story. Score and coverages are those of its match with the
+    member; several members: the one first in the origin order."""
+    cluster_of = {m.article_id: c for c in clusters for m in c.members}
+    partners: dict[int, list[int]] = {}
+    for a, b in translated:
+        for page, other in ((a, b), (b, a)):
+            if page not in cluster_of and other in cluster_of:
+                partners.setdefault(page, []).append(other)
+    for page in sorted(partners):
+        first = min((nodes[p] for p in partners[page]), key=origin_order)
+        cluster = cluster_of[first.id]
+        e = translated[(min(page, first.id), max(page, first.id))]
+        mine, theirs = (e.coverage_a, e.coverage_b) if page < first.id else (e.coverage_b, e.coverage_a)
+        node, origin = nodes[page], nodes[cluster.origin_id]
+        lag = node.published - origin.published if node.published is not None and origin.published is not None else None
+        cluster.members.append(Member(page, TRANSLATED, e.score, theirs, mine, lag,
+                                      bool(node.outlet) and node.outlet == origin.outlet))
 
 
 def _attach_headlines(nodes: dict[int, Node], headline: dict, text: dict, clusters: list[Cluster]) -> None:

@@ -376,3 +376,23 @@ def test_table_cache_is_keyed_by_content_and_keeps_one_version(tmp_path, monkeyp
     assert backends.cached("demo1", build, source=one) == {"n": 2}
     left = sorted(p.name for p in cache.iterdir())
     assert left == ["demo1-2-" + backends._content_key(str(one)) + ".pickle", "other1-2-5-abc.pickle"]
+
+
+def test_second_translation_of_a_member_joins_its_cluster():
+    """Two English translations of one Chinese text rarely match each other (the official
+    one and a city government's own, on the real pages): the second matched only the
+    Chinese copy, which had joined the official English as its translation, and was left
+    out of the story. It now joins that cluster as `translated` (dedupe.assemble)."""
+    from dedupe.assemble import TRANSLATED, Edge, Node, assemble
+
+    nodes = {i: Node(i, outlet=f"o{i}", published=float(t), url=f"https://o{i}/") for i, t in ((1, 0), (2, 10), (3, 20))}
+    edges = {(1, 2): Edge(60.0, 0.9, 0.8, TRANSLATED),  # 1 English official, 2 its Chinese copy
+             (2, 3): Edge(55.0, 0.7, 0.9, TRANSLATED)}  # 3 another English translation of 2
+    (c,) = assemble(nodes, edges)
+    assert c.origin_id == 1
+    got = {m.article_id: m for m in c.members}
+    assert set(got) == {1, 2, 3} and got[3].relation == TRANSLATED
+    assert (got[3].coverage, got[3].member_coverage) == (0.7, 0.9)  # its match with 2
+    # Same-language text edges keep the rule: a page joins only an origin it matches itself.
+    plain = assemble(nodes, {k: Edge(e.score, e.coverage_a, e.coverage_b) for k, e in edges.items()})
+    assert all(3 not in {m.article_id for m in x.members} for x in plain)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 
-from dedupe.assemble import HEADLINE, Edge, Node, assemble, components, origin_order
+from dedupe.assemble import HEADLINE, TRANSLATED, Edge, Node, assemble, components, origin_order
 from dedupe.credit import OutletNames, credit_status, credits_origin, host_of, origin_names
 from dedupe.normalize import is_cjk
 from dedupe.stories import group_versions, holds_together, joins_versions, stable_ids
@@ -31,7 +31,7 @@ def _site(url: str | None) -> str | None:
 
 
 def _edge(score: float, coverage_a: float, coverage_b: float, kind: str | None) -> Edge:
-    return Edge(score, coverage_a, coverage_b, HEADLINE if kind == HEADLINE else "text")
+    return Edge(score, coverage_a, coverage_b, kind if kind in (HEADLINE, TRANSLATED) else "text")
 
 
 def recluster(run, seeds: set[int], now: str) -> int:
@@ -87,6 +87,9 @@ def recluster(run, seeds: set[int], now: str) -> int:
             conn.execute(f"delete from stories where id in ({','.join('?' * len(chunk))})", chunk)
     if not edges:
         return 0
+    for k in getattr(run.xlang, "found", ()):  # this run's translated matches get their kind after the assembly
+        if k in edges:
+            edges[k] = Edge(edges[k].score, edges[k].coverage_a, edges[k].coverage_b, TRANSLATED)
     info = node_info(run, sorted({x for e in edges for x in e}))
     nodes = {aid: _node(aid, r) for aid, r in info.items()}
     edges = {k: e for k, e in edges.items() if k[0] in nodes and k[1] in nodes}
