@@ -182,37 +182,39 @@ def _attach_translations(nodes: dict[int, Node], translated: dict, clusters: lis
     English as its translations, and the assembly (an article joins an origin it matches
     itself) left it out of the story. Score and coverages are those of its match with the
     member; several members: the one first in the origin order."""
-    cluster_of = {m.article_id: c for c in clusters for m in c.members}
-    partners: dict[int, list[int]] = {}
-    for a, b in translated:
-        for page, other in ((a, b), (b, a)):
-            if page not in cluster_of and other in cluster_of:
-                partners.setdefault(page, []).append(other)
-    for page in sorted(partners):
-        first = min((nodes[p] for p in partners[page]), key=origin_order)
-        cluster = cluster_of[first.id]
-        e = translated[(min(page, first.id), max(page, first.id))]
-        mine, theirs = (e.coverage_a, e.coverage_b) if page < first.id else (e.coverage_b, e.coverage_a)
-        node, origin = nodes[page], nodes[cluster.origin_id]
-        lag = node.published - origin.published if node.published is not None and origin.published is not None else None
-        cluster.members.append(Member(page, TRANSLATED, e.score, theirs, mine, lag,
-                                      bool(node.outlet) and node.outlet == origin.outlet))
+    clustered = {m.article_id for c in clusters for m in c.members}
+
+    def member(page: int, partner: int) -> tuple[str, float, float, float]:
+        e = translated[(min(page, partner), max(page, partner))]
+        mine, theirs = (e.coverage_a, e.coverage_b) if page < partner else (e.coverage_b, e.coverage_a)
+        return TRANSLATED, e.score, theirs, mine
+
+    _attach(nodes, translated, clusters, lambda page: page not in clustered, member)
 
 
 def _attach_headlines(nodes: dict[int, Node], headline: dict, text: dict, clusters: list[Cluster]) -> None:
     with_text = {x for pair in text for x in pair}
+    _attach(nodes, headline, clusters, lambda page: page not in with_text, lambda page, partner: (HEADLINE, 0.0, 0.0, 0.0))
+
+
+def _attach(nodes: dict[int, Node], pairs, clusters: list[Cluster], may_join, member) -> None:
+    """Each page of ``pairs`` that ``may_join`` and is paired with a cluster's member joins the
+    cluster of the first such member in the origin order; ``member(page, partner)`` gives its
+    (relation, score, coverage, member coverage)."""
     cluster_of = {m.article_id: c for c in clusters for m in c.members}
     partners: dict[int, list[int]] = {}
-    for a, b in headline:
+    for a, b in pairs:
         for page, other in ((a, b), (b, a)):
-            if page not in with_text and other in cluster_of:
+            if may_join(page) and other in cluster_of:
                 partners.setdefault(page, []).append(other)
     for page in sorted(partners):
         first = min((nodes[p] for p in partners[page]), key=origin_order)
         cluster = cluster_of[first.id]
         node, origin = nodes[page], nodes[cluster.origin_id]
         lag = node.published - origin.published if node.published is not None and origin.published is not None else None
-        cluster.members.append(Member(page, HEADLINE, 0.0, 0.0, 0.0, lag, bool(node.outlet) and node.outlet == origin.outlet))
+        kind, score, coverage, member_coverage = member(page, first.id)
+        cluster.members.append(Member(page, kind, score, coverage, member_coverage, lag,
+                                      bool(node.outlet) and node.outlet == origin.outlet))
 
 
 def _assemble_text(nodes: dict[int, Node], edges: dict[tuple[int, int], Edge]) -> list[Cluster]:
