@@ -1,9 +1,10 @@
-"""Story-level evaluation on the Helsinki news day against hand labels.
+"""Story-level evaluation on the provenance data set's news days against hand labels.
 
 The labels (``benchmarks/labels/helsinki_stories.csv``, see ``benchmarks/labels/README.md``)
 give every one of the 612 Helsinki articles a story: one wire/news piece with all
-its versions (write-throughs, excerpts, copies). This script compares a syndtrack
-database built from those articles with them:
+its versions (write-throughs, excerpts, copies); ``census_stories.csv`` and
+``spotify_stories.csv`` do the same for the data set's two small days (``--day``).
+This script compares a syndtrack database built from a day's articles with them:
 
 * pairwise precision/recall/F1 over same-story pairs;
 * B-cubed precision/recall/F1 (per article, averaged);
