@@ -561,12 +561,12 @@ def _one(w: str) -> frozenset[str]:
 def features(text: str, lang: str, backend: Backend) -> Features:
     spans = sentences(text, lang)
     words, bag, marks, weight, figures = [], [], [], [], []
+    sents = [text[s:e] for s, e in spans]
+    if lang == "zh":  # once for the glosses and the marks: "12月(yuè)31日" is a date, "(yuè)" no Latin name
+        sents = [without_romanisation(x) for x in sents]
     many = getattr(backend, "glosses_many", None) if lang != "en" else None
-    glossed = many([text[s:e] for s, e in spans], lang) if many is not None else None
-    for n, (s, e) in enumerate(spans):
-        sent = text[s:e]
-        if lang == "zh":
-            sent = without_romanisation(sent)  # "12月(yuè)31日" is a date; "(yuè)" is no Latin name
+    glossed = many(sents, lang) if many is not None else None
+    for n, sent in enumerate(sents):
         if lang == "en":
             # One frozenset per stem, shared: building one per word was a tenth of the cost.
             ws = [_ONE.get(w) or _one(w) for w in english_words(sent)]

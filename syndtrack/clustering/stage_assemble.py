@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 from dedupe.assemble import HEADLINE, TRANSLATED, Edge, Node, assemble, components, origin_order
 from dedupe.credit import OutletNames, credit_status, credits_origin, host_of, origin_names
@@ -89,7 +90,7 @@ def recluster(run, seeds: set[int], now: str) -> int:
         return 0
     for k in getattr(run.xlang, "found", ()):  # this run's translated matches get their kind after the assembly
         if k in edges:
-            edges[k] = Edge(edges[k].score, edges[k].coverage_a, edges[k].coverage_b, TRANSLATED)
+            edges[k] = replace(edges[k], kind=TRANSLATED)
     info = node_info(run, sorted({x for e in edges for x in e}))
     nodes = {aid: _node(aid, r) for aid, r in info.items()}
     edges = {k: e for k, e in edges.items() if k[0] in nodes and k[1] in nodes}
