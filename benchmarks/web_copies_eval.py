@@ -13,7 +13,7 @@ each page): third-party text, kept out of the repository. The script reads them 
 CSV) and says which are missing.
 
 Every text is imported through ``syndtrack import``'s JSONL reader into a fresh database
-(title: the page's first line; outlet: its host; published: the date the page shows, when
+(title: the page's first line unless it ends a sentence; outlet: its host; published: the date the page shows, when
 labelled), ``cluster --full`` runs, and the stories are scored as ``story_eval.py`` scores
 the Helsinki day: pairwise and B-cubed F1, groups joining different labelled stories, and
 the labelled stories split.
@@ -67,6 +67,7 @@ def load_texts(rows: list[dict], cache: Path) -> dict[str, str]:
 # extends ..."): metadata, not the page's words. Left in, it would be the title's first words
 # and keep a page's headline from matching its copies' (dedupe.headlines).
 _SEARCH_DATE = re.compile(r"\A\s*date (\d{4}-\d{2}-\d{2})\s+")
+_SENTENCE_END = re.compile(r"[.!?。！？][\"'”’)]?\Z")
 
 
 def records(rows: list[dict], texts: dict[str, str]) -> list[dict]:
@@ -77,8 +78,11 @@ def records(rows: list[dict], texts: dict[str, str]) -> list[dict]:
         if stamp:
             text = text[stamp.end():]
         first = next((line.strip() for line in text.splitlines() if line.strip()), "")
-        rec = {"url": r["url"], "outlet": urlsplit(r["url"]).hostname or "", "text": text,
-               "title": first if len(first) <= 200 else first[:200]}
+        rec = {"url": r["url"], "outlet": urlsplit(r["url"]).hostname or "", "text": text}
+        # A page stored without its headline opens with its lede: a first line that ends a
+        # sentence is text, not a title (taken for one, it would be left out of the comparison).
+        if first and not _SENTENCE_END.search(first):
+            rec["title"] = first[:200]
         published = r.get("published") or (stamp.group(1) if stamp else "")
         if published:
             rec["published"] = published

@@ -42,7 +42,7 @@ from typing import Callable
 
 import numpy as np
 
-from dedupe.align import Match
+from dedupe.align import PARAPHRASE_SCORE, Match
 from syndtrack.store.dates import timestamp
 from syndtrack.store.rows import chunks
 from dedupe.xlang import (KEY_TEXT, PRE_MIN, align_translation, bag_overlap, preload_keys,
@@ -50,8 +50,8 @@ from dedupe.xlang import (KEY_TEXT, PRE_MIN, align_translation, bag_overlap, pre
 
 log = logging.getLogger(__name__)
 
-VERSION = 3  # part of clustering.PARAMS: a change rebuilds the index once (2: Chinese numerals, 480-character Chinese keys;
-# 3: romanisation stripped before keying, dateline and strong-pair rules, 6 partners)
+VERSION = 4  # part of clustering.PARAMS: a change rebuilds the index once (2: Chinese numerals, 480-character Chinese keys;
+# 3: romanisation stripped before keying, dateline and strong-pair rules, 6 partners; 4: reworded copies keyed)
 STOP = 150  # articles holding one key, beyond which it links nothing
 MIN_KEY_SCORE = 7.0  # shared key weight for a pair to be verified (verification is the gate). The first real pages' translations
 # scored 7.8 and up; of the 31 of the larger set 5 score less (0-5.4: excerpts that share little at their tops), but 5.0
@@ -283,9 +283,10 @@ class XlangStage:
         return self.found
 
     def _copies(self, matches: dict) -> set[int]:
-        """Dirty articles of which a same-language match covers :data:`COPY_COVER` and whose
-        partner comes first (earlier published; unknown dates last; then the smaller id): each
-        chain of them ends at an article that is keyed. Sets ``copy_of`` (copy -> those partners)."""
+        """Dirty articles of which a same-language match covers :data:`COPY_COVER` in the
+        same words (a score of PARAPHRASE_SCORE or more) and whose partner comes first
+        (earlier published; unknown dates last; then the smaller id): each chain of them ends
+        at an article that is keyed. Sets ``copy_of`` (copy -> those partners)."""
         self._when(x for p in matches for x in p)
         when = self.when
         dirty = self.run.dirty
@@ -293,6 +294,8 @@ class XlangStage:
         for (a, b), m in matches.items():
             if a not in when or b not in when:
                 continue
+            if m.score < PARAPHRASE_SCORE:
+                continue  # reworded (another translation, a rewrite): other words, keyed itself
             for x, y, cover in ((a, b, m.coverage_a), (b, a, m.coverage_b)):
                 if x in dirty and cover >= COPY_COVER and when[y] < when[x]:
                     self.copy_of.setdefault(x, set()).add(y)
@@ -338,7 +341,8 @@ class XlangStage:
             for chunk in chunks(ys, 400):
                 marks = ",".join("?" * len(chunk))
                 rows += self.conn.execute(f"select a_id, b_id, coverage_a, coverage_b from matches where kind is null and "
-                                          f"(a_id in ({marks}) or b_id in ({marks}))", chunk + chunk).fetchall()
+                                          f"score >= ? and (a_id in ({marks}) or b_id in ({marks}))",
+                                          [PARAPHRASE_SCORE] + chunk + chunk).fetchall()
             self._when(x for r in rows for x in r[:2])
             for a, b, ca, cb in rows:
                 for x, y, cover in ((a, b, ca), (b, a, cb)):

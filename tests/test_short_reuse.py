@@ -74,7 +74,8 @@ def test_a_short_lead_with_another_date_is_a_template_not_a_carried_lead():
     assert "12月31日" in lead and len(lead) < 125
     assert judge(clean(culturax(26)), clean(lead)).carried_lead
     v = judge(clean(culturax(26)), clean(lead.replace("12月31日", "12月30日")))
-    assert v is not None and v.short_reuse and not v.carried_lead and not v.accepted
+    # The sentence with the other date is not reused text at all (align._figures_changed).
+    assert v is None or not (v.accepted or v.carried_lead)
 
 
 @pytest.mark.parametrize("i, k, j", [(3698, 32, 10043), (9375, 37, 13352)])

@@ -40,7 +40,9 @@ POSTINGS_SLICE = 200_000  # fingerprint postings converted to Python and inserte
 # Version 10: each article is aligned against the versions before it only (stage_verify), so
 # `matches` holds those pairs, not every candidate pair that aligns.
 # Version 11: candidate pairs of about the same length sharing SPUN_MIN_SHARED fingerprints.
-PARAMS = {"version": 11, "k": fp.K, "w": fp.W, "w_cjk": fp.W_CJK, "max_links": fp.MAX_LINKS, "stop": fp.STOP,
+# Version 12: sentences whose figures changed are not reused text, templates filed twice
+# apart, reworded rewrites (dedupe.align.REWORD_TOKEN).
+PARAMS = {"version": 12, "k": fp.K, "w": fp.W, "w_cjk": fp.W_CJK, "max_links": fp.MAX_LINKS, "stop": fp.STOP,
           "min_shared": fp.MIN_SHARED, "boilerplate_min": BOILERPLATE_MIN, "boilerplate_long_min": BOILERPLATE_LONG_MIN,
           "min_shared_share": MIN_SHARED_SHARE, "spun_min_shared": SPUN_MIN_SHARED,
           "spun_length_ratio": SPUN_LENGTH_RATIO, "xlang": XLANG_VERSION}
