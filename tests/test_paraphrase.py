@@ -172,3 +172,63 @@ def test_pipeline_records_a_rewrite_as_paraphrased_and_keeps_the_traps_apart(fre
     assert m[ids["rewrite"]]["origin_id"] == ids["dispatch"]
     assert m[ids["rewrite"]]["relation"] == "paraphrased"
     assert ids["own_report"] not in m and ids["template_next_day"] not in m
+
+
+def test_a_reworded_member_is_a_version_of_its_own():
+    from syndtrack.clustering.stage_verify import is_version
+
+    # Aligned over 0.74 of it, but in other words (score 65): its own text is the rest.
+    assert is_version(0.74, 65) and not is_version(0.74, 97) and not is_version(0.74, None)
+    assert is_version(0.6, 99) and not is_version(None, 50)
+
+
+def test_a_page_carrying_part_of_a_rewrite_joins_the_story_through_the_rewrite(fresh_db, monkeypatch):
+    # The blog carries four sentences of the rewrite word for word and adds four of its
+    # own: it shares no sentence with the dispatch (the rewrite's words are not the
+    # dispatch's) and covers too little of it for the rewrite rule, so the rewrite is the
+    # only way to the story. The rewrite is a member of the dispatch's cluster, covered in
+    # other words (score ~61): a version of its own, so the blog is aligned against it.
+    rewrite = reworded("rewrite")["text"].split("\n\n")
+    own = ["Local traders in the harbour district said they had waited for the berth for a decade.",
+           "A cafe owner near the quay said ship crews already fill her tables on weekday evenings.",
+           "The city council will debate a new bus line to the port district next month, officials added.",
+           "Residents of the old fishing quarter asked for a noise barrier along the rail spur to the berth."]
+    blog = {"url": "https://harbourblog.example/berth", "outlet": "harbourblog.example", "label": "blog",
+            "title": "What the new berth means for the harbour district",
+            "text": "\n\n".join(rewrite[:4] + own), "published": "2025-03-20T09:00:00Z"}
+    # An autoblog carries the blog, so the blog's version is a cluster of its own (a page
+    # that matches nothing but a version, with no copies, is in no cluster, hence no story).
+    autoblog = {**blog, "url": "https://autoblog.example/berth", "outlet": "autoblog.example", "label": "autoblog",
+                "text": blog["text"] + "\n\nSource link", "published": "2025-03-20T12:00:00Z"}
+    hosts = {"dispatch": "news.cn", "rewrite": "menafn.com"}
+    records = [{"url": f"https://{host}/{name}", "outlet": host, "title": reworded(name)["title"],
+                "text": reworded(name)["text"], "published": reworded(name)["published"], "label": name}
+               for name, host in hosts.items()] + [blog, autoblog]
+
+    # Incremental first: the rewrite is stored when the blog arrives (its role is read back
+    # from the stored clusters and matches, score included).
+    import_records(fresh_db, records[:2])
+    cluster(fresh_db)
+    import_records(fresh_db, records[2:])
+    cluster(fresh_db)
+    ids = ids_by_label(fresh_db, records)
+    incremental = dict(fresh_db.execute("select m.article_id, c.story_id from cluster_members m "
+                                        "join clusters c on c.id = m.cluster_id").fetchall())
+    assert incremental[ids["blog"]] == incremental[ids["dispatch"]]
+
+    def stories():
+        cluster(fresh_db, full=True)
+        ids = ids_by_label(fresh_db, records)
+        story = dict(fresh_db.execute("select m.article_id, c.story_id from cluster_members m "
+                                      "join clusters c on c.id = m.cluster_id").fetchall())
+        return ids, story
+
+    ids, story = stories()
+    m = members(fresh_db)
+    assert m[ids["rewrite"]]["origin_id"] == ids["dispatch"] and m[ids["autoblog"]]["origin_id"] == ids["blog"]
+    assert story[ids["blog"]] == story[ids["dispatch"]]
+    # Weighing the rewrite's share by its score is what makes it a version.
+    import syndtrack.clustering.stage_verify as stage_verify
+    monkeypatch.setattr(stage_verify, "is_version", lambda own, score=None: own is not None and own <= 0.65)
+    ids, story = stories()
+    assert story[ids["blog"]] != story[ids["dispatch"]]

@@ -231,8 +231,13 @@ def drop_stale_matches(run, clusters: list, nodes: dict[int, Node], edges: dict,
     articles came in. ``keep``: translated matches, which their own stage finds."""
     from syndtrack.clustering.stage_verify import is_version
 
+    def own_words(c, m) -> float | None:
+        """The member's score, when it is a same-language text match's (a translated match's
+        score is the cross-language alignment's: not a measure of reworded text)."""
+        return None if (min(m.article_id, c.origin_id), max(m.article_id, c.origin_id)) in keep else m.score
+
     members = {m.article_id for c in clusters for m in c.members
-               if m.relation != "origin" and not is_version(m.member_coverage)}
+               if m.relation != "origin" and not is_version(m.member_coverage, own_words(c, m))}
     rank: dict[int, int] = {}
     for group in components(edges):
         # Assembly's visiting order of the group (an edge never leaves its group).

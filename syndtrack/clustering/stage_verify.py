@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import time
 
-from dedupe.align import align
+from dedupe.align import PARAPHRASE_SCORE, align
 from dedupe.assemble import may_cluster  # assembly's own rule, so both agree on who is a member
 from dedupe.assemble import Edge, assemble, components, origin_order
 from dedupe.normalize import scan, units
@@ -99,7 +99,7 @@ def _first_pass(run, order, neighbours, stored, nodes, tried: set) -> dict:
         block = order[start : start + UNITS_BLOCK]
         # A stored plain member needs its units only when something new precedes it.
         fresh = cleaned(run, [a for a in block if a not in kept and (a not in stored or stored[a][0] is None
-                                                                    or is_version(stored[a][1]))])
+                                                                    or is_version(stored[a][1], stored[a][2]))])
         for n in block:
             mine_state = stored.get(n)
             cands = neighbours[n]
@@ -118,7 +118,7 @@ def _first_pass(run, order, neighbours, stored, nodes, tried: set) -> dict:
                 mine = cleaned(run, [n]).get(n)
             best = None
             if mine_state is not None and mine_state[0] is not None:
-                best = ((round(mine_state[1], 1), 1), mine_state[0], mine_state[1])  # its stored origin
+                best = ((round(mine_state[1], 1), 1), mine_state[0], mine_state[1], mine_state[2])  # its stored origin
             for o in targets:
                 theirs = kept.get(o)
                 if mine is None or theirs is None:
@@ -132,13 +132,13 @@ def _first_pass(run, order, neighbours, stored, nodes, tried: set) -> dict:
                 if role[o] == "origin" and may_cluster(nodes[n], nodes[o], m):
                     own = m.coverage_a if n < o else m.coverage_b
                     # dedupe.assemble's choice of origin: the one whose text n reuses most, then the older.
-                    key = ((round(own, 1), -rank[o]), o, own)
+                    key = ((round(own, 1), -rank[o]), o, own, m.score)
                     if best is None or key[0] > best[0]:
                         best = key
             if best is None:
                 role[n] = "origin" if mine_state is None or mine_state[0] is None else None
             else:
-                role[n] = "version" if is_version(best[2]) else None
+                role[n] = "version" if is_version(best[2], best[3]) else None
                 origin_of[n] = best[1]
             if role[n] is not None and mine is not None:
                 kept[n] = mine
@@ -163,7 +163,7 @@ def _settle(run, order, neighbours, stored, nodes, found: dict, tried: set) -> N
     for _ in range(MAX_SETTLE):
         text = {k: Edge(m.score, m.coverage_a, m.coverage_b) for k, m in found.items()
                 if may_cluster(nodes[k[0]], nodes[k[1]], m)}
-        member_of = {m.article_id: (c.origin_id, m.member_coverage)
+        member_of = {m.article_id: (c.origin_id, m.member_coverage, m.score)
                      for c in assemble(nodes, text) for m in c.members if m.relation != "origin"}
         place: dict[int, tuple[int, int]] = {}  # (group of matches, rank in it)
         for g, comp in enumerate(components(text)):
@@ -171,12 +171,12 @@ def _settle(run, order, neighbours, stored, nodes, found: dict, tried: set) -> N
 
         def representative(x: int) -> int | None:
             """The origin of the version ``x`` represents (x itself for an origin), None if none."""
-            origin, own = member_of.get(x, (None, None))
+            origin, own, score = member_of.get(x, (None, None, None))
             if x in stored and origin is None:
-                origin, own = stored[x]
+                origin, own, score = stored[x]
             if origin is None:
                 return x
-            return origin if is_version(own) else None
+            return origin if is_version(own, score) else None
 
         def before(e: int, l: int) -> bool:
             pe, pl = place.get(e), place.get(l)
@@ -208,25 +208,36 @@ def _settle(run, order, neighbours, stored, nodes, found: dict, tried: set) -> N
                     found[(a, b)] = m
 
 
-def is_version(own_share: float | None) -> bool:
+def is_version(own_share: float | None, score: float | None = None) -> bool:
     """A member whose origin covers at most this much of it carries enough text of its
-    own to start another version of the story (dedupe.stories.VERSION_SHARE)."""
-    return own_share is not None and own_share <= 1 - VERSION_SHARE
+    own to start another version of the story (dedupe.stories.VERSION_SHARE).
+
+    A reworded member (score under PARAPHRASE_SCORE: a rewrite, a paraphrase) is covered
+    in other words: only ``score``% of what is aligned is the origin's wording. The rest is
+    its own text, and the next outlet may copy the rewrite rather than the original
+    (MENAFN rewording Anadolu's rewrite of a Xinhua dispatch; two rewrites of one dispatch
+    by one aggregator), so its share is weighed by the score."""
+    if own_share is None:
+        return False
+    if score is not None and score < PARAPHRASE_SCORE:
+        own_share *= score / 100
+    return own_share <= 1 - VERSION_SHARE
 
 
-def _stored_roles(run, ids: list[int]) -> dict[int, tuple[int | None, float | None]]:
-    """Of stored (not dirty) articles: ``(None, None)`` for an origin (of a cluster, or of
-    none), else ``(origin id, share of the member's text its origin covers)``; a headline
-    or translated member (no text match with its origin) counts as covered whole."""
-    out: dict[int, tuple[int | None, float | None]] = {aid: (None, None) for aid in ids}
+def _stored_roles(run, ids: list[int]) -> dict[int, tuple[int | None, float | None, float | None]]:
+    """Of stored (not dirty) articles: ``(None, None, None)`` for an origin (of a cluster, or
+    of none), else ``(origin id, share of the member's text its origin covers, the match's
+    score)``; a headline or translated member (no text match with its origin) counts as
+    covered whole."""
+    out: dict[int, tuple[int | None, float | None, float | None]] = {aid: (None, None, None) for aid in ids}
     for chunk in chunks(ids, 500):
         marks = ",".join("?" * len(chunk))
-        for aid, origin, own in run.q(
-            "select m.article_id, c.origin_id, case when m.article_id < c.origin_id then x.coverage_a else x.coverage_b end "
-            "from cluster_members m join clusters c on c.id = m.cluster_id left join matches x "
+        for aid, origin, own, score in run.q(
+            "select m.article_id, c.origin_id, case when m.article_id < c.origin_id then x.coverage_a else x.coverage_b end, "
+            "x.score from cluster_members m join clusters c on c.id = m.cluster_id left join matches x "
             "on x.a_id = min(m.article_id, c.origin_id) and x.b_id = max(m.article_id, c.origin_id) and x.kind is null "
             f"where m.relation != 'origin' and m.article_id in ({marks})", chunk):
-            out[aid] = (origin, own if own is not None else 1.0)
+            out[aid] = (origin, own if own is not None else 1.0, score)
     return out
 
 
