@@ -96,6 +96,24 @@ def test_two_versions_are_two_clusters_of_one_story(fresh_db):
     assert row == (2, 5, 5, first)
 
 
+def test_a_version_with_no_copies_of_its_own_is_in_the_story(fresh_db):
+    # v3 matches v2 (a version: a member with text of its own), not v1's origin, and nobody
+    # copied v3: it is a cluster of its own (origin alone) in v1's story, as IndyStar's
+    # carriage of USA Today's later take is on the Helsinki day.
+    corpus = [r for r in _versions_corpus() if r["url"] != "https://h.example/v3"]
+    store_articles(fresh_db, corpus[:3] + corpus[4:])
+    cluster(fresh_db)
+    store_articles(fresh_db, [corpus[3]])
+    cluster(fresh_db)
+    stories = story_of(fresh_db)
+    assert stories["https://d.example/v3"] == stories["https://a.example/v1"]
+    (size,) = fresh_db.execute("select c.size from clusters c join articles a on a.id = c.origin_id "
+                               "where a.url = 'https://d.example/v3'").fetchone()
+    assert size == 1
+    cluster(fresh_db, full=True)
+    assert story_of(fresh_db) == stories
+
+
 def test_versions_days_apart_are_different_stories(fresh_db):
     store_articles(fresh_db, _versions_corpus(when3="2024-05-06T15:00:00+00:00"))
     cluster(fresh_db)

@@ -15,7 +15,8 @@ import json
 import re
 from dataclasses import replace
 
-from dedupe.assemble import HEADLINE, TRANSLATED, Edge, Node, assemble, components, origin_order
+from dedupe.assemble import (HEADLINE, TRANSLATED, Cluster, Edge, Member, Node, assemble, components, may_cluster,
+                             origin_order)
 from dedupe.credit import OutletNames, credit_status, credits_origin, host_of, origin_names
 from dedupe.normalize import is_cjk
 from dedupe.stories import group_versions, holds_together, joins_versions, stable_ids
@@ -96,6 +97,7 @@ def recluster(run, seeds: set[int], now: str) -> int:
     edges = {k: e for k, e in edges.items() if k[0] in nodes and k[1] in nodes}
     clusters = assemble(nodes, edges)
     edges = drop_stale_matches(run, clusters, nodes, edges, special)
+    clusters += lone_versions(run, clusters, nodes, edges)
     clusters.sort(key=lambda c: c.origin_id)
     story_of = write_stories(run, clusters, nodes, edges, now)
     rows = []
@@ -195,6 +197,28 @@ def write_stories(run, clusters: list, nodes: dict[int, Node], edges: dict, now:
         for i in g:
             story_of[i] = sid
     return story_of
+
+def lone_versions(run, clusters: list, nodes: dict[int, Node], edges: dict) -> list[Cluster]:
+    """Articles in no cluster whose text match with a clustered article makes them a version
+    of its story (dedupe.stories.joins_versions, the shared text holding together), as
+    clusters of their origin alone, so that the story counts them.
+
+    Assembly joins an article only to an origin it matches; one that matches only a version
+    (a member with text of its own: USA Today's later take, carried whole by IndyStar, which
+    matches the earlier takes' carriers, not the first take) and has no copies of its own
+    was in no cluster, so in no story."""
+    clustered = {m.article_id for c in clusters for m in c.members}
+    lone: set[int] = set()
+    for (a, b), e in edges.items():
+        if e.kind != "text" or (a in clustered) == (b in clustered):
+            continue
+        x, y = (a, b) if b in clustered else (b, a)
+        if (x not in lone and may_cluster(nodes[x], nodes[y], e)
+                and joins_versions(e.coverage_a, e.coverage_b, nodes[a].published, nodes[b].published)
+                and holds_together(_passages(run, (a, b)))):
+            lone.add(x)
+    return [Cluster(x, [Member(x, "origin", 100.0, 1.0, 1.0, 0.0, False)]) for x in sorted(lone)]
+
 
 def _passages(run, pair: tuple[int, int]) -> list[list[int]]:
     row = run.conn.execute("select passages from matches where a_id = ? and b_id = ?", pair).fetchone()
