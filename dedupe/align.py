@@ -203,7 +203,7 @@ def _verify(a: Cleaned, b: Cleaned) -> tuple[dict[int, tuple[int, int]], Verdict
         for i, j, sim in _best_pairs(a, b, left_a, left_b, fuzz.ratio, MIN_RATIO):
             # A sentence whose figures changed is not reused text: an agency's template
             # filed on another day keeps every word but the numbers.
-            if _figures_changed(a.skeletons[i], b.skeletons[j]):
+            if _figures_changed(a.units[i], b.units[j]):
                 changed += 1
             else:
                 pairs[i] = (j, sim)
@@ -274,7 +274,7 @@ def _token_pairs(a: Cleaned, b: Cleaned, pairs: dict[int, tuple[int, int]], cuto
         # Best scores first, one to one: the pairs at PARA_TOKEN and above are the same
         # whatever the cutoff, so one cdist serves both chains.
         for i, j, tok in _best_pairs(a, b, left_a, left_b, fuzz.token_sort_ratio, cutoff):
-            if not _figures_changed(a.skeletons[i], b.skeletons[j]):
+            if not _figures_changed(a.units[i], b.units[j]):
                 found[i] = (j, int(fuzz.ratio(a.units[i], b.units[j])), tok)
     return found
 
@@ -491,11 +491,22 @@ def _carried_lead(a: Cleaned, b: Cleaned, run, letters: int, short_a: bool, shor
         _DIGITS.findall(a.skeletons[i]) == _DIGITS.findall(b.skeletons[j]) for i, j, sim in run if sim < 100)
 
 
+# A number in a sentence unit (normalised text, spaces kept): digit groups with thousands
+# separators ("1,000", "1 000", "1.000") or a decimal part are one number. Read from the unit,
+# not the skeleton, where "July 16, 2018" and "16 July 2018" would run into "162018" / "16", "2018".
+_FIGURE = re.compile(r"\d{1,3}(?:[ ,.\u00a0\u202f]\d{3}(?!\d))+|\d+(?:[.,]\d+)?")
+_NOT_DIGIT = re.compile(r"\D")
+
+
+def _figures(unit: str) -> Counter:
+    return Counter(_NOT_DIGIT.sub("", f) for f in _FIGURE.findall(unit))
+
+
 def _figures_changed(x: str, y: str) -> bool:
     """Whether two aligned sentences give different figures: each has a number the other
     lacks (adding a conversion, "200 km (124 miles)", or a date is an edit; "56 drones" ->
     "105 drones" is another day's news on the same template)."""
-    dx, dy = Counter(_DIGITS.findall(x)), Counter(_DIGITS.findall(y))
+    dx, dy = _figures(x), _figures(y)
     return bool(dx - dy) and bool(dy - dx)
 
 

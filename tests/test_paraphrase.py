@@ -157,6 +157,9 @@ def test_figures_changed_means_a_number_lost_and_another_gained():
     assert not changed("a field 200 km from tianjin", "a field 200 km 124 miles from tianjin")  # a conversion added
     assert not changed("the toll rose", "the toll rose to 19")  # a figure added
     assert not changed("104 million tonnes", "104m tons")
+    assert not changed("on july 16, 2018 the talks", "on 16 july 2018 the talks")  # a date written another way
+    assert not changed("1,000 people and $5.6 billion", "1 000 people and $5.6 billion")
+    assert changed("a 659 billion yen offer", "a 700 billion yen offer")
 
 
 def test_pipeline_records_a_rewrite_as_paraphrased_and_keeps_the_traps_apart(fresh_db):
