@@ -147,12 +147,14 @@ def test_template_filed_again_with_other_figures_is_not_a_copy(monkeypatch):
     # between the figures), and without the figure check too it is taken for a spun copy.
     monkeypatch.setattr(align_module, "TEMPLATE_CHANGED", 99)
     assert judge(cleaned("dispatch"), cleaned("template_next_day")).accepted
-    monkeypatch.setattr(align_module, "_figures_changed", lambda x, y: False)
+    monkeypatch.setattr(align_module, "_figures_changed", lambda *args: False)
     assert judge(cleaned("dispatch"), cleaned("template_next_day")).paraphrase
 
 
 def test_figures_changed_means_a_number_lost_and_another_gained():
-    changed = align_module._figures_changed
+    def changed(x: str, y: str) -> bool:
+        return align_module._figures_changed(clean(x), 0, clean(y), 0)
+
     assert changed("56 drones were downed over 3 regions", "105 drones were downed over 3 regions")
     assert not changed("a field 200 km from tianjin", "a field 200 km 124 miles from tianjin")  # a conversion added
     assert not changed("the toll rose", "the toll rose to 19")  # a figure added
