@@ -209,12 +209,11 @@ def _verify(a: Cleaned, b: Cleaned) -> tuple[dict[int, tuple[int, int]], Verdict
                 pairs[i] = (j, sim)
     la = [len(s) for s in a.skeletons]
     lb = [len(s) for s in b.skeletons]
+    found = _judge(a, b, pairs, [], la, lb, total_a, total_b) if pairs else None
     if changed >= TEMPLATE_CHANGED and changed >= len(pairs):
         # As many sentences align only with other figures as align at all: one template,
         # two pieces of news (no rule may join them, the word-level one included).
-        found = _judge(a, b, pairs, [], la, lb, total_a, total_b) if pairs else None
         return pairs, (replace(found, template=True) if found else None)
-    found = _judge(a, b, pairs, [], la, lb, total_a, total_b) if pairs else None
     if (found is None or not found.accepted) and max(total_a, total_b) <= MAX_DENSE_TEXT:
         # Sentences merged, split or cut and rejoined with light edits defeat the
         # sentence pairing; in short texts the leftovers are aligned word by word.
@@ -222,7 +221,7 @@ def _verify(a: Cleaned, b: Cleaned) -> tuple[dict[int, tuple[int, int]], Verdict
         if blocks:
             found = _judge(a, b, pairs, blocks, la, lb, total_a, total_b, rules="words") or found
     rejected = found is None or not found.accepted
-    if (rejected or found.score < PARAPHRASE_SCORE) and _similar_length(la, lb, total_a, total_b):
+    if (rejected or found.score < PARAPHRASE_SCORE) and _similar_length(total_a, total_b):
         token_pairs = None
         if found is not None and _worth_paraphrase(found, la, lb):
             token_pairs = _token_pairs(a, b, pairs, REWORD_TOKEN if rejected else PARA_TOKEN)
@@ -247,9 +246,9 @@ def _verify(a: Cleaned, b: Cleaned) -> tuple[dict[int, tuple[int, int]], Verdict
     return pairs, found
 
 
-def _similar_length(la, lb, total_a: int, total_b: int) -> bool:
+def _similar_length(total_a: int, total_b: int) -> bool:
     """Whether the pair could be one whole article reworded (see PARA_LENGTH)."""
-    return min(total_a, total_b) >= PARA_LENGTH * max(total_a, total_b) and min(len(la), len(lb)) >= 2
+    return min(total_a, total_b) >= PARA_LENGTH * max(total_a, total_b)
 
 
 def _worth_paraphrase(found: Verdict, la, lb) -> bool:
