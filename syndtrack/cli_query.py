@@ -141,8 +141,11 @@ def story(ctx, story_id, fmt):
         "",
     ]
     for v in result["versions"]:
-        lines.append(f"version cluster {v['id']}: {v['origin_outlet']}  {v['origin_published'] or 'date unknown'}  "
-                     f"{plural(v['copies'], 'copy', 'copies')} on {plural(v['outlets'], 'outlet', 'outlets')}")
+        # A version nobody copied is kept for the story's count (stage_assemble.lone_versions);
+        # "0 copies on 0 outlets" read like an empty or broken cluster.
+        reach = (f"{plural(v['copies'], 'copy', 'copies')} on {plural(v['outlets'], 'outlet', 'outlets')}"
+                 if v["copies"] else "no copies of its own (carried by its outlet only)")
+        lines.append(f"version cluster {v['id']}: {v['origin_outlet']}  {v['origin_published'] or 'date unknown'}  {reach}")
         lines.append(f"        {v['origin_title'] or '(no title)'}")
         if v.get("copy_outlets"):
             lines.append(f"        carried by: {v['copy_outlets']}")

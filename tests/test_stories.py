@@ -96,10 +96,11 @@ def test_two_versions_are_two_clusters_of_one_story(fresh_db):
     assert row == (2, 5, 5, first)
 
 
-def test_a_version_with_no_copies_of_its_own_is_in_the_story(fresh_db):
+def test_a_version_with_no_copies_of_its_own_is_in_the_story(db_path):
     # v3 matches v2 (a version: a member with text of its own), not v1's origin, and nobody
     # copied v3: it is a cluster of its own (origin alone) in v1's story, as IndyStar's
     # carriage of USA Today's later take is on the Helsinki day.
+    fresh_db = open_db(db_path)
     corpus = [r for r in _versions_corpus() if r["url"] != "https://h.example/v3"]
     store_articles(fresh_db, corpus[:3] + corpus[4:])
     cluster(fresh_db)
@@ -112,6 +113,12 @@ def test_a_version_with_no_copies_of_its_own_is_in_the_story(fresh_db):
     assert size == 1
     cluster(fresh_db, full=True)
     assert story_of(fresh_db) == stories
+    from click.testing import CliRunner
+
+    from syndtrack.cli import cli
+
+    text = CliRunner().invoke(cli, ["--db", str(db_path), "story", str(stories["https://d.example/v3"])]).output
+    assert "no copies of its own" in text and "0 copies on 0 outlets" not in text
 
 
 def test_versions_days_apart_are_different_stories(fresh_db):
