@@ -3,7 +3,8 @@
 The texts in tests/xlang_texts/ were written for these tests: a Chinese wire item
 on a (made-up) China-Africa farm forum, its English translation sentence by
 sentence, an English report from Nairobi that quotes two of its sentences, and
-another English report on the same forum that quotes none.
+another English report on the same forum that quotes none; a notice on the forum's
+results whose translation splits one long sentence into five and joins five clauses into one.
 """
 
 from __future__ import annotations
@@ -171,6 +172,41 @@ def test_partial_translation_of_the_first_half_is_matched(backend):
     half = "\n".join(EN.splitlines()[:5])
     m = align_translation(ZH, "zh", half, "en", backend)
     assert m is not None and m.coverage_b > 0.9 and 0.4 < m.coverage_a < 0.8
+
+
+NOTICE_ZH = (TEXTS / "notice_zh.txt").read_text(encoding="utf-8")
+NOTICE_EN = (TEXTS / "notice_en.txt").read_text(encoding="utf-8").splitlines()
+
+
+def test_a_sentence_split_or_merged_in_translation_keeps_the_run(backend, monkeypatch):
+    """The notice's long second sentence is five English ones, and its five clauses cut at
+    "；" are one: both skip more than MAX_GAP sentences of one side, and the run went on."""
+    from dedupe import xlang
+
+    m = align_translation(NOTICE_ZH, "zh", "\n".join(NOTICE_EN), "en", backend)
+    assert m is not None and m.coverage_a == 1.0 and m.coverage_b == 1.0
+    last = m.passages[-1]
+    assert "基层" in NOTICE_ZH[last[0]:last[1]] and "grassroots" in "\n".join(NOTICE_EN)[last[2]:last[3]]
+    monkeypatch.setattr(xlang, "_split", lambda *args: False)
+    cut = align_translation(NOTICE_ZH, "zh", "\n".join(NOTICE_EN), "en", backend)
+    assert cut is None or max(cut.coverage_a, cut.coverage_b) < 0.9
+
+
+def test_sentences_that_share_nothing_are_no_split(backend, monkeypatch):
+    """Four sentences on other things where the long sentence's translation was: the run
+    stops there instead of counting them as translated."""
+    from dedupe import xlang
+
+    other = ["Heavy rain is expected in the north on Friday, with flooding possible in low-lying districts.",
+             "The football league postponed two matches after the stadium roof was damaged by wind.",
+             "Tickets for the summer music festival went on sale this morning and sold out within an hour.",
+             "A new ferry service between the two islands will start operating in June."]
+    mixed = "\n".join(NOTICE_EN[:2] + other + NOTICE_EN[6:])
+    m = align_translation(NOTICE_ZH, "zh", mixed, "en", backend)
+    assert m is not None and m.coverage_b < 0.7
+    monkeypatch.setattr(xlang, "SPLIT_MIN", 0.0)
+    loose = align_translation(NOTICE_ZH, "zh", mixed, "en", backend)
+    assert loose is not None and loose.coverage_b == 1.0  # what the guard prevents
 
 
 def test_keys_rank_the_translation_above_same_event_reports(backend):
