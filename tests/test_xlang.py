@@ -4,7 +4,8 @@ The texts in tests/xlang_texts/ were written for these tests: a Chinese wire ite
 on a (made-up) China-Africa farm forum, its English translation sentence by
 sentence, an English report from Nairobi that quotes two of its sentences, and
 another English report on the same forum that quotes none; a notice on the forum's
-results whose translation splits one long sentence into five and joins five clauses into one.
+results whose translation splits one long sentence into five and joins five clauses into one,
+and a loose English rendering of it padded with the translator's own phrases.
 """
 
 from __future__ import annotations
@@ -207,6 +208,18 @@ def test_sentences_that_share_nothing_are_no_split(backend, monkeypatch):
     monkeypatch.setattr(xlang, "SPLIT_MIN", 0.0)
     loose = align_translation(NOTICE_ZH, "zh", mixed, "en", backend)
     assert loose is not None and loose.coverage_b == 1.0  # what the guard prevents
+
+
+def test_a_long_loose_translation_is_a_translation(backend, monkeypatch):
+    """A free rendering padded with the translator's own phrases: 8 pairs in order, none
+    scoring high (mean 47.6, under MIN_SCORE); the run's length says it is no chance."""
+    from dedupe import xlang
+
+    loose = (TEXTS / "notice_loose_en.txt").read_text(encoding="utf-8")
+    m = align_translation(NOTICE_ZH, "zh", loose, "en", backend)
+    assert m is not None and len(m.passages) >= xlang.LONG_RUN and m.score < xlang.MIN_SCORE
+    monkeypatch.setattr(xlang, "LONG_RUN", 100)
+    assert align_translation(NOTICE_ZH, "zh", loose, "en", backend) is None
 
 
 def test_keys_rank_the_translation_above_same_event_reports(backend):
