@@ -221,6 +221,19 @@ _CAPTION = re.compile(
     r"|[^()]{0,80}?(?:/| via | for )(?:ap|afp|getty images|reuters|epa|xinhua|lehtikuva|pool"
     r"|sputnik|tass|ap images|efe|anadolu)\b[^()]{0,40})\)|\.\.\.\s*more|\u2026\s*more)\s*(?:less|more)?\s*$"
 )
+# A wire dateline opening a sentence ("LAGOS, Oct. 31 (Xinhua) --", "MOSCOW, July 16. /TASS/.",
+# "WASHINGTON (AP) —", "(MENAFN)"): the agency's label, not its text. Copies drop it, and a lede
+# carried alone then misses the score of a carried lead (dedupe.align.LEAD_SCORE) by the
+# dateline's few characters. Left out of the unit (its span starts after it); the place must
+# be in capitals and the agency a wire service, so "The minister said (Reuters)" stays.
+_WIRES = ("AP|Reuters|AFP|Xinhua|TASS|Sputnik|RIA Novosti|Anadolu|AA|IANS|PTI|ANI|UPI|Bloomberg|dpa|DPA|EFE|ANSA|"
+          "Kyodo|Yonhap|Bernama|Antara|MENA|WAM|SPA|KUNA|IRNA|Mehr|ISNA|Tasnim|Prensa Latina|CNA|CNS|NAN|APA|"
+          "Interfax|BelTA|KCNA|VNA|APS|SANA|QNA|BNA|ONA|MENAFN|Xinhua News Agency")
+_WIRE_DATELINE = re.compile(
+    rf"[A-Z][A-Z.'’-]+(?:[ ,]+[\w.'’-]+){{0,6}}?[ ,.]*[(/](?:{_WIRES})[)/]\.?\s*(?:[-–—]+|:)?\s+"
+    rf"|[(/](?:{_WIRES})[)/]\.?\s*(?:[-–—]+\s*)?")
+WIRE_DATELINE_MAX = 80  # characters: a longer match is a sentence, not a dateline
+
 # A sentence ends at . ! ? followed by a space, or at a CJK full stop/mark.
 # Zero-width characters and soft hyphens a mirror sprinkles around the stop still end it.
 _SENTENCE_END = re.compile(
@@ -526,6 +539,13 @@ def units(text: str, found: Scan) -> Cleaned:
     for start, end in _blocks(text, found.spans()):
         raw = text[start:end]
         for s, e in _sentences(raw):
+            # Two capitals or a bracket first: the regex is not even tried on most sentences.
+            if raw[s] in "(/" or raw[s + 1 : s + 2].isupper():
+                dateline = _WIRE_DATELINE.match(raw, s, e)
+                if dateline is not None and dateline.end() - s <= WIRE_DATELINE_MAX:
+                    if not raw[dateline.end() : e].strip():
+                        continue  # a sentence that is only the dateline ("MOSCOW, July 16 /TASS/.")
+                    s = dateline.end()
             piece = raw[s:e]
             unit = normalize_text(piece)
             skel = skeleton(unit)
