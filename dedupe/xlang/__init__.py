@@ -828,9 +828,12 @@ def _split(q: tuple[int, int], p: tuple[int, int], x: Features | None, y: Featur
     than one sentence's translation."""
     if x is None or y is None or scores is None:
         return False
-    per = CHARS_PER.get((x.lang, y.lang)) or (1 / CHARS_PER[(y.lang, x.lang)] if (y.lang, x.lang) in CHARS_PER else None)
-    if per is None:
-        return False
+    if (x.lang, y.lang) in CHARS_PER:
+        per = CHARS_PER[(x.lang, y.lang)]
+    elif (y.lang, x.lang) in CHARS_PER:
+        per = 1 / CHARS_PER[(y.lang, x.lang)]
+    else:
+        return False  # a language pair whose lengths nobody measured: no split is assumed
     if p[0] - q[0] == 1:  # y skips: its sentences q[1]+1 .. p[1]-1 are part of x[q[0]] or of x[p[0]]
         gap = range(q[1] + 1, p[1])
         return any(sum(y.weight[j] for j in gap) + y.weight[own] <= SPLIT_SLACK * per * x.weight[i]
