@@ -22,7 +22,7 @@ import zlib
 from array import array
 from dataclasses import dataclass, field
 
-from dedupe.roundup import is_roundup
+from dedupe.roundup import AGENCIES, is_roundup
 
 _NON_WORD = re.compile(r"[\W_]+")
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]{2,8});")
@@ -226,9 +226,10 @@ _CAPTION = re.compile(
 # carried alone then misses the score of a carried lead (dedupe.align.LEAD_SCORE) by the
 # dateline's few characters. Left out of the unit (its span starts after it); the place must
 # be in capitals and the agency a wire service, so "The minister said (Reuters)" stays.
-_WIRES = ("AP|Reuters|AFP|Xinhua|TASS|Sputnik|RIA Novosti|Anadolu|AA|IANS|PTI|ANI|UPI|Bloomberg|dpa|DPA|EFE|ANSA|"
-          "Kyodo|Yonhap|Bernama|Antara|MENA|WAM|SPA|KUNA|IRNA|Mehr|ISNA|Tasnim|Prensa Latina|CNA|CNS|NAN|APA|"
-          "Interfax|BelTA|KCNA|VNA|APS|SANA|QNA|BNA|ONA|MENAFN|Xinhua News Agency")
+# The agencies are dedupe.roundup's (its CNN left out: a broadcaster) and more wire services.
+_WIRES = "|".join([a for a in AGENCIES.split("|") if a != "CNN"] + (
+    "AA|Bloomberg|DPA|EFE|ANSA|Antara|MENA|WAM|SPA|KUNA|Mehr|ISNA|Tasnim|Prensa Latina|CNA|CNS|NAN|APA|"
+    "Interfax|BelTA|KCNA|VNA|APS|SANA|QNA|BNA|ONA|MENAFN|Xinhua News Agency").split("|"))
 _WIRE_DATELINE = re.compile(
     rf"[A-Z][A-Z.'’-]+(?:[ ,]+[\w.'’-]+){{0,6}}?[ ,.]*[(/](?:{_WIRES})[)/]\.?\s*(?:[-–—]+|:)?\s+"
     rf"|[(/](?:{_WIRES})[)/]\.?\s*(?:[-–—]+\s*)?")
