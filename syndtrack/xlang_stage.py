@@ -50,10 +50,10 @@ from dedupe.xlang import (KEY_TEXT, PRE_MIN, align_translation, bag_overlap, pre
 
 log = logging.getLogger(__name__)
 
-VERSION = 6  # part of clustering.PARAMS: a change rebuilds the index once (2: Chinese numerals, 480-character Chinese keys;
+VERSION = 7  # part of clustering.PARAMS: a change rebuilds the index once (2: Chinese numerals, 480-character Chinese keys;
 # 3: romanisation stripped before keying, dateline and strong-pair rules, 6 partners; 4: reworded copies keyed;
 # 5: a sentence split or merged in translation does not cut the aligned run, dedupe.xlang._split;
-# 6: a run of LONG_RUN pairs passes at LONG_MIN_SCORE)
+# 6: a run of LONG_RUN pairs passes at LONG_MIN_SCORE; 7: ordinal days read as dates, "Dec 4th")
 STOP = 150  # articles holding one key, beyond which it links nothing
 MIN_KEY_SCORE = 7.0  # shared key weight for a pair to be verified (verification is the gate). The first real pages' translations
 # scored 7.8 and up; of the 31 of the larger set 5 score less (0-5.4: excerpts that share little at their tops), but 5.0

@@ -17,7 +17,7 @@ from pathlib import Path
 import opencc
 import pytest
 
-from dedupe.xlang import align_translation, article_keys, default_backend, language
+from dedupe.xlang import align_translation, article_keys, default_backend, key_hash, keys_batch, language
 from dedupe.xlang.backends import argos_backend
 from dedupe.xlang.numerals import english_ordinals, zh_counts_to_digits, zh_int
 from dedupe.xlang.text import numbers_and_dates, sentences
@@ -42,6 +42,18 @@ def test_numbers_with_wan_and_yi_meet_english_figures():
     en_nums, en_dates = numbers_and_dates("worth 1.2 billion dollars, trained 35,000 farmers, opened on Nov. 5", "en")
     assert set(zh_nums) == set(en_nums) == {"1.2e+09", "3.5e+04"}
     assert zh_dates == en_dates == ["d11-5"]
+
+
+def test_an_ordinal_day_is_a_date_in_keys_and_in_verification():
+    # GNN (Pakistan) dates its copy of a Xinhua dispatch "Dec 4th 2021"; the Chinese says 12月4日.
+    zh = dict(keys_batch(["国务院新闻办公室12月14日发表白皮书。"], "zh")[0])
+    for text in ("Published Dec 14th 2021, 10:00 pm", "on the 14th of December, 2021", "14th December 2021"):
+        assert numbers_and_dates(text, "en")[1] == ["d12-14"], text
+        en = dict(keys_batch([text], "en")[0])
+        assert key_hash("d:d12-14") in en and key_hash("d:d12-14") in zh, text
+        assert key_hash("n:14") not in en, text  # the day is no figure of its own
+    # An ordinal that is no day stays out of the dates.
+    assert numbers_and_dates("ranked 45th place in May", "en")[1] == []
 
 
 def test_chinese_numerals_that_count_sessions_and_years_are_read():

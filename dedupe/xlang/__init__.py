@@ -124,8 +124,9 @@ _EN_NUM_TOKEN = re.compile(
     r"(\d(?<![A-Za-z0-9_.]\d)(?:\d{0,2}(?:,\d{3})+|\d*))(\.\d+)?(?:\s*(trillion|billion|million|thousand|bn|mn)\b)?")
 # A month's name with the day after it ("Nov. 5") or, looked for just before it, ahead of it
 # ("5 November"): a pattern led by the digits would stop at every number.
-_EN_MONTH_DAY = re.compile(rf"({_MONTH_NAMES})[a-z]*(?:\.?\s+(\d{{1,2}})\b)?")
-_EN_DAY_BEFORE = re.compile(r"(\d{1,2})\s+$")
+# The day may be an ordinal ("Dec 4th", "4th of December"), as text.numbers_and_dates reads it.
+_EN_MONTH_DAY = re.compile(rf"({_MONTH_NAMES})[a-z]*(?:\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b)?")
+_EN_DAY_BEFORE = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?$")
 _MONTH_NUMBER = {m: i + 1 for i, m in enumerate(_MONTH_NAMES.replace("|Sept", "").split("|"))}
 _MONTH_TOKENS = frozenset(
     "Jan January Feb February Mar March Apr April May Jun June Jul July Aug August Sep Sept September "
@@ -164,7 +165,7 @@ def _en_key_tokens(head: str) -> tuple[list[str], list[str], list[str], set[str]
                 continue  # inside a word ("DeMar")
             day = m.group(2)
             if day is None:
-                before = _EN_DAY_BEFORE.search(head, max(0, start - 4), start)
+                before = _EN_DAY_BEFORE.search(head, max(0, start - 9), start)
                 if before is None:
                     continue
                 day, start, end = before.group(1), before.start(), m.end(1)
