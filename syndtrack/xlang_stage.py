@@ -45,15 +45,16 @@ import numpy as np
 from dedupe.align import PARAPHRASE_SCORE, Match
 from syndtrack.store.dates import timestamp
 from syndtrack.store.rows import chunks
-from dedupe.xlang import (KEY_TEXT, PRE_MIN, align_translation, bag_overlap, preload_keys,
+from dedupe.xlang import (DATELINE_REACH, KEY_TEXT, PRE_MIN, align_translation, bag_overlap, preload_keys,
                           default_backend, features, keys_arrays, language, word_bag)
 
 log = logging.getLogger(__name__)
 
-VERSION = 7  # part of clustering.PARAMS: a change rebuilds the index once (2: Chinese numerals, 480-character Chinese keys;
+VERSION = 8  # part of clustering.PARAMS: a change rebuilds the index once (2: Chinese numerals, 480-character Chinese keys;
 # 3: romanisation stripped before keying, dateline and strong-pair rules, 6 partners; 4: reworded copies keyed;
 # 5: a sentence split or merged in translation does not cut the aligned run, dedupe.xlang._split;
-# 6: a run of LONG_RUN pairs passes at LONG_MIN_SCORE; 7: ordinal days read as dates, "Dec 4th")
+# 6: a run of LONG_RUN pairs passes at LONG_MIN_SCORE; 7: ordinal days read as dates, "Dec 4th";
+# 8: keys from the wire dateline on, 日电 no name, sentence-initial capitals no names)
 STOP = 150  # articles holding one key, beyond which it links nothing
 MIN_KEY_SCORE = 7.0  # shared key weight for a pair to be verified (verification is the gate). The first real pages' translations
 # scored 7.8 and up; of the 31 of the larger set 5 score less (0-5.4: excerpts that share little at their tops), but 5.0
@@ -695,7 +696,7 @@ def _key_ids(run, ids: list[int]) -> list[tuple[int, str | None, list]]:
     known = run.xlang.langs  # the dirty articles' languages, read before the workers were forked
     marks = ",".join("?" * len(ids))
     aids, langs, heads = [], [], []
-    for aid, head in run.conn.execute(f"select id, substr(text, 1, {KEY_TEXT}) from articles where id in ({marks})", ids):
+    for aid, head in run.conn.execute(f"select id, substr(text, 1, {KEY_TEXT + DATELINE_REACH}) from articles where id in ({marks})", ids):
         aids.append(aid)
         langs.append(known[aid] if aid in known else language(head or ""))
         heads.append(head or "")

@@ -17,7 +17,7 @@ from pathlib import Path
 import opencc
 import pytest
 
-from dedupe.xlang import align_translation, article_keys, default_backend, key_hash, keys_batch, language
+from dedupe.xlang import align_translation, article_keys, default_backend, key_hash, key_start, keys_batch, language
 from dedupe.xlang.backends import argos_backend
 from dedupe.xlang.numerals import english_ordinals, zh_counts_to_digits, zh_int
 from dedupe.xlang.text import numbers_and_dates, sentences
@@ -54,6 +54,51 @@ def test_an_ordinal_day_is_a_date_in_keys_and_in_verification():
         assert key_hash("n:14") not in en, text  # the day is no figure of its own
     # An ordinal that is no day stays out of the dates.
     assert numbers_and_dates("ranked 45th place in May", "en")[1] == []
+
+
+def _key_names(text: str, lang: str) -> set[str]:
+    """The keys of a text as strings (the stored rows hold only hashes)."""
+    from dedupe.xlang import _KEY_HASHES, _zh_tables
+
+    t = _zh_tables()
+    names = {int(h): "p:" + w for h, w in zip(t.name_hash, t.name_words)}
+    names.update({int(h): "g:" + s for h, s in zip(t.stem_hash, t.stems)})
+    hashes = [h for h, _ in keys_batch([text], lang)[0]]
+    names.update({h: k for k, h in _KEY_HASHES.items()})
+    return {names.get(h, str(h)) for h in hashes}
+
+
+# A print edition's page as a site shows it: masthead, date, page number, menu, then the dispatch.
+PRINT_PAGE_ZH = ("第03版:要闻\n\n人民日报图文数据库(1946-2021)\n\n人民日报 2021年12月05日 星期日\n\n"
+                 "返回目录  放大缩小全文复制    上一篇  下一篇\n\n国务院新闻办发表白皮书\n\n"
+                 "  新华社北京12月4日电  国务院新闻办4日发表《中国的民主》白皮书。白皮书说,民主是全人类的共同价值。")
+
+
+def test_keys_start_at_the_wire_dateline():
+    keys = _key_names(PRINT_PAGE_ZH, "zh")
+    assert "d:d12-4" in keys and "g:democracy" in keys
+    # The masthead's edition date, the database's years and "Sunday" are not the story's keys.
+    assert not {"d:d12-5", "n:1946", "p:sunday", "g:sunday"} & keys
+    assert key_start(PRINT_PAGE_ZH, "zh") == PRINT_PAGE_ZH.index("新华社")
+    en = "Advertisement\nWorld\nMenu\n\nBEIJING, Dec. 4 (Xinhua) -- China released a white paper on democracy."
+    assert key_start(en, "en") == en.index("BEIJING")
+    # No dateline near the top: keys from the start, as before.
+    assert key_start("国务院新闻办4日发表白皮书。", "zh") == 0 and key_start("China released a paper.", "en") == 0
+
+
+def test_a_dispatch_date_is_no_name_of_nec():
+    # 日电 in "12月4日电" is also CC-CEDICT's name of NEC Corporation.
+    assert not {"p:nec", "g:nec"} & _key_names("新华社北京12月4日电 国务院新闻办发表白皮书。", "zh")
+
+
+def test_a_word_capitalised_only_at_a_sentence_start_is_no_name():
+    text = ("Here I am back in Riyadh with my Saudi friends. Building on our friendship, the visit opens a new era. "
+            "Ever since, traders on the Silk Road have met. The Saudi people value independence.")
+    keys = _key_names(text, "en")
+    assert {"p:riyadh", "p:saudi"} <= keys
+    assert not {"p:building", "p:ever"} & keys
+    # A name at a sentence start that recurs inside a sentence stays a name.
+    assert "p:riyadh" in _key_names("Riyadh welcomed him. He came back to Riyadh.", "en")
 
 
 def test_chinese_numerals_that_count_sessions_and_years_are_read():
