@@ -10,7 +10,7 @@ label's note, which is what a search for the page needs (the search tool finds a
 its words, not by its URL; save the excerpt of the result whose URL is the row's, as it is).
 
 ``--manifest`` checks the present texts against ``benchmarks/labels/cache_manifest.tsv``
-(characters and SHA-256 of each text as scored), so a restored cache can be compared with
+(characters and SHA-256 of each text as restored and scored), so a restored cache can be compared with
 the one behind the published figures; ``--write-manifest`` records the present texts.
 
     python benchmarks/eval_cache.py                      # counts per cache, present/missing
