@@ -20,7 +20,8 @@ Both are measured end to end: every text is imported into one fresh database and
 ``syndtrack cluster --full`` runs, so candidates (the key index) and verification
 (sentence alignment) are both tested; then the stored ``translated`` matches are
 compared with the labels. ``--pairs`` also aligns each labelled pair directly
-(verification alone).
+(verification alone). Joins between pages no label pairs are listed to be read; once read,
+they go to ``benchmarks/labels/xlang_joins_read.csv`` and count in the bad-join share only.
 
     python benchmarks/xlang_eval.py [--cache DIR] [--culturax DIR] [--pairs] [--json out.json]
 """
@@ -45,6 +46,10 @@ from syndtrack.store.db import open_db  # noqa: E402
 from syndtrack.importer import import_jsonl  # noqa: E402
 
 LABELS = ROOT / "benchmarks" / "labels" / "xlang_pairs.csv"
+# Joins the pipeline made between pages no label file paired, read afterwards and judged: they
+# count in the share of bad joins (a translation or a report reproducing the piece is good), not
+# in recall (a pair labelled because it was joined would inflate it).
+READ_JOINS = ROOT / "benchmarks" / "labels" / "xlang_joins_read.csv"
 CULTURAX = ROOT.parent / "shared" / "data" / "state-media-culturax-sample" / "examples.json"
 
 
@@ -105,6 +110,9 @@ def main() -> None:
     ap.add_argument("--pairs", action="store_true", help="also align every labelled pair directly")
     ap.add_argument("--labels", type=Path, action="append",
                     help="a labels CSV of page pairs (repeatable; default benchmarks/labels/xlang_pairs.csv)")
+    ap.add_argument("--read", type=Path, action="append",
+                    help="a CSV of joins read after the pipeline made them (repeatable; default "
+                         "benchmarks/labels/xlang_joins_read.csv): they count in the bad-join share, not in recall")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
 
@@ -140,11 +148,19 @@ def main() -> None:
     out["culturax"] = {"pairs": len(cx_true), "joined": cx_hits, "false_joins": len(cx_false), "false": cx_false}
 
     # Joins nobody labelled (page <-> page pairs outside the CSV, page <-> CulturaX): listed to be read.
-    unlabelled = sorted(tuple(sorted(j)) for j in joined - labelled - cx_true - set(map(frozenset, cx_false)))
+    read = {frozenset((r["zh_url"], r["en_url"])): r["label"]
+            for path in args.read or [READ_JOINS] if path.exists() for r in csv.DictReader(path.open(encoding="utf-8"))}
+    read_joined: dict[str, int] = {}
+    for j in joined - labelled:
+        if j in read:
+            read_joined[read[j]] = read_joined.get(read[j], 0) + 1
+    unlabelled = sorted(tuple(sorted(j)) for j in joined - labelled - read.keys() - cx_true - set(map(frozenset, cx_false)))
     out["unlabelled_joins"] = unlabelled
 
-    good = by_label.get("translation", [0, 0])[0] + by_label.get("reproduces", [0, 0])[0] + cx_hits
-    bad = by_label.get("quoted", [0, 0])[0] + by_label.get("same_event", [0, 0])[0] + len(cx_false)
+    good = (by_label.get("translation", [0, 0])[0] + by_label.get("reproduces", [0, 0])[0] + cx_hits
+            + read_joined.get("translation", 0) + read_joined.get("reproduces", 0))
+    bad = (by_label.get("quoted", [0, 0])[0] + by_label.get("same_event", [0, 0])[0] + len(cx_false)
+           + read_joined.get("quoted", 0) + read_joined.get("same_event", 0))
     tr_hit = by_label.get("translation", [0, 0])[0] + cx_hits
     tr_all = by_label.get("translation", [0, 0])[1] + len(cx_true)
     out["summary"] = {
@@ -156,6 +172,7 @@ def main() -> None:
         "hard_negatives_joined": by_label.get("same_event", [0, 0])[0] + len(cx_false),
         "quoted_joined": by_label.get("quoted", [0, 0])[0],
         "bad_join_share": round(bad / (good + bad), 3) if good + bad else 0.0,
+        "read_joins": dict(sorted(read_joined.items())),
         "unlabelled_joins": len(unlabelled),
     }
     print(f"\nculturax: {cx_hits}/{len(cx_true)} translations joined, {len(cx_false)} false joins")
