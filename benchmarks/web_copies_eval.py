@@ -18,7 +18,7 @@ labelled), ``cluster --full`` runs, and the stories are scored as ``story_eval.p
 the Helsinki day: pairwise and B-cubed F1, groups joining different labelled stories, and
 the labelled stories split.
 
-    python benchmarks/web_copies_eval.py [--cache DIR] [--keep-db DIR] [--json out.json]
+    python benchmarks/web_copies_eval.py [--cache DIR] [--keep-db DIR] [--json out.json] [--present-only]
 """
 
 from __future__ import annotations
@@ -55,11 +55,21 @@ def read_rows(path: Path = LABELS) -> list[dict]:
     return rows
 
 
+def present_rows(rows: list[dict], cache: Path) -> list[dict]:
+    """The rows whose page text is in ``cache`` (a partly restored cache, ``--present-only``)."""
+    kept = [r for r in rows if (cache / r["cache"]).is_file()]
+    if len(kept) < len(rows):
+        print(f"scoring {len(kept)} of {len(rows)} pages: {len(rows) - len(kept)} page texts missing from {cache} "
+              "(figures of a partial set: not comparable with the whole set's)", file=sys.stderr)
+    return kept
+
+
 def load_texts(rows: list[dict], cache: Path) -> dict[str, str]:
     missing = [r["cache"] for r in rows if not (cache / r["cache"]).is_file()]
     if missing:
         raise SystemExit(f"{len(missing)} of {len(rows)} page texts missing from {cache} (e.g. {missing[0]}): "
-                         "they are third-party text, kept outside the repository; the CSV says where each page is")
+                         "they are third-party text, kept outside the repository; the CSV says where each page is "
+                         "(benchmarks/eval_cache.py --missing lists them; --present-only scores the rest)")
     return {r["key"]: (cache / r["cache"]).read_text(encoding="utf-8") for r in rows}
 
 
@@ -163,8 +173,12 @@ def main(argv=None) -> int:
     ap.add_argument("--labels", type=Path, default=LABELS)
     ap.add_argument("--keep-db", type=Path, help="build the database in this directory and keep it")
     ap.add_argument("--json", type=Path, help="write the full result here")
+    ap.add_argument("--present-only", action="store_true",
+                    help="score the pages whose text is in the cache, leaving the missing ones out (a partial restore)")
     args = ap.parse_args(argv)
     rows = read_rows(args.labels)
+    if args.present_only:
+        rows = present_rows(rows, args.cache)
     texts = load_texts(rows, args.cache)
     with tempfile.TemporaryDirectory() as tmp:
         directory = args.keep_db or Path(tmp)
