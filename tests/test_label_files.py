@@ -56,3 +56,35 @@ def test_web_copies_eval_names_the_missing_texts(tmp_path, capsys):
     first = web_rows()[0]["cache"]
     assert f"of {len(web_rows())} page texts missing from {tmp_path}" in message
     assert first in message and "outside the repository" in message
+
+
+def test_web_copies_eval_present_only_scores_the_pages_present(tmp_path, capsys):
+    sys.path.insert(0, str(BENCH))
+    web_copies_eval = pytest.importorskip("web_copies_eval")
+    rows = web_rows()
+    story = next(s for s in {r["story"] for r in rows} if sum(r["story"] == s for r in rows) >= 2)
+    pair = [r for r in rows if r["story"] == story][:2]
+    # Our own text, not the pages' (theirs stay outside the repository): one story twice.
+    body = " ".join(f"Sentence {i} of a test dispatch says the harbour handled {i * 7} ships in March." for i in range(30))
+    for r in pair:
+        (tmp_path / r["cache"]).write_text(body, encoding="utf-8")
+    assert web_copies_eval.main(["--cache", str(tmp_path), "--present-only"]) == 0
+    out, err = capsys.readouterr()
+    assert f"scoring 2 of {len(rows)} pages: {len(rows) - 2} page texts missing" in err
+    assert out.startswith("pages: 2 ") and "correct 1)" in out
+
+
+def test_read_xlang_joins_are_labelled_and_not_in_the_label_files():
+    def pairs(path):
+        with open(path, newline="", encoding="utf-8") as f:
+            return list(csv.DictReader(f))
+
+    labelled = {frozenset((r["zh_url"], r["en_url"])) for name in ("xlang_pairs.csv", "xlang_pairs_heldout.csv")
+                for r in pairs(BENCH / "labels" / name)}
+    read = pairs(BENCH / "labels" / "xlang_joins_read.csv")
+    assert read
+    for r in read:
+        assert r["label"] in {"translation", "reproduces", "quoted", "same_event"}, r
+        assert r["zh_cache"].endswith(".txt") and r["en_cache"].endswith(".txt") and r["note"].strip()
+        # A pair labelled before the run counts in recall; a read join only in the bad-join share.
+        assert frozenset((r["zh_url"], r["en_url"])) not in labelled, r
