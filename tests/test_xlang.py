@@ -101,6 +101,19 @@ def test_a_word_capitalised_only_at_a_sentence_start_is_no_name():
     assert "p:riyadh" in _key_names("Riyadh welcomed him. He came back to Riyadh.", "en")
 
 
+def test_an_ordinary_word_in_a_title_case_title_is_no_name():
+    # CC-CEDICT has "Friendship Hotel" and "Light" in names, but writes both in lower case elsewhere:
+    # ordinary words, not name keys (bjreview.com.cn's title of Xi's 2024 Politika article).
+    text = ('A signed article by Chinese President Xi Jinping titled "May the Light of Our Ironclad Friendship '
+            'Shine on the Path of China-Serbia Cooperation" was published in Serbian media Politika.')
+    keys = _key_names(text, "en")
+    assert {"p:serbia", "p:jinping"} <= keys
+    assert not {"p:light", "p:friendship", "p:cooperation"} & keys
+    # The same on the Chinese side: 新华社's name "Xinhua News Agency" keys "xinhua", not "news" or "agency".
+    zh = _key_names("新华社贝尔格莱德5月7日电 国家主席习近平在塞尔维亚《政治报》发表署名文章。", "zh")
+    assert {"p:xinhua", "p:jinping"} <= zh and not {"p:news", "p:agency"} & zh
+
+
 def test_chinese_numerals_that_count_sessions_and_years_are_read():
     assert [zh_int(x) for x in ("十三", "二十一", "一百零五", "三亿五千万", "二〇一八", "十")] == [13, 21, 105, 350_000_000, 2018, 10]
     assert zh_counts_to_digits("第十三届全国人民代表大会第一次会议") == "第13届全国人民代表大会第1次会议"

