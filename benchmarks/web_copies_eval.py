@@ -41,7 +41,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from story_eval import read_groups, score  # noqa: E402
 from syndtrack.clustering import cluster  # noqa: E402
 from syndtrack.importer import import_jsonl  # noqa: E402
-from syndtrack.store.db import open_db  # noqa: E402
+from syndtrack.store.db import open_db
+from syndtrack.store.urls import canonical_url  # noqa: E402
 
 LABELS = ROOT / "benchmarks" / "labels" / "web_copies.csv"
 CACHE = Path.home() / ".cache" / "syndtrack" / "web-copies"
@@ -113,7 +114,9 @@ def build(directory: Path, recs: list[dict]) -> Path:
 
 
 def evaluate(db_path: Path, rows: list[dict]) -> dict:
-    key_of_url = {r["url"]: r["key"] for r in rows}
+    # The importer stores a URL canonical (tracking parameters such as ns_campaign dropped,
+    # the rest sorted): a row is found by its URL made canonical the same way.
+    key_of_url = {canonical_url(r["url"]): r["key"] for r in rows}
     conn = sqlite3.connect(db_path)
     try:
         key_of = {i: key_of_url.get(u) for i, u in conn.execute("select id, url from articles")}

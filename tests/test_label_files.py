@@ -61,9 +61,14 @@ def test_web_copies_eval_names_the_missing_texts(tmp_path, capsys):
 def test_web_copies_eval_present_only_scores_the_pages_present(tmp_path, capsys):
     sys.path.insert(0, str(BENCH))
     web_copies_eval = pytest.importorskip("web_copies_eval")
+    from syndtrack.store.urls import canonical_url
+
     rows = web_rows()
-    story = next(s for s in {r["story"] for r in rows} if sum(r["story"] == s for r in rows) >= 2)
-    pair = [r for r in rows if r["story"] == story][:2]
+    stories = sorted(s for s in {r["story"] for r in rows} if sum(r["story"] == s for r in rows) >= 2)
+    # A story with a URL the importer stores otherwise (tracking parameters dropped) when there is
+    # one: the page must still be found by its row.
+    odd = [s for s in stories if any(r["story"] == s and canonical_url(r["url"]) != r["url"] for r in rows)]
+    pair = [r for r in rows if r["story"] == (odd or stories)[0]][:2]
     # Our own text, not the pages' (theirs stay outside the repository): one story twice.
     body = " ".join(f"Sentence {i} of a test dispatch says the harbour handled {i * 7} ships in March." for i in range(30))
     for r in pair:
