@@ -292,6 +292,47 @@ def test_a_long_loose_translation_is_a_translation(backend, monkeypatch):
     assert align_translation(NOTICE_ZH, "zh", loose, "en", backend) is None
 
 
+LOOSE_ZH = (TEXTS / "loose_middle_zh.txt").read_text(encoding="utf-8")
+LOOSE_EN = (TEXTS / "loose_middle_en.txt").read_text(encoding="utf-8").splitlines()
+
+
+def test_loosely_rendered_sentences_between_anchors_keep_the_run(backend, monkeypatch):
+    """The middle four sentences are rendered freely (0.17-0.26, under PAIR_MIN): without
+    filling the gap at FILL_MIN the anchors break into two runs of three, neither covering
+    half of a text."""
+    from dedupe import xlang
+
+    m = align_translation(LOOSE_ZH, "zh", "\n".join(LOOSE_EN), "en", backend)
+    assert m is not None and m.coverage_a == 1.0 and m.coverage_b == 1.0
+    assert len(m.passages) == 7  # six anchors and one filled pair ("赞赏" / "hold ... in high regard")
+    monkeypatch.setattr(xlang, "FILL_MIN", xlang.PAIR_MIN)
+    assert align_translation(LOOSE_ZH, "zh", "\n".join(LOOSE_EN), "en", backend) is None
+
+
+def test_a_gap_is_filled_only_where_its_sides_agree_in_length(backend, monkeypatch):
+    """The English keeps two of the four middle sentences: a gap a third the length the
+    Chinese would translate to is not one stretch translated, and the run stops at it."""
+    from dedupe import xlang
+
+    dropped = "\n".join(LOOSE_EN[:4] + LOOSE_EN[6:])
+    m = align_translation(LOOSE_ZH, "zh", dropped, "en", backend)
+    assert m is not None and len(m.passages) == 3 and m.coverage_b < 0.6
+    monkeypatch.setattr(xlang, "GAP_SLACK", 100.0)
+    loose = align_translation(LOOSE_ZH, "zh", dropped, "en", backend)
+    assert loose is not None and loose.coverage_b == 1.0  # what the guard prevents
+
+
+def test_a_gap_is_filled_only_where_a_pair_sits_at_one_place_on_both_sides(backend, monkeypatch):
+    """The freely rendered sentence moved from the gap's start to its end: a pair at 0-0.25
+    of one side and 0.75-1 of the other is two texts sharing a passage, not a translation."""
+    from dedupe import xlang
+
+    moved = "\n".join(LOOSE_EN[:3] + LOOSE_EN[4:7] + [LOOSE_EN[3]] + LOOSE_EN[7:])
+    assert align_translation(LOOSE_ZH, "zh", moved, "en", backend) is None
+    monkeypatch.setattr(xlang, "FILL_SLACK", 100.0)
+    assert align_translation(LOOSE_ZH, "zh", moved, "en", backend) is not None  # what the guard prevents
+
+
 def test_keys_rank_the_translation_above_same_event_reports(backend):
     zh = dict(article_keys(ZH, "zh", backend))
 
