@@ -114,6 +114,14 @@ def test_an_ordinary_word_in_a_title_case_title_is_no_name():
     assert {"p:xinhua", "p:jinping"} <= zh and not {"p:news", "p:agency"} & zh
 
 
+def test_a_four_character_word_gives_a_name_key():
+    # 塞尔维亚 "Serbia" is four characters: a gloss only, once, so the Chinese article and its
+    # English version shared no name but "jinping", too little to become a candidate pair.
+    zh = _key_names("新华社贝尔格莱德5月7日电 国家主席习近平在塞尔维亚《政治报》发表署名文章。", "zh")
+    en = _key_names("President Xi Jinping published a signed article in Serbia's Politika on Tuesday.", "en")
+    assert "p:serbia" in zh & en
+
+
 def test_chinese_numerals_that_count_sessions_and_years_are_read():
     assert [zh_int(x) for x in ("十三", "二十一", "一百零五", "三亿五千万", "二〇一八", "十")] == [13, 21, 105, 350_000_000, 2018, 10]
     assert zh_counts_to_digits("第十三届全国人民代表大会第一次会议") == "第13届全国人民代表大会第1次会议"
