@@ -115,6 +115,9 @@ def main() -> None:
                          "benchmarks/labels/xlang_joins_read.csv): they count in the bad-join share, not in recall")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
+    for path in (args.labels or []) + (args.read or []):
+        if not path.is_file():
+            ap.error(f"no such labels file: {path}")
 
     rows, page_texts = load_pages(args.cache, args.labels)
     cx_pairs, cx_texts = load_culturax(args.culturax)
@@ -149,7 +152,7 @@ def main() -> None:
 
     # Joins nobody labelled (page <-> page pairs outside the CSV, page <-> CulturaX): listed to be read.
     read = {frozenset((r["zh_url"], r["en_url"])): r["label"]
-            for path in args.read or [READ_JOINS] if path.exists() for r in csv.DictReader(path.open(encoding="utf-8"))}
+            for path in args.read or [READ_JOINS] for r in csv.DictReader(path.open(encoding="utf-8"))}
     read_joined: dict[str, int] = {}
     for j in joined - labelled:
         if j in read:
