@@ -82,6 +82,9 @@ def test_keys_start_at_the_wire_dateline():
     assert key_start(PRINT_PAGE_ZH, "zh") == PRINT_PAGE_ZH.index("新华社")
     en = "Advertisement\nWorld\nMenu\n\nBEIJING, Dec. 4 (Xinhua) -- China released a white paper on democracy."
     assert key_start(en, "en") == en.index("BEIJING")
+    # Every agency whose dateline dedupe.roundup counts, not a second list of them.
+    dpa = "Menu\nSubscribe\n\nBERLIN (dpa) - Germany's chancellor will visit Beijing in April."
+    assert key_start(dpa, "en") == dpa.index("BERLIN")
     # No dateline near the top: keys from the start, as before.
     assert key_start("国务院新闻办4日发表白皮书。", "zh") == 0 and key_start("China released a paper.", "en") == 0
 

@@ -35,6 +35,7 @@ from itertools import chain
 import numpy as np
 
 from dedupe.align import Match
+from dedupe.roundup import AGENCIES
 from dedupe.xlang.backends import ArgosBackend, Backend, CedictBackend, argos_backend, default_backend
 from dedupe.xlang.text import (STOP_EN, _num, chinese_reading, english_words, language, latin_names, numbers_and_dates,
                                sentences, stem, without_romanisation)
@@ -58,7 +59,7 @@ LEDE_ZH = 160
 # words. So keys are read from the dateline on when one stands within DATELINE_REACH.
 DATELINE_REACH = 600
 _KEY_DATELINE_ZH = re.compile(r"(?:新华社|新华网|中新社|中新网|人民网|本报)[^\n，。、]{0,15}?电")
-_KEY_DATELINE_EN = re.compile(r"\((?:Xinhua|AP|Reuters|AFP|TASS|Sputnik|IANS|PTI|ANI|UPI|Anadolu|IRNA|Bernama|Yonhap|Kyodo)\)")
+_KEY_DATELINE_EN = re.compile(r"\((?:" + AGENCIES + r")\)")  # the agencies whose datelines dedupe.roundup counts
 MAX_NUM_KEYS = 6
 MAX_NAME_KEYS = 6  # proper names: CC-CEDICT's capitalised senses ("Kenya", "Xi Jinping"), acronyms
 MAX_GLOSS_KEYS = 6
