@@ -136,6 +136,8 @@ _STOCK_PHRASES = (
     "views and opinions expressed", "do not reflect the", "do not necessarily reflect the",
     "in its entirety", "free articles", "thank you for reading", "click here", "need an account", "create one now",
     "purchase a subscription", "already a subscriber", "need further information",
+    # MENAFN's legal disclaimer under every story it syndicates (RT's, Xinhua's, Azernews's)
+    "without warranty of any kind", "accept any responsibility or liability", "kindly contact the provider",
 )
 _DATELINE_WORDS = ("posted", "updated", "last updated")
 _DATELINE = re.compile(r"(posted|updated|last updated)( in [^.]{1,40})?( on)?:? (mon|tue|wed|thu|fri|sat|sun|jan|feb"

@@ -247,6 +247,23 @@ def test_align_short_texts_sharing_only_a_syndication_disclaimer_stay_apart():
     assert align(a, b) is None
 
 
+def test_a_syndicators_legal_disclaimer_is_stock_text():
+    # MENAFN prints its disclaimer under every story it carries (RT's, Xinhua's): it is no
+    # evidence that two stories are one, and no part of either's own text.
+    from dedupe.align import _stock
+
+    tail = ("Legal Disclaimer:\nMENAFN provides the information \u201cas is\u201d without warranty of any kind. "
+            "We do not accept any responsibility or liability for the accuracy, content, images, videos, licenses, "
+            "completeness, legality, or reliability of the information contained in this article. If you have any "
+            "complaints or copyright issues related to this article, kindly contact the provider above.")
+    first = [t[: t[:600].rfind(". ") + 1] for t in (clough("g1pA_taskd.txt"), clough("g0pC_taskc.txt"))]
+    a, b = clean(first[0] + "\n\n" + tail), clean(first[1] + "\n\n" + tail)
+    assert sum(_stock(a)) == 3 and not any(_stock(a)[:-3])
+    loose = align(a, b, accept_all=True)
+    assert loose is not None and min(loose.coverage_a, loose.coverage_b) > 0.25
+    assert align(a, b) is None
+
+
 def _helsinki_text(i: int) -> str:
     return "\n\n".join(p.strip() for p in helsinki()[i]["text"].split(" ### ") if p.strip())
 
