@@ -231,36 +231,36 @@ def test_align_short_answer_with_merged_and_reworded_sentences_word_by_word():
     assert all(p.strip() for p in pieces)
 
 
+def _two_answers_ending_with(tail_a: str, tail_b: str):
+    """The openings of two different answers (tasks d and c), each ended by ``tail_*``."""
+    first = [t[: t[:600].rfind(". ") + 1] for t in (clough("g1pA_taskd.txt"), clough("g0pC_taskc.txt"))]
+    return clean(first[0] + "\n\n" + tail_a), clean(first[1] + "\n\n" + tail_b)
+
+
 def test_align_short_texts_sharing_only_a_syndication_disclaimer_stay_apart():
-    # The openings of two different answers (tasks d and c), each ended by an autoblog's
-    # feed disclaimer with its own name swapped in: a third of each text.
+    # An autoblog's feed disclaimer with its own name swapped in: a third of each text.
     # (A guard for the short-text rule: the 20k corpus had such a pair merged through it.)
     tail = ("Disclaimer: This story has not been edited by {} staff and is auto-generated from a syndicated feed. "
             "The views and opinions expressed in this article are those of the original author and do not reflect "
             "the policy or position of {}.\n\nAll rights reserved. This material may not be published, broadcast, "
             "rewritten or redistributed.")
-    first = [t[: t[:600].rfind(". ") + 1] for t in (clough("g1pA_taskd.txt"), clough("g0pC_taskc.txt"))]
-    a = clean(first[0] + "\n\n" + tail.format("Daily Insider", "Daily Insider"))
-    b = clean(first[1] + "\n\n" + tail.format("Dainik News", "Dainik News"))
+    a, b = _two_answers_ending_with(tail.format("Daily Insider", "Daily Insider"), tail.format("Dainik News", "Dainik News"))
     loose = align(a, b, accept_all=True)
     assert loose is not None and min(loose.coverage_a, loose.coverage_b) > 0.25
     assert align(a, b) is None
 
 
 def test_a_syndicators_legal_disclaimer_is_stock_text():
-    # MENAFN prints its disclaimer under every story it carries (RT's, Xinhua's): it is no
-    # evidence that two stories are one, and no part of either's own text.
+    # MENAFN prints its disclaimer under every story it carries (RT's, Xinhua's): no evidence
+    # that two stories are one (before this, two such answers were joined through it at 100).
     from dedupe.align import _stock
 
     tail = ("Legal Disclaimer:\nMENAFN provides the information \u201cas is\u201d without warranty of any kind. "
             "We do not accept any responsibility or liability for the accuracy, content, images, videos, licenses, "
             "completeness, legality, or reliability of the information contained in this article. If you have any "
             "complaints or copyright issues related to this article, kindly contact the provider above.")
-    first = [t[: t[:600].rfind(". ") + 1] for t in (clough("g1pA_taskd.txt"), clough("g0pC_taskc.txt"))]
-    a, b = clean(first[0] + "\n\n" + tail), clean(first[1] + "\n\n" + tail)
+    a, b = _two_answers_ending_with(tail, tail)
     assert sum(_stock(a)) == 3 and not any(_stock(a)[:-3])
-    loose = align(a, b, accept_all=True)
-    assert loose is not None and min(loose.coverage_a, loose.coverage_b) > 0.25
     assert align(a, b) is None
 
 
