@@ -320,6 +320,18 @@ def test_loosely_rendered_sentences_between_anchors_keep_the_run(backend, monkey
     assert align_translation(LOOSE_ZH, "zh", "\n".join(LOOSE_EN), "en", backend) is None
 
 
+def test_the_first_look_counts_what_a_short_english_text_can_reach(monkeypatch):
+    """An English version of the first two sentences only (an abridged or cut page): of the
+    whole Chinese text its words meet under PRE_MIN, of the part it could translate more."""
+    from dedupe import xlang
+
+    zh, en = xlang.word_bag(LOOSE_ZH, "zh"), xlang.word_bag("\n".join(LOOSE_EN[:2]), "en")
+    assert xlang.bag_overlap(zh, en) >= xlang.PRE_MIN
+    assert xlang.bag_overlap(en, zh) == xlang.bag_overlap(zh, en)
+    monkeypatch.setattr(xlang, "REACH_SLACK", 1e9)  # the whole Chinese text, as before
+    assert xlang.bag_overlap(zh, en) < xlang.PRE_MIN
+
+
 def test_a_gap_is_filled_only_where_its_sides_agree_in_length(backend, monkeypatch):
     """The English keeps two of the four middle sentences: a gap a third the length the
     Chinese would translate to is not one stretch translated, and the run stops at it."""

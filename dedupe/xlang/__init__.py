@@ -559,31 +559,76 @@ PRE_MIN = 0.30
 BAG_TEXT = 20_000  # characters of each text read for its bag of words
 
 
+# An English text shorter than the Chinese one's translation would be (an agency's abridged
+# English version, a page's excerpt) can only cover the Chinese text's first part: the first
+# look then counts the Chinese words standing in the first REACH_SLACK times the characters
+# the English would translate (CHARS_PER), not the whole text. GMW's abridged English of
+# People's Daily's 2021 democracy report (1,153 characters against 745 Chinese ones; it aligns,
+# 5 pairs over 0.66 of each text) scored 0.25 on the whole text and 0.35 on that part.
+REACH_SLACK = 1.5
+
+
+class EnglishBag(frozenset):
+    """An English text's stems (:func:`word_bag`), and how many characters they were read from."""
+
+    chars: int
+
+    def __new__(cls, stems, chars: int):
+        bag = super().__new__(cls, stems)
+        bag.chars = chars
+        return bag
+
+    def __reduce__(self):
+        return (EnglishBag, (frozenset(self), self.chars))
+
+
+@dataclass
+class ChineseBag:
+    """A Chinese text's dictionary words as their gloss sets (:func:`word_bag`), with where each first stands."""
+
+    glosses: list
+    first: list[int]
+    chars: int
+
+
 def word_bag(text: str, lang: str):
     """What :func:`bag_overlap` compares: a Chinese text's dictionary words' gloss sets, an
     English text's stems; None for another language (no first look: always aligned)."""
     from dedupe.xlang.backends import gloss
 
+    text = text[:BAG_TEXT]
     if lang == "en":
-        return frozenset(english_words(text[:BAG_TEXT]))
+        return EnglishBag(english_words(text), len(text))
     if lang == "zh":
         from dedupe.xlang.grams import find_words, vocab
 
         words = vocab().words
-        found = (words[i] for i in np.unique(find_words([chinese_reading(text[:BAG_TEXT])]).word).tolist())
-        return [g for g in map(gloss, found) if g is not None]
+        hits = find_words([chinese_reading(text)])
+        order = np.argsort(hits.pos, kind="stable")
+        found, at = np.unique(hits.word[order], return_index=True)  # each word at its first place
+        glosses, first = [], []
+        for w, p in zip(found.tolist(), hits.pos[order][at].tolist()):
+            g = gloss(words[w])
+            if g is not None:
+                glosses.append(g)
+                first.append(p)
+        return ChineseBag(glosses, first, len(text))
     return None
 
 
 def bag_overlap(bag_x, bag_y) -> float:
-    """The share of the Chinese bag's words with a gloss in the English bag (1.0 when either is None)."""
+    """The share of the Chinese bag's words with a gloss in the English bag (1.0 when either is
+    None), of the words the English text could reach (REACH_SLACK)."""
     if bag_x is None or bag_y is None:
         return 1.0
-    zh, en = (bag_x, bag_y) if isinstance(bag_x, list) else (bag_y, bag_x)
-    if not zh:
+    zh, en = (bag_x, bag_y) if isinstance(bag_x, ChineseBag) else (bag_y, bag_x)
+    glosses = zh.glosses
+    reach = REACH_SLACK * en.chars / CHARS_PER[("zh", "en")]
+    if reach < zh.chars:
+        glosses = [g for g, p in zip(glosses, zh.first) if p < reach]
+    if not glosses:
         return 0.0
-    return sum(1 for g in zh if not g.isdisjoint(en)) / len(zh)
-
+    return sum(1 for g in glosses if not g.isdisjoint(en)) / len(glosses)
 
 
 @dataclass
