@@ -519,7 +519,6 @@ def _zh_keys(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
     heads = [_DATE_DISPATCH.sub("日 电", chinese_reading(_top_of(t, "zh", KEY_TEXT_ZH))) for t in texts]
     t = _zh_tables()
-    # 2-3 character words in the whole head (names, and lede words), 4-character ones in the lede only.
     # Names from every dictionary word of the head, 4-character ones too: 塞尔维亚 "Serbia",
     # 澳大利亚 "Australia", 马来西亚 "Malaysia" were glosses only, so Xi's 2024 Politika article
     # in Chinese shared no name with its English versions (only "jinping"); finding them in
@@ -623,7 +622,7 @@ def bag_overlap(bag_x, bag_y) -> float:
         return 1.0
     zh, en = (bag_x, bag_y) if isinstance(bag_x, ChineseBag) else (bag_y, bag_x)
     glosses = zh.glosses
-    reach = REACH_SLACK * en.chars / CHARS_PER[("zh", "en")]
+    reach = REACH_SLACK * en.chars * _chars_per("en", "zh")  # in Chinese characters
     if reach < zh.chars:
         glosses = [g for g, p in zip(glosses, zh.first) if p < reach]
     if not glosses:
