@@ -567,18 +567,15 @@ BAG_TEXT = 20_000  # characters of each text read for its bag of words
 REACH_SLACK = 1.5
 
 
-class EnglishBag(frozenset):
-    """An English text's stems (:func:`word_bag`), and how many characters they were read from."""
+@dataclass
+class EnglishBag:
+    """An English text's stems (:func:`word_bag`), and how many characters they were read from.
+    A plain frozenset inside, not a subclass: ``isdisjoint`` against a frozenset subclass takes
+    CPython's generic path, 17 times slower (the first look went from 0.03 s to 0.8 s for the
+    speed corpus's 2,724 candidate pairs)."""
 
+    stems: frozenset
     chars: int
-
-    def __new__(cls, stems, chars: int):
-        bag = super().__new__(cls, stems)
-        bag.chars = chars
-        return bag
-
-    def __reduce__(self):
-        return (EnglishBag, (frozenset(self), self.chars))
 
 
 @dataclass
@@ -597,7 +594,7 @@ def word_bag(text: str, lang: str):
 
     text = text[:BAG_TEXT]
     if lang == "en":
-        return EnglishBag(english_words(text), len(text))
+        return EnglishBag(frozenset(english_words(text)), len(text))
     if lang == "zh":
         from dedupe.xlang.grams import find_words, vocab
 
@@ -627,7 +624,8 @@ def bag_overlap(bag_x, bag_y) -> float:
         glosses = [g for g, p in zip(glosses, zh.first) if p < reach]
     if not glosses:
         return 0.0
-    return sum(1 for g in glosses if not g.isdisjoint(en)) / len(glosses)
+    stems = en.stems
+    return sum(1 for g in glosses if not g.isdisjoint(stems)) / len(glosses)
 
 
 @dataclass
