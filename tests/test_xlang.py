@@ -246,6 +246,8 @@ def test_short_lines_do_not_make_a_report_a_translation(backend, monkeypatch):
     zh = (TEXTS / "white_paper_zh.txt").read_text(encoding="utf-8")
     en = (TEXTS / "white_paper_report_en.txt").read_text(encoding="utf-8")
     assert align_translation(zh, "zh", en, "en", backend) is None
+    monkeypatch.setattr(xlang, "MIN_RUN_PAIRS", 3)  # its run has three pairs
+    assert align_translation(zh, "zh", en, "en", backend) is None
     monkeypatch.setattr(xlang, "STRONG_WORDS", 1)
     assert align_translation(zh, "zh", en, "en", backend) is not None
 
@@ -320,6 +322,19 @@ def test_loosely_rendered_sentences_between_anchors_keep_the_run(backend, monkey
     assert align_translation(LOOSE_ZH, "zh", "\n".join(LOOSE_EN), "en", backend) is None
 
 
+def test_three_aligned_sentences_are_no_translation(backend, monkeypatch):
+    """Three sentences can be a genre's formula (every one of a leader's signed articles opens
+    alike): a run needs MIN_RUN_PAIRS = 4, as every real translation that aligns has."""
+    from dedupe import xlang
+
+    lines = EN.splitlines()
+    assert align_translation(ZH, "zh", "\n".join(lines[:3]), "en", backend) is None
+    m = align_translation(ZH, "zh", "\n".join(lines[:4]), "en", backend)
+    assert m is not None and m.coverage_b == 1.0 and len(m.passages) == 4
+    monkeypatch.setattr(xlang, "MIN_RUN_PAIRS", 3)
+    assert align_translation(ZH, "zh", "\n".join(lines[:3]), "en", backend) is not None
+
+
 def test_the_first_look_counts_what_a_short_english_text_can_reach(monkeypatch):
     """An English version of the first two sentences only (an abridged or cut page): of the
     whole Chinese text its words meet under PRE_MIN, of the part it could translate more."""
@@ -338,8 +353,10 @@ def test_a_gap_is_filled_only_where_its_sides_agree_in_length(backend, monkeypat
     from dedupe import xlang
 
     dropped = "\n".join(LOOSE_EN[:4] + LOOSE_EN[6:])
+    assert align_translation(LOOSE_ZH, "zh", dropped, "en", backend) is None
+    monkeypatch.setattr(xlang, "MIN_RUN_PAIRS", 3)
     m = align_translation(LOOSE_ZH, "zh", dropped, "en", backend)
-    assert m is not None and len(m.passages) == 3 and m.coverage_b < 0.6
+    assert m is not None and len(m.passages) == 3 and m.coverage_b < 0.6  # the run stops at the gap
     monkeypatch.setattr(xlang, "GAP_SLACK", 100.0)
     loose = align_translation(LOOSE_ZH, "zh", dropped, "en", backend)
     assert loose is not None and loose.coverage_b == 1.0  # what the guard prevents
