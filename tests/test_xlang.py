@@ -322,6 +322,25 @@ def test_loosely_rendered_sentences_between_anchors_keep_the_run(backend, monkey
     assert align_translation(LOOSE_ZH, "zh", "\n".join(LOOSE_EN), "en", backend) is None
 
 
+def test_a_full_text_pages_formula_lines_are_known(backend):
+    """The lines every full-text page of a genre carries (they translate clearly, so a run whose
+    only strong pairs they are is no translation: two of Xi's signed articles for different
+    countries aligned on them). Ordinary sentences, and the same words inside one, are not."""
+    from dedupe.xlang import _is_formula
+
+    for line in ("文章全文如下：", "全文如下:", "中華人民共和國主席 習近平", "习近平在秘鲁媒体发表署名文章"):
+        assert _is_formula(line, "zh"), line
+    for line in ("The following is the full text of the article:", "Here is the full text of the address:",
+                 "Xi Jinping, President of the People’s Republic of China", "Full text of Xi's signed article in Serbian media"):
+        assert _is_formula(line, "en"), line
+    assert not _is_formula("文章指出，中国和哈萨克斯坦是好邻居、好朋友、好伙伴。", "zh")
+    assert not _is_formula("The full text of the agreement will be published after both parliaments ratify it next year.", "en")
+    from dedupe.xlang import features
+
+    f = features("习(xí)近平在法国媒体发(fā)表署名文章\n全文如下(xià)：\n中法两国友谊源远流长。", "zh", backend)
+    assert f.formula == [True, True, False]  # injected pinyin does not hide them
+
+
 def test_three_aligned_sentences_are_no_translation(backend, monkeypatch):
     """Three sentences can be a genre's formula (every one of a leader's signed articles opens
     alike): a run needs MIN_RUN_PAIRS = 4, as every real translation that aligns has."""

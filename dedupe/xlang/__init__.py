@@ -637,6 +637,7 @@ class Features:
     marks: list[set[str]]  # per sentence: numbers, dates and Latin names
     weight: list[int]  # per sentence: characters that say something (Han characters, Latin letters)
     figures: list[bool]  # per sentence: whether it carries a number or a date
+    formula: list[bool] = field(default_factory=list)  # per sentence: a full-text page's formula line (_is_formula)
     _where: dict[str, tuple[int, ...]] | None = field(default=None, init=False, repr=False, compare=False)
     _stems: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
 
@@ -689,7 +690,30 @@ def features(text: str, lang: str, backend: Backend) -> Features:
         marks.append({"n:" + n for n in nums} | {"d:" + d for d in dates} | {"l:" + n for n in names if lang == "zh" or n.upper() == n})
         weight.append(sum(map(str.isalnum, sent)))
         figures.append(bool(nums or dates))
-    return Features(lang, spans, words, bag, marks, weight, figures)
+    return Features(lang, spans, words, bag, marks, weight, figures, [_is_formula(x, lang) for x in sents])
+
+
+# The furniture of a state-media full-text page, the same in every one of a genre: "文章全文如下" /
+# "The following is the full text of the article", the byline "中华人民共和国主席 习近平" / "Xi
+# Jinping, President of the People's Republic of China", the headline "习近平在X媒体发表署名文章" /
+# "Full text of Xi's signed article in X media". Each pair of them scores as one sentence
+# translated (0.57-0.86), and two of Xi's signed articles for different countries aligned on
+# them (2022 Kazakh against 2025 Cambodian, 2023 Russian against 2024 Serbian): a run whose
+# strong pairs (STRONG_PAIR) are all formula lines is no translation. They still count in the
+# run's pairs, score and strong pairs otherwise: loose translations of New Year addresses need
+# them there (exbulletin's, 10 pairs at 46.3), and so does a synonym-spun mirror of the 2024
+# Kazakh article (two strong pairs, one of them "文章全文如下").
+_FORMULA_ZH = re.compile(r"^(?:(?:文章|讲话|贺词|演讲|署名文章)?全文如下|文章如下|(?:中华人民共和国)?(?:国家)?主席习近平"
+                         r"|(?:原标题)?习近平在.{1,12}发表署名文章)[:：]?$")
+_FORMULA_EN = re.compile(r"^(?:(?:here is |the following is )?(?:an english version of )?the full text\b.{0,40}"
+                         r"|(?:h\.e\. )?(?:xi jinping,? )?president of the people'?s republic of china"
+                         r"|(?:full text of )?(?:president )?xi(?: jinping)?'?s? signed article in .{1,30})[:.]?$")
+
+
+def _is_formula(sent: str, lang: str) -> bool:
+    if lang == "zh":
+        return len(sent) <= 40 and _FORMULA_ZH.match(re.sub(r"\s+", "", chinese_reading(sent))) is not None
+    return len(sent) <= 100 and _FORMULA_EN.match(" ".join(sent.lower().replace("\u2019", "'").split())) is not None
 
 
 PAIR_MIN = 0.30  # a sentence pair this close counts as aligned (translations of one sentence: 0.4-0.8)
@@ -1063,10 +1087,12 @@ def align_translation(a_text: str, a_lang: str, b_text: str, b_lang: str, backen
     if n < MIN_RUN_PAIRS or max(cx, cy) < MIN_RUN_COVER or dens < MIN_DENSITY:
         return None
     score = 100.0 * sum(min(1.0, scores[p]) for p in firm) / n
-    strong = sum(scores[p] >= STRONG_PAIR and len(x.words[p[0]]) >= STRONG_WORDS and len(y.words[p[1]]) >= STRONG_WORDS
-                 for p in firm)
-    if score < (LONG_MIN_SCORE if n >= LONG_RUN else MIN_SCORE) or strong < MIN_STRONG:
+    strong = [p for p in firm if scores[p] >= STRONG_PAIR and len(x.words[p[0]]) >= STRONG_WORDS
+              and len(y.words[p[1]]) >= STRONG_WORDS]
+    if score < (LONG_MIN_SCORE if n >= LONG_RUN else MIN_SCORE) or len(strong) < MIN_STRONG:
         return None
+    if all(x.formula[i] or y.formula[j] for i, j in strong):
+        return None  # only a full-text page's formula lines translate clearly (_is_formula)
     if _lead_dates_differ(x, y):
         return None
     # Years in the aligned sentences that never agree: this year's edition of a yearly
