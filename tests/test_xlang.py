@@ -341,6 +341,24 @@ def test_a_full_text_pages_formula_lines_are_known(backend):
     assert f.formula == [True, True, False]  # injected pinyin does not hide them
 
 
+def test_two_signed_articles_sharing_only_the_formula_lines_are_no_translation(backend, monkeypatch):
+    """Two signed articles for different countries (written for this test in the pattern of Xi's
+    2022 Kazakh and 2025 Cambodian ones): their headline, "full text" and byline lines translate
+    each other clearly, their bodies share one loose sentence on friendship."""
+    from dedupe import xlang
+
+    zh = "\n".join(["习近平在哈萨克斯坦媒体发表署名文章", "文章全文如下：", "中华人民共和国主席 习近平",
+                    "哈萨克斯坦的草原十分辽阔，人民热情好客。", "两国人民的友好交往已有几千年。", "我们愿同哈方深化能源和农业合作。"])
+    en = "\n".join(["Full text of Xi's signed article in Cambodian media", "The following is the full text of the article:",
+                    "Xi Jinping, President of the People's Republic of China",
+                    "The temples of Angkor are a wonder of human civilisation.",
+                    "The friendship between our two peoples has lasted for generations.",
+                    "We will deepen cooperation in trade, tourism and infrastructure."])
+    assert align_translation(zh, "zh", en, "en", backend) is None
+    monkeypatch.setattr(xlang, "_is_formula", lambda sentence, lang: False)
+    assert align_translation(zh, "zh", en, "en", backend) is not None  # what the rule prevents
+
+
 def test_three_aligned_sentences_are_no_translation(backend, monkeypatch):
     """Three sentences can be a genre's formula (every one of a leader's signed articles opens
     alike): a run needs MIN_RUN_PAIRS = 4, as every real translation that aligns has."""
