@@ -878,13 +878,16 @@ FILL_SLACK = 0.1
 def _fill(anchors: list[tuple[int, int]], scores: dict[tuple[int, int], float],
           x: Features, y: Features) -> list[tuple[int, int]]:
     """``anchors`` with the pairs above FILL_MIN aligned in order between consecutive anchors."""
+    by_row: dict[int, list[tuple[int, float]]] = {}  # scores once by sentence of x, not scanned again per gap
+    for (i, j), v in scores.items():
+        by_row.setdefault(i, []).append((j, v))
     out = [anchors[0]]
     for (i0, j0), (i1, j1) in zip(anchors, anchors[1:]):
         if i1 - i0 > 1 and j1 - j0 > 1 and _lengths_agree(x, y, range(i0 + 1, i1), range(j0 + 1, j1)):
             at_x = _shares(x.weight, i0 + 1, i1)
             at_y = _shares(y.weight, j0 + 1, j1)
-            gap = {(i - i0 - 1, j - j0 - 1): v for (i, j), v in scores.items()
-                   if i0 < i < i1 and j0 < j < j1
+            gap = {(i - i0 - 1, j - j0 - 1): v for i in range(i0 + 1, i1) for j, v in by_row.get(i, ())
+                   if j0 < j < j1
                    and at_x[i - i0 - 1][0] <= at_y[j - j0 - 1][1] + FILL_SLACK
                    and at_y[j - j0 - 1][0] <= at_x[i - i0 - 1][1] + FILL_SLACK}
             out.extend((i + i0 + 1, j + j0 + 1) for i, j in _dp(i1 - i0 - 1, j1 - j0 - 1, gap, FILL_MIN))
