@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from story_eval import read_groups, score  # noqa: E402
 from syndtrack.clustering import cluster  # noqa: E402
 from syndtrack.importer import import_jsonl  # noqa: E402
-from syndtrack.store.db import open_db
+from syndtrack.store.db import open_db  # noqa: E402
 from syndtrack.store.urls import canonical_url  # noqa: E402
 
 LABELS = ROOT / "benchmarks" / "labels" / "web_copies.csv"
