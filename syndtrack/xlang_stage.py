@@ -141,11 +141,14 @@ class XlangStage:
 
     def _fork(self, matches: dict) -> bool:
         """Start :func:`_find_forked` in a child process; False when no fork can be had."""
+        from syndtrack.clustering.workers import fork_friendly
+
         try:
             ctx = multiprocessing.get_context("fork")
             receive, send = ctx.Pipe(duplex=False)
             child = ctx.Process(target=_find_forked, args=(self, matches, send), name="syndtrack-xlang", daemon=False)
-            child.start()
+            with fork_friendly():
+                child.start()
         except (ValueError, OSError) as exc:  # no fork on this platform, or no process to be had
             log.info("cross-language stage in this process (%s)", exc)
             return False
