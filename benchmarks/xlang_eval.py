@@ -148,7 +148,9 @@ def main() -> None:
     cx_joined = {j for j in joined if all(u.startswith("https://culturax.example/") for u in j)}
     cx_hits = len(cx_joined & cx_true)
     cx_false = sorted(tuple(sorted(j)) for j in cx_joined - cx_true)
-    out["culturax"] = {"pairs": len(cx_true), "joined": cx_hits, "false_joins": len(cx_false), "false": cx_false}
+    cx_missed = sorted(tuple(sorted(p)) for p in cx_true - cx_joined)
+    out["culturax"] = {"pairs": len(cx_true), "joined": cx_hits, "false_joins": len(cx_false), "false": cx_false,
+                       "missed": cx_missed}
 
     # Joins nobody labelled (page <-> page pairs outside the CSV, page <-> CulturaX): listed to be read.
     read = {frozenset((r["zh_url"], r["en_url"])): r["label"]
@@ -178,7 +180,8 @@ def main() -> None:
         "read_joins": dict(sorted(read_joined.items())),
         "unlabelled_joins": len(unlabelled),
     }
-    print(f"\nculturax: {cx_hits}/{len(cx_true)} translations joined, {len(cx_false)} false joins")
+    print(f"\nculturax: {cx_hits}/{len(cx_true)} translations joined, {len(cx_false)} false joins"
+          + (f"; missed: {', '.join(zh.rsplit('/', 1)[1] for _, zh in cx_missed)}" if cx_missed else ""))
     for a, b in cx_false[:20]:
         print("  false:", a, b)
     for a, b in unlabelled[:20]:
