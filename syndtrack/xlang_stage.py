@@ -275,9 +275,9 @@ class XlangStage:
         self.run.timings["xlang_keys"] = round(t0 - self._t_start, 3)
         cpu_keys = _cpu()
         self.run.timings["xlang_keys_cpu"] = round(cpu_keys - self._cpu_start, 3)
-        if not self.keys:
-            return {}
-        pairs = self._candidates()
+        # A run may key nothing and still have copies to align with their original's stored
+        # translations (_propagate): an English copy of a stored translated article, alone.
+        pairs = self._candidates() if self.keys else []
         self.candidates = len(pairs)
         t1 = time.perf_counter()
         self.run.timings["xlang_candidates"] = round(t1 - t0, 3)

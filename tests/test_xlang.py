@@ -500,6 +500,32 @@ def test_one_language_is_not_keyed_until_a_second_arrives(tmp_path):
     assert sorted(db.execute("select a_id, b_id, kind, passages from matches").fetchall()) == before
 
 
+def test_a_copy_of_the_translation_keeps_its_match_with_it(tmp_path, monkeypatch):
+    """A later page carrying the English translation word for word is matched with it in
+    English, whether or not the cross-language stage runs: the translation is a member of the
+    Chinese origin's cluster, but the first text in English, so the copy's match with it is
+    not dropped as one that should have been made against the origin (the copy also gets the
+    translation's match with the origin, propagated)."""
+    recs = _records()[:2] + [{
+        "url": "https://lagos-daily.example/forum", "outlet": "lagos-daily.example", "title": "Forum opens",
+        "text": "Lagos Daily staff report.\n\n" + EN + "\n\nShare this story and follow us for more news every day.",
+        "published": "2026-11-06T06:00:00Z"}]
+    same_language = {}
+    for stage in ("1", "0"):
+        monkeypatch.setenv("SYNDTRACK_XLANG", stage)
+        db = open_db(tmp_path / f"x{stage}.db")
+        _load(db, recs)
+        cluster(db, full=True)
+        urls = dict(db.execute("select id, url from articles").fetchall())
+        same_language[stage] = {(urls[a], urls[b], round(s, 2)) for a, b, s in
+                                db.execute("select a_id, b_id, score from matches where kind is null")}
+        if stage == "1":
+            relations = {urls[a]: r for a, r in db.execute("select article_id, relation from cluster_members")}
+            assert relations == {recs[0]["url"]: "origin", recs[1]["url"]: "translated", recs[2]["url"]: "translated"}
+    assert same_language["1"] == same_language["0"]
+    assert {(a, b) for a, b, _ in same_language["1"]} == {(recs[1]["url"], recs[2]["url"])}
+
+
 def test_same_language_corpus_untouched(tmp_path):
     """Only English: no cross-language pair is ever compared, no match gets a kind."""
     db = open_db(tmp_path / "x.db")

@@ -92,7 +92,8 @@ def test_copy_of_a_translation_is_not_keyed_and_joins_through_it(tmp_path, items
     assert keys[copy] == b"" and keys[en] and keys[zh]  # keyed as none, not waiting for keys (NULL)
     assert db.execute("select count(*) from dedupe_xkeys where article_id = ?", (copy,)).fetchone()[0] == 0
     kinds = {(a, b): k for a, b, k in db.execute("select a_id, b_id, kind from matches")}
-    assert kinds == {(zh, en): "translated", (zh, copy): "translated"}
+    # ... and keeps its own match with the translation it copies, in English.
+    assert kinds == {(zh, en): "translated", (zh, copy): "translated", (en, copy): None}
     members = dict(db.execute("select article_id, relation from cluster_members").fetchall())
     assert members == {zh: "origin", en: "translated", copy: "translated"}
 

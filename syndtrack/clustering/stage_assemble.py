@@ -255,13 +255,17 @@ def drop_stale_matches(run, clusters: list, nodes: dict[int, Node], edges: dict,
     articles came in. ``keep``: translated matches, which their own stage finds."""
     from syndtrack.clustering.stage_verify import is_version
 
-    def own_words(c, m) -> float | None:
-        """The member's score, when it is a same-language text match's (a translated match's
-        score is the cross-language alignment's: not a measure of reworded text)."""
-        return None if (min(m.article_id, c.origin_id), max(m.article_id, c.origin_id)) in keep else m.score
+    def translated(c, m) -> bool:
+        return (min(m.article_id, c.origin_id), max(m.article_id, c.origin_id)) in keep
 
+    # A member joined through a translated match is the first text of its language in the
+    # cluster: a later article in that language can match nothing before it, so its match
+    # with the member is not stale (and the same-language matches stay those of a run with
+    # the cross-language stage off: CulturaX's English of one expulsion notice, once
+    # translated-matched, lost its template matches with two other notices' English).
     members = {m.article_id for c in clusters for m in c.members
-               if m.relation != "origin" and not is_version(m.member_coverage, own_words(c, m))}
+               if m.relation != "origin" and not translated(c, m)
+               and not is_version(m.member_coverage, m.score)}
     rank: dict[int, int] = {}
     for group in components(edges):
         # Assembly's visiting order of the group (an edge never leaves its group).

@@ -227,8 +227,10 @@ def is_version(own_share: float | None, score: float | None = None) -> bool:
 def _stored_roles(run, ids: list[int]) -> dict[int, tuple[int | None, float | None, float | None]]:
     """Of stored (not dirty) articles: ``(None, None, None)`` for an origin (of a cluster, or
     of none), else ``(origin id, share of the member's text its origin covers, the match's
-    score)``; a headline or translated member (no text match with its origin) counts as
-    covered whole."""
+    score)``; a headline member (no text match with its origin) counts as covered whole. A
+    translated member counts as an origin: it is the first text of its language in its
+    cluster, as it was when a full run verified that language (stage_assemble.drop_stale_matches
+    keeps its matches)."""
     out: dict[int, tuple[int | None, float | None, float | None]] = {aid: (None, None, None) for aid in ids}
     for chunk in chunks(ids, 500):
         marks = ",".join("?" * len(chunk))
@@ -236,7 +238,7 @@ def _stored_roles(run, ids: list[int]) -> dict[int, tuple[int | None, float | No
             "select m.article_id, c.origin_id, case when m.article_id < c.origin_id then x.coverage_a else x.coverage_b end, "
             "x.score from cluster_members m join clusters c on c.id = m.cluster_id left join matches x "
             "on x.a_id = min(m.article_id, c.origin_id) and x.b_id = max(m.article_id, c.origin_id) and x.kind is null "
-            f"where m.relation != 'origin' and m.article_id in ({marks})", chunk):
+            f"where m.relation not in ('origin', 'translated') and m.article_id in ({marks})", chunk):
             out[aid] = (origin, own if own is not None else 1.0, score)
     return out
 
