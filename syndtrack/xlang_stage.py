@@ -50,7 +50,7 @@ from dedupe.xlang import (DATELINE_REACH, KEY_TEXT, PRE_MIN, align_translation, 
 
 log = logging.getLogger(__name__)
 
-VERSION = 14  # part of clustering.PARAMS: a change rebuilds the index once (2: Chinese numerals, 480-character Chinese keys;
+VERSION = 15  # part of clustering.PARAMS: a change rebuilds the index once (2: Chinese numerals, 480-character Chinese keys;
 # 3: romanisation stripped before keying, dateline and strong-pair rules, 6 partners; 4: reworded copies keyed;
 # 5: a sentence split or merged in translation does not cut the aligned run, dedupe.xlang._split;
 # 6: a run of LONG_RUN pairs passes at LONG_MIN_SCORE; 7: ordinal days read as dates, "Dec 4th";
@@ -58,7 +58,8 @@ VERSION = 14  # part of clustering.PARAMS: a change rebuilds the index once (2: 
 # 9: name keys only words CC-CEDICT never writes in lower case; 10: gaps between anchors filled, dedupe.xlang._fill;
 # 11: name keys from 4-character Chinese words; English keys from the dateline of every agency of dedupe.roundup.AGENCIES;
 # 12: the first look counts the part of a Chinese text a shorter English one can reach, dedupe.xlang.REACH_SLACK;
-# 13: a run needs 4 sentence pairs, dedupe.xlang.MIN_RUN_PAIRS; 14: a run whose strong pairs are all formula lines is none)
+# 13: a run needs 4 sentence pairs, dedupe.xlang.MIN_RUN_PAIRS; 14: a run whose strong pairs are all formula lines is none;
+# 15: a Chinese sentence does not end at a semicolon, dedupe.xlang.text._ZH_END)
 STOP = 150  # articles holding one key, beyond which it links nothing
 MIN_KEY_SCORE = 7.0  # shared key weight for a pair to be verified (verification is the gate). The first real pages' translations
 # scored 7.8 and up; of the 31 of the larger set 5 score less (0-5.4: excerpts that share little at their tops), but 5.0

@@ -151,6 +151,14 @@ def test_chinese_sentences_split_on_full_width_marks():
     assert [text[s:e] for s, e in spans] == ["他说：“我们准备好了。”", "随后离开。", "真的吗？", "是的！"]
 
 
+def test_clauses_joined_by_semicolons_are_one_sentence():
+    """A translation keeps "；"-joined clauses in one sentence: split, each clause stood
+    against the whole English sentence, and the pair scored low."""
+    text = "经查，他严重违反政治纪律；严重违反组织纪律；严重违反廉洁纪律。决定给予开除党籍处分。"
+    spans = sentences(text, "zh")
+    assert [text[s:e] for s, e in spans] == ["经查，他严重违反政治纪律；严重违反组织纪律；严重违反廉洁纪律。", "决定给予开除党籍处分。"]
+
+
 def test_language_by_script():
     assert language(ZH) == "zh"
     assert language(EN) == "en"
