@@ -34,6 +34,7 @@ worker processes (:mod:`.workers`).
 
 from __future__ import annotations
 
+import gc
 import json
 import time
 from typing import Callable
@@ -56,7 +57,23 @@ Progress = Callable[..., None]
 
 def cluster(db: Database, *, full: bool = False, progress: Progress | None = None) -> ClusterResult:
     """Cluster what is new since the last run (everything with ``full=True``); see the module docstring."""
-    return _Run(db, full=full, progress=progress).run()
+    frozen = gc.get_freeze_count()
+    gc.callbacks.append(_freeze_survivors)
+    try:
+        return _Run(db, full=full, progress=progress).run()
+    finally:
+        gc.callbacks.remove(_freeze_survivors)
+        if not frozen:
+            gc.unfreeze()  # what the run froze is the caller's to collect again
+
+
+def _freeze_survivors(phase: str, info: dict) -> None:
+    """What survives a full collection during a run mostly lives to its end (the run's
+    state): frozen (gc.freeze), the next full collections stop walking it again. On the
+    dense 100k corpus full collections took 2.0-2.1 of this process's 2.5-2.6 s of
+    collecting. Only reference cycles among frozen objects wait for the run's end."""
+    if phase == "stop" and info.get("generation") == 2:
+        gc.freeze()
 
 
 class _Run:
