@@ -381,6 +381,38 @@ def test_worker_processes_give_the_same_result(tmp_path, monkeypatch):
     assert serial[0]  # something was clustered
 
 
+def test_a_run_leaves_the_callers_garbage_collector_as_it_found_it(tmp_path, monkeypatch):
+    """A run freezes what survives its full collections and the heap while it forks workers
+    (gc.freeze: speed); a program that calls cluster() gets its collector back afterwards,
+    nothing frozen and no callback left, after a failed run too."""
+    import gc
+
+    from syndtrack.clustering import workers
+    from syndtrack.store.db import open_db
+
+    db = open_db(tmp_path / "gc.db")
+    import_records(db, ALL)
+    monkeypatch.setattr(workers, "PARALLEL_MIN", 1)
+    monkeypatch.setenv("SYNDTRACK_CLUSTER_WORKERS", "2")
+    callbacks = list(gc.callbacks)
+    seen = []
+    original = workers.Workers.__enter__
+
+    def enter(self):
+        gc.collect()  # a full collection inside the run: what survives it is frozen
+        seen.append(gc.get_freeze_count())
+        return original(self)
+
+    monkeypatch.setattr(workers.Workers, "__enter__", enter)
+    cluster(db, full=True)
+    assert any(n > 0 for n in seen)
+    assert gc.get_freeze_count() == 0 and gc.callbacks == callbacks
+    monkeypatch.setattr(workers.Workers, "__enter__", lambda self: (_ for _ in ()).throw(RuntimeError("no pool")))
+    with pytest.raises(RuntimeError):
+        cluster(db, full=True)
+    assert gc.get_freeze_count() == 0 and gc.callbacks == callbacks
+
+
 def test_credited_needs_a_credit_cue_not_a_word(tmp_path):
     from syndtrack.store.db import open_db
 
