@@ -380,6 +380,47 @@ def test_three_aligned_sentences_are_no_translation(backend, monkeypatch):
     assert align_translation(ZH, "zh", "\n".join(lines[:3]), "en", backend) is not None
 
 
+def _pair_scores_by_hand(a, b) -> dict:
+    """The sentence-pair score as dedupe.xlang documents it, pair by pair: the Dice of ``a``'s
+    words whose glosses meet ``b``'s sentence, plus MARK_BONUS per shared mark (at most 3),
+    minus MARK_CONFLICT when both carry figures and share no mark; pairs sharing a word."""
+    from dedupe import xlang
+
+    out = {}
+    for i, ws in enumerate(a.words):
+        for j, bag in enumerate(b.bag):
+            h = sum(1 for g in ws if not g.isdisjoint(bag))
+            if not h:
+                continue
+            n_a, n_b = len(ws), len(b.words[j])
+            score = 2.0 * min(h, n_b) / (n_a + n_b)
+            shared = len(a.marks[i] & b.marks[j])
+            if a.marks[i] and b.marks[j]:
+                score = score + xlang.MARK_BONUS * min(3, shared)
+                if not shared and a.figures[i] and b.figures[j]:
+                    score -= xlang.MARK_CONFLICT
+            out[(i, j)] = score
+    return {k: v for k, v in out.items() if v >= xlang.SPLIT_MIN}
+
+
+@pytest.mark.parametrize("cells", [None, 0], ids=["dense-count", "sorted-count"])
+def test_sentence_pair_scores_are_those_the_rule_gives(backend, monkeypatch, cells):
+    """The numpy scoring (both of its counting paths: a dense array for ordinary texts,
+    np.unique beyond BINCOUNT_CELLS sentence pairs) gives each pair the rule's score."""
+    from dedupe import xlang
+
+    if cells is not None:
+        monkeypatch.setattr(xlang, "BINCOUNT_CELLS", cells)
+    for zh, en in ((ZH, EN), (ZH, OTHER), (LOOSE_ZH, "\n".join(LOOSE_EN)),
+                   ((TEXTS / "signed_article_zh.txt").read_text(encoding="utf-8"),
+                    (TEXTS / "signed_article_en.txt").read_text(encoding="utf-8"))):
+        a, b = xlang.features(zh, "zh", backend), xlang.features(en, "en", backend)
+        got = xlang._pair_scores(a, b)
+        want = _pair_scores_by_hand(a, b)
+        assert got.keys() == want.keys() and len(got) > 10
+        assert all(abs(got[k] - want[k]) < 1e-12 for k in want)
+
+
 def test_the_first_look_counts_what_a_short_english_text_can_reach(monkeypatch):
     """An English version of the first two sentences only (an abridged or cut page): of the
     whole Chinese text its words meet under PRE_MIN, of the part it could translate more."""

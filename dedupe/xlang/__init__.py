@@ -797,6 +797,11 @@ LEAD_WORDS = 4
 LEAD_DAYS = 2
 
 
+# Sentence pairs of a text pair up to which _pair_scores counts shared words in a dense array
+# (np.bincount; 4M int64 cells is 32 MB), beyond it by sorting them (np.unique).
+BINCOUNT_CELLS = 4_000_000
+
+
 def _pair_scores(a: Features, b: Features) -> dict[tuple[int, int], float]:
     """Scores of the sentence pairs that share anything, down to SPLIT_MIN (no reader of them
     looks lower: _dp's floors, _split's minimum); the text with glossed words is ``a``."""
@@ -829,7 +834,7 @@ def _pair_scores(a: Features, b: Features) -> dict[tuple[int, int], float]:
     at = np.arange(total) + np.repeat((np.cumsum(per_word) - per_word)[occ] - (ends - spread), spread)
     m = len(b.words)
     cell = np.repeat(rows * m, spread) + flat[at]
-    if len(a.words) * m <= 4_000_000:
+    if len(a.words) * m <= BINCOUNT_CELLS:
         counts = np.bincount(cell, minlength=len(a.words) * m)
         cell = np.flatnonzero(counts)
         hits = counts[cell]
