@@ -325,8 +325,8 @@ class XlangStage:
         """The copies left unkeyed, verified against their original's translations.
 
         Cluster assembly joins an article to an origin it matches itself, so a copy of a
-        translated article needs its own match with the origin's translation (the copy's match
-        with the translated article, a member, is dropped as stale). Those pairs are aligned
+        translated article needs its own match with the origin's translation (its match with
+        the translated article, a member, is kept but joins it to no origin). Those pairs are aligned
         here: from each translated pair (Y, T), every copy of Y (this run's, and the stored
         articles whose stored same-language match shows them a copy of Y), and their copies in
         turn, against T. And a dirty copy of a stored Y against Y's stored translations."""
