@@ -43,7 +43,8 @@ POSTINGS_SLICE = 200_000  # fingerprint postings converted to Python and inserte
 # Version 12: sentences whose figures changed are not reused text, templates filed twice
 # apart, reworded rewrites (dedupe.align.REWORD_TOKEN).
 # Version 13: wire datelines left out of the sentences compared (dedupe.normalize._WIRE_DATELINE).
-PARAMS = {"version": 13, "k": fp.K, "w": fp.W, "w_cjk": fp.W_CJK, "max_links": fp.MAX_LINKS, "stop": fp.STOP,
+# Version 14: pieces reporting different news (dedupe.quotations) make no member and no story.
+PARAMS = {"version": 14, "k": fp.K, "w": fp.W, "w_cjk": fp.W_CJK, "max_links": fp.MAX_LINKS, "stop": fp.STOP,
           "min_shared": fp.MIN_SHARED, "boilerplate_min": BOILERPLATE_MIN, "boilerplate_long_min": BOILERPLATE_LONG_MIN,
           "min_shared_share": MIN_SHARED_SHARE, "spun_min_shared": SPUN_MIN_SHARED,
           "spun_length_ratio": SPUN_LENGTH_RATIO, "xlang": XLANG_VERSION}

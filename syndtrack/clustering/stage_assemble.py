@@ -18,7 +18,8 @@ from dataclasses import replace
 from dedupe.assemble import (HEADLINE, TRANSLATED, Cluster, Edge, Member, Node, assemble, components, may_cluster,
                              origin_order)
 from dedupe.credit import OutletNames, credit_status, credits_origin, host_of, origin_names
-from dedupe.normalize import is_cjk
+from dedupe.normalize import is_cjk, scan
+from dedupe.quotations import Quoting, opens_with_own_text, quote_apart
 from dedupe.stories import group_versions, holds_together, joins_versions, stable_ids
 from syndtrack.store.rows import chunks
 from syndtrack.store.dates import is_precise, timestamp
@@ -95,6 +96,7 @@ def recluster(run, seeds: set[int], now: str) -> int:
     info = node_info(run, sorted({x for e in edges for x in e}))
     nodes = {aid: _node(aid, r) for aid, r in info.items()}
     edges = {k: e for k, e in edges.items() if k[0] in nodes and k[1] in nodes}
+    edges = drop_different_news(run, edges)
     clusters = assemble(nodes, edges)
     edges = drop_stale_matches(run, clusters, nodes, edges, special)
     clusters += lone_versions(run, clusters, nodes, edges)
@@ -139,6 +141,37 @@ def recluster(run, seeds: set[int], now: str) -> int:
         rows,
     )
     return len(clusters)
+
+# A text match carrying this much of either text carries its quotations too: no need to read them.
+_WHOLE = 0.9
+
+
+def drop_different_news(run, edges: dict) -> dict:
+    """``edges`` without the text matches of two pieces that report different news
+    (dedupe.quotations.different_news: each opens with its own text and quotes three
+    statements or more, none of the other's), such as a follow-up that recycles an earlier
+    piece's background. Their matches stay in ``matches``: the reuse is real, but it makes
+    no member and no story."""
+    partial = [k for k, e in edges.items() if e.kind == "text" and max(e.coverage_a, e.coverage_b) < _WHOLE]
+    if not partial:
+        return edges
+    quoting: dict[int, Quoting] = {}
+    for chunk in chunks(sorted({x for k in partial for x in k}), 500):
+        marks = ",".join("?" * len(chunk))
+        for aid, text in run.conn.execute(f"select id, text from articles where id in ({marks})", chunk):
+            quoting[aid] = Quoting(text or "")
+    # The quotations first: passages and openings are read only for the few pairs they set apart.
+    apart = {k for k in partial if quote_apart(quoting[k[0]], quoting[k[1]])
+             and opens_with_own_text(_passages(run, k), (_compared_from(run, k[0]), _compared_from(run, k[1])))}
+    return {k: e for k, e in edges.items() if k not in apart} if apart else edges
+
+
+def _compared_from(run, aid: int) -> int:
+    """Where the lines of an article that are compared begin (after a title line, a photo caption...)."""
+    text, title = run.conn.execute("select text, title from articles where id = ?", (aid,)).fetchone()
+    spans = scan(text or "", title=title).spans()
+    return spans[0][0] if spans else 0
+
 
 def named_outlets(run) -> OutletNames:
     """Every registry outlet's names and hosts, matched in one pass (built on first use)."""
