@@ -64,18 +64,13 @@ def _words(text: str) -> list[str]:
 class Quoting:
     """What :func:`different_news` compares of one text, worked out once per text."""
 
-    __slots__ = ("quotes", "_text", "_words")
+    __slots__ = ("quotes", "_text", "_words", "_runs")
 
     def __init__(self, text: str):
-        # Each quotation as its five-word runs, joined by spaces and padded, to be looked
-        # up as substrings of the other text's words (one C-level search a run; sets of
-        # every run of both texts cost four times as much on the dense corpus).
-        self.quotes: list[list[str]] = []
-        for m in _QUOTED.finditer(text):
-            words = _words(m.group(1))
-            if len(words) >= MIN_WORDS:
-                self.quotes.append([" " + " ".join(words[i:i + RUN]) + " " for i in range(len(words) - RUN + 1)])
-        self._text, self._words = text, None
+        self.quotes: list[str] = [q for q in _QUOTED.findall(text) if len(_WORD.findall(q)) >= MIN_WORDS]
+        self._text = text
+        self._words: str | None = None
+        self._runs: list[list[str]] | None = None
 
     @property
     def words(self) -> str:
@@ -84,14 +79,30 @@ class Quoting:
             self._words = " " + " ".join(_words(self._text)) + " "
         return self._words
 
+    @property
+    def runs(self) -> list[list[str]]:
+        """Each quotation as its five-word runs, joined by spaces and padded: looked up as
+        substrings of the other text's words (one C-level search a run; sets of every run
+        of both texts cost four times as much on the dense corpus)."""
+        if self._runs is None:
+            self._runs = []
+            for quote in self.quotes:
+                words = _words(quote)
+                self._runs.append([" " + " ".join(words[i:i + RUN]) + " " for i in range(len(words) - RUN + 1)])
+        return self._runs
+
     def carries_any(self, other: "Quoting") -> bool:
         """Whether this text carries a five-word run of any of ``other``'s quotations."""
-        return any(run in self.words for quote in other.quotes for run in quote)
+        # A quotation carried as it stands is found in the raw text: most pairs that share
+        # one end here, and only the others pay for normalising both texts.
+        if any(quote in self._text for quote in other.quotes):
+            return True
+        return any(run in self.words for quote in other.runs for run in quote)
 
 
 def quotations(text: str) -> list[list[str]]:
     """The quotations of ``text`` of :data:`MIN_WORDS` words or more, as lower-cased words."""
-    return [_words(m.group(1)) for m in _QUOTED.finditer(text) if len(_words(m.group(1))) >= MIN_WORDS]
+    return [_words(quote) for quote in Quoting(text).quotes]
 
 
 def opens_with_own_text(passages: list[list[int]], starts: tuple[int, int] = (0, 0)) -> bool:
