@@ -112,6 +112,20 @@ def test_a_follow_up_recycling_background_is_another_story(fresh_db):
     assert shared >= 1
 
 
+def test_the_follow_up_arriving_in_a_later_run_is_apart_as_in_a_full_run(fresh_db):
+    corpus = _follow_up_corpus(keep_a_quote=False)
+    store_articles(fresh_db, corpus[:2])
+    cluster(fresh_db)
+    store_articles(fresh_db, corpus[2:])
+    cluster(fresh_db)
+    incremental = _stories(fresh_db)
+    assert incremental["https://news.example/first"] != incremental["https://news.example/follow-up"]
+    cluster(fresh_db, full=True)
+    full = _stories(fresh_db)
+    assert len(set(full.values())) == len(set(incremental.values())) == 2
+    assert full["https://news.example/first"] == full["https://carrier.example/first"]
+
+
 def test_a_version_keeping_a_quotation_stays_in_the_story(fresh_db):
     store_articles(fresh_db, _follow_up_corpus(keep_a_quote=True))
     cluster(fresh_db)
