@@ -8,6 +8,9 @@ from syndtrack.cli_common import CLIError, read_db
 from syndtrack.output import echo, format_option, plural, render, shorten, yes_no
 
 
+_SHARED_SHOWN = 5  # text matches outside the story listed by `article`
+
+
 def _pct(value) -> str:
     return "?" if value is None else f"{100 * value:.0f}%"
 
@@ -27,8 +30,10 @@ def article(ctx, ref, html_out, revisions, fmt):
     parameters and fragments do not matter). Shows where and when it was
     published and fetched, its credit line, whether its URL has gone (404/410),
     the pages archived for it, its cluster (relation, coverage, credited) and
-    the story that cluster belongs to, then the text and any earlier versions.
-    Nothing is fetched: it is what the database holds.
+    the story that cluster belongs to, the articles it shares text with outside
+    that story (a follow-up recycling its background, a round-up carrying its
+    lede), then the text and any earlier versions. Nothing is fetched: it is
+    what the database holds.
 
     Example:
 
@@ -90,8 +95,18 @@ def _article_text(record: dict, show_revisions: bool) -> str:
         if s:
             lines.append(f"  story      {s['id']}: {plural(s['versions'], 'version', 'versions')}, "
                          f"{plural(s['size'], 'article', 'articles')} on {plural(s['outlets'], 'outlet', 'outlets')}")
+    elif record["shared_outside"]:
+        lines.append("  cluster    none (the articles below share text with it, but none is a copy of the same piece)")
     else:
         lines.append("  cluster    none (nobody else carried it, as far as the database knows)")
+    outside = record["shared_outside"]
+    for i, m in enumerate(outside[:_SHARED_SHOWN]):
+        lines.append(f"  {'shares' if i == 0 else '':<10} {_pct(m['coverage'])} of its text with #{m['article_id']} "
+                     f"{m['outlet'] or '?'} ({_pct(m['partner_coverage'])} of that one's), outside its story: "
+                     f"{shorten(m['title'] or '(no title)', 50)}")
+    if len(outside) > _SHARED_SHOWN:
+        lines.append(f"  {'':<10} and {plural(len(outside) - _SHARED_SHOWN, 'more article', 'more articles')} "
+                     "(--format json lists them all)")
     lines += ["", record["text"]]
     if show_revisions and record["revisions"]:
         for r in record["revisions"]:

@@ -78,7 +78,26 @@ def article_record(db: Database, article_id: int) -> dict[str, Any]:
         story = next(iter(db.query("SELECT id, origin_id, versions, size, outlets FROM stories WHERE id = ?",
                                    [member["story_id"]])), None)
     return {"article": meta, "text": row.get("text") or "", "revisions": revisions, "pages": pages,
-            "cluster": member, "story": story}
+            "cluster": member, "story": story, "shared_outside": shared_outside(db, article_id, member)}
+
+
+def shared_outside(db: Database, article_id: int, member: dict | None) -> list[dict]:
+    """The verified text matches of an article with articles outside its story (any, when it
+    is in none), largest share of its text first: reuse that is not a copy of the same piece,
+    such as a follow-up recycling an earlier piece's background (dedupe.quotations) or a
+    story a round-up carries."""
+    story = member.get("story_id") if member else None
+    rows = db.query(
+        "SELECT CASE WHEN m.a_id = :a THEN m.b_id ELSE m.a_id END AS article_id, m.score, m.kind, "
+        "CASE WHEN m.a_id = :a THEN m.coverage_a ELSE m.coverage_b END AS coverage, "
+        "CASE WHEN m.a_id = :a THEN m.coverage_b ELSE m.coverage_a END AS partner_coverage, "
+        "a.title, a.outlet, (SELECT c.story_id FROM cluster_members cm JOIN clusters c ON c.id = cm.cluster_id "
+        "WHERE cm.article_id = a.id) AS story_id "
+        "FROM matches m JOIN articles a ON a.id = CASE WHEN m.a_id = :a THEN m.b_id ELSE m.a_id END "
+        "WHERE (m.a_id = :a OR m.b_id = :a) AND coalesce(m.kind, 'text') != 'headline'",
+        {"a": article_id})
+    out = [r for r in rows if story is None or r["story_id"] != story]
+    return sorted(out, key=lambda r: (-(r["coverage"] or 0), r["article_id"]))
 
 
 def page_html(db: Database, article_id: int) -> tuple[bytes, dict]:

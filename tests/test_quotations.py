@@ -126,6 +126,27 @@ def test_the_follow_up_arriving_in_a_later_run_is_apart_as_in_a_full_run(fresh_d
     assert full["https://news.example/first"] == full["https://carrier.example/first"]
 
 
+def test_article_shows_the_text_shared_outside_its_story(db_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from syndtrack.cli import cli
+    from syndtrack.store.db import open_db
+
+    db = open_db(db_path)
+    store_articles(db, _follow_up_corpus(keep_a_quote=False))
+    cluster(db)
+    ids = dict(db.execute("select url, id from articles"))
+    first, follow = ids["https://news.example/first"], ids["https://news.example/follow-up"]
+    out = CliRunner().invoke(cli, ["--db", str(db_path), "article", str(follow)]).output
+    assert f"of its text with #{first} news.example" in out and "outside its story" in out
+    data = json.loads(CliRunner().invoke(cli, ["--db", str(db_path), "article", str(follow), "--format", "json"]).output)
+    # Its carrier is in its own story: only the first piece and the first piece's carrier are outside.
+    assert {m["article_id"] for m in data["shared_outside"]} <= {first, ids["https://carrier.example/first"]}
+    assert first in {m["article_id"] for m in data["shared_outside"]}
+
+
 def test_a_version_keeping_a_quotation_stays_in_the_story(fresh_db):
     store_articles(fresh_db, _follow_up_corpus(keep_a_quote=True))
     cluster(fresh_db)
