@@ -20,6 +20,7 @@ from syndtrack.store.dates import timestamp
 from syndtrack.store.rows import chunks
 
 KIND = "headline"
+HEAD = 400  # characters of the text read for its first line
 
 
 class HeadlineStage:
@@ -31,17 +32,29 @@ class HeadlineStage:
         self.published: dict[int, float | None] | None = None  # the keyed articles' published times (prepare)
 
     def prepare(self) -> None:
-        """The dirty articles' headline keys, which need no match: computed while the
-        cross-language stage of a big run is still verifying (syndtrack.clustering)."""
+        """The dirty articles' headline keys, which need no match: read by the scan's workers
+        (``Dirty.headline_keys``), or here for an article they did not scan (a carrier
+        re-scanned when its outlet's boilerplate changed); then the keyed articles' times."""
         self.published = {}
-        for chunk in chunks(sorted(self.run.dirty)):
+        unread = []
+        for aid, item in self.run.dirty.items():
+            if item.headline_keys is None:
+                unread.append(aid)
+            elif item.headline_keys:
+                self.keys[aid] = item.headline_keys
+        for chunk in chunks(sorted(unread)):
             marks = ",".join("?" * len(chunk))
-            for aid, title, head, pub in self.conn.execute(
-                    f"select id, title, substr(text, 1, 400), published from articles where id in ({marks})", chunk):
+            for aid, title, head in self.conn.execute(
+                    f"select id, title, substr(text, 1, {HEAD}) from articles where id in ({marks})", chunk):
                 ks = headlines.keys(title, head)
                 if ks:
                     self.keys[aid] = ks
-                    self.published[aid] = timestamp(pub)
+        for chunk in chunks(sorted(self.keys)):
+            marks = ",".join("?" * len(chunk))
+            for aid, pub in self.conn.execute(f"select id, published from articles where id in ({marks})", chunk):
+                self.published[aid] = timestamp(pub)
+        # An article deleted since it was scanned has no row left: it keys nothing.
+        self.keys = {aid: ks for aid, ks in self.keys.items() if aid in self.published}
 
     def find(self, matches: dict) -> dict[tuple[int, int], Match]:
         if self.published is None:

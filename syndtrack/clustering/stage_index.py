@@ -17,11 +17,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from dedupe import fingerprint as fp
+from dedupe import headlines
 from dedupe.normalize import MAX_TEXT, Scan, scan
 from dedupe.xlang import language
 from syndtrack.store.rows import chunks
 from syndtrack.clustering.settings import FINGERPRINT_CHUNK, SCAN_TASK
 from syndtrack.clustering.workers import Workers
+from syndtrack.headline_stage import HEAD as HEADLINE_HEAD
 from syndtrack.xlang_stage import enabled as xlang_enabled
 
 
@@ -34,6 +36,7 @@ class Dirty:
     keys: array = field(default_factory=lambda: array("q"))  # short-line keys before boilerplate was dropped, sorted
     fingerprints: np.ndarray | None = None
     lang: str | None = ""  # dedupe.xlang.language of the text, read while scanning when the stage is on ("": not read)
+    headline_keys: list[int] | None = None  # dedupe.headlines.keys, read while scanning (None: not read)
 
 
 def find_dirty(run) -> list[int]:
@@ -86,16 +89,19 @@ def _scan_rows(rows):
     # The cross-language stage needs each article's language: read here, from the text in
     # hand, rather than by a second pass over every head (syndtrack/xlang_stage.py).
     langs = [language(text or "") for _, _, _, text, _ in rows] if xlang_enabled() else [""] * len(rows)
+    # The headline stage's keys too (syndtrack/headline_stage.py): from the head the
+    # stage would read, in the workers rather than after them in this process.
+    heads = [headlines.keys(title, (text or "")[:HEADLINE_HEAD]) for _, _, title, text, _ in rows]
     prints = [
         values
         for start in range(0, len(found), FINGERPRINT_CHUNK)
         for values in fp.fingerprint_batch([f.skeleton for f in found[start : start + FINGERPRINT_CHUNK]])
     ]
     out = []
-    for (aid, outlet, _, _, chash), f, values, lang in zip(rows, found, prints, langs):
+    for (aid, outlet, _, _, chash), f, values, lang, keys in zip(rows, found, prints, langs, heads):
         if not f.short:
             f.skeleton = ""
-        out.append((aid, outlet, chash, f, values, lang))
+        out.append((aid, outlet, chash, f, values, lang, keys))
     return out
 
 
@@ -118,8 +124,9 @@ def scan_all(run, ids: list[int]) -> None:
     with Workers(run, total) as pool:
         n = 0
         for part in pool.imap(_scan_ids, [ids[i : i + SCAN_TASK] for i in range(0, total, SCAN_TASK)]):
-            for aid, outlet, chash, found, values, lang in part:
-                run.dirty[aid] = Dirty(outlet or "", None, chash, found, fingerprints=values, lang=lang)
+            for aid, outlet, chash, found, values, lang, keys in part:
+                run.dirty[aid] = Dirty(outlet or "", None, chash, found, fingerprints=values, lang=lang,
+                                       headline_keys=keys)
             n += len(part)
             while end is not None and end <= n:
                 finish_outlet(run, ids[start:end])
