@@ -23,20 +23,22 @@ origin's statements either, and carry its opening.
 
 So two texts whose shared text begins after the first :data:`OPENING`
 characters of each (of the lines compared: a photo caption that
-``dedupe.normalize`` sets aside is no opening), and that each quote at least :data:`MIN_OWN` statements and
-share none of them, report different news (:func:`different_news`), whatever
-else they share: their match stays in ``matches`` (the text reuse is real) but
-makes no cluster member and joins no story.
+``dedupe.normalize`` sets aside is no opening), and that each quote at least
+:data:`MIN_OWN` statements and share none of them, report different news
+(:func:`different_news`), whatever else they share: their match stays in
+``matches`` (the text reuse is real) but makes no cluster member and joins no
+story.
 
-Measured on the three news days of the provenance data set (the 269 verified
-matches that share 25-90% of the smaller text; ``benchmarks/labels``): the CNET
-pair is the only one whose texts both quote three statements or more and share
-none; every pair labelled one story that both quote shares at least one (the
-fewest: Reuters' two Yahoo takes of "Trump, Putin first summit talks", 7 and 8
-quotations, one shared; CNN live-page posts, 6 and 6, one shared). Quotations
-"shared" is generous on purpose: a quotation counts as shared when any five-word
-run of it appears anywhere in the other text, quoted or not, so a quotation
-re-punctuated or carried without its marks still keeps two versions together.
+Measured on the three news days of the provenance data set (``benchmarks/labels``;
+the 269 verified matches in which the shared text is 25-90% of each text, and
+the 345 in which it is under 90% of both): the CNET pair is the only one whose
+texts both quote three statements or more and share none; every pair labelled
+one story that both quote shares at least one (the fewest: Reuters' two Yahoo
+takes of "Trump, Putin first summit talks", 7 and 8 quotations, one shared; CNN
+live-page posts, 6 and 6, one shared). Quotations "shared" is generous on
+purpose: a quotation counts as shared when any five-word run of it appears
+anywhere in the other text, quoted or not, so a quotation re-punctuated or
+carried without its marks still keeps two versions together.
 
 Pure: no database. Scripts without word spaces (Chinese, Japanese) have no
 five-word quotations here, so the rule never fires on them.
