@@ -19,7 +19,7 @@ from dedupe.assemble import (HEADLINE, TRANSLATED, Cluster, Edge, Member, Node, 
                              origin_order)
 from dedupe.credit import OutletNames, credit_status, credits_origin, host_of, origin_names
 from dedupe.normalize import is_cjk, scan
-from dedupe.quotations import Quoting, opens_with_own_text, quote_apart
+from dedupe.quotations import Quoting, different_news, quote_apart
 from dedupe.stories import group_versions, holds_together, joins_versions, stable_ids
 from syndtrack.store.rows import chunks
 from syndtrack.store.dates import is_precise, timestamp
@@ -161,8 +161,9 @@ def drop_different_news(run, edges: dict) -> dict:
         for aid, text in run.conn.execute(f"select id, text from articles where id in ({marks})", chunk):
             quoting[aid] = Quoting(text or "")
     # The quotations first: passages and openings are read only for the few pairs they set apart.
-    apart = {k for k in partial if quote_apart(quoting[k[0]], quoting[k[1]])
-             and opens_with_own_text(_passages(run, k), (_compared_from(run, k[0]), _compared_from(run, k[1])))}
+    quoted_apart = [k for k in partial if quote_apart(quoting[k[0]], quoting[k[1]])]
+    apart = {k for k in quoted_apart if different_news(quoting[k[0]], quoting[k[1]], _passages(run, k),
+                                                       (_compared_from(run, k[0]), _compared_from(run, k[1])))}
     return {k: e for k, e in edges.items() if k not in apart} if apart else edges
 
 
