@@ -8,6 +8,7 @@ import random
 from dedupe.quotations import MIN_OWN, OPENING, Quoting, different_news, opens_with_own_text, quotations, quote_apart
 from syndtrack.clustering import cluster
 from syndtrack.store.articles import store_articles
+from test_stories import paragraphs, story_of
 
 BACKGROUND = (
     "Earlier this month the streaming service introduced a policy on hateful conduct that let it drop "
@@ -72,20 +73,15 @@ def _words(seed: int, n: int) -> str:
 
 
 def _piece(background: list[str], lede_seed: int, quote_seeds: list[int]) -> str:
-    lede = _words(lede_seed, 45).capitalize() + "."
+    lede = paragraphs(1, seed=lede_seed)[0]
     quoted = [f'"{_words(s, 18).capitalize()}," the {_words(s + 1, 1)} said.' for s in quote_seeds]
     return "\n\n".join([lede, *background, *quoted])
-
-
-def _stories(db) -> dict[str, int]:
-    return dict(db.execute("select a.url, c.story_id from cluster_members m join clusters c on c.id = m.cluster_id "
-                           "join articles a on a.id = m.article_id"))
 
 
 def _follow_up_corpus(keep_a_quote: bool) -> list[dict]:
     """One outlet's piece and its next-day piece sharing four background paragraphs (about
     half of each text, as CNET's two Spotify pieces do), each carried by another site."""
-    background = [_words(100 + i, 45).capitalize() + "." for i in range(4)]
+    background = paragraphs(4, seed=100)
     first = _piece(background, 1, [10, 20, 30])
     follow = _piece(background, 2, [40, 50, 60] + ([10] if keep_a_quote else []))
     day1, day2 = "2024-05-30T15:00:00+00:00", "2024-06-01T09:00:00+00:00"
@@ -100,7 +96,7 @@ def _follow_up_corpus(keep_a_quote: bool) -> list[dict]:
 def test_a_follow_up_recycling_background_is_another_story(fresh_db):
     store_articles(fresh_db, _follow_up_corpus(keep_a_quote=False))
     cluster(fresh_db)
-    stories = _stories(fresh_db)
+    stories = story_of(fresh_db)
     assert stories["https://news.example/first"] == stories["https://carrier.example/first"]
     assert stories["https://news.example/follow-up"] == stories["https://carrier.example/follow-up"]
     assert stories["https://news.example/first"] != stories["https://news.example/follow-up"]
@@ -118,10 +114,10 @@ def test_the_follow_up_arriving_in_a_later_run_is_apart_as_in_a_full_run(fresh_d
     cluster(fresh_db)
     store_articles(fresh_db, corpus[2:])
     cluster(fresh_db)
-    incremental = _stories(fresh_db)
+    incremental = story_of(fresh_db)
     assert incremental["https://news.example/first"] != incremental["https://news.example/follow-up"]
     cluster(fresh_db, full=True)
-    full = _stories(fresh_db)
+    full = story_of(fresh_db)
     assert len(set(full.values())) == len(set(incremental.values())) == 2
     assert full["https://news.example/first"] == full["https://carrier.example/first"]
 
@@ -150,5 +146,5 @@ def test_article_shows_the_text_shared_outside_its_story(db_path):
 def test_a_version_keeping_a_quotation_stays_in_the_story(fresh_db):
     store_articles(fresh_db, _follow_up_corpus(keep_a_quote=True))
     cluster(fresh_db)
-    stories = _stories(fresh_db)
+    stories = story_of(fresh_db)
     assert stories["https://news.example/first"] == stories["https://news.example/follow-up"]
