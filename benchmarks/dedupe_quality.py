@@ -652,6 +652,8 @@ def main(argv=None) -> int:
     systems = list(SYSTEMS) if args.system == "both" else [args.system]
     only = args.only or ["seed", "clough", "corpus", "helsinki", "autoblog"]
     keep = Path(args.keep_db) if args.keep_db else None
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)  # like story_eval.py and web_copies_eval.py's --keep-db
     results: dict = {}
 
     def go(corpus_name, arts, outlets, batches=1):
