@@ -14,6 +14,10 @@ from syndtrack import queries
 from syndtrack.cli_common import CLIError, read_db
 from syndtrack.output import echo, format_option, plural, render, shorten
 
+# Below this share of its own text from the origin, `show` says so: the page is mostly its own
+# article (Hot Air's post quoting AP's item, Helsinki news day: 14%), not a copy of the origin.
+OWN_SHARE_SHOWN = 0.5
+
 
 def filter_options(f=None, *, whose="origin outlet"):
     """--outlet, --since, --until, --state-media/--not-state-media."""
@@ -209,7 +213,7 @@ def _show_text(result: dict) -> str:
             "",
             f"{cp['relation'] or 'copy':7} #{cp['copy_id']} {cp['copy_outlet']}  {cp['copy_published'] or 'date unknown'}"
             + (f"  [{cp['copy_language']}]" if cp.get("copy_language") else "") + f"  lag {_lag(cp['lag_seconds'])}  coverage {_pct(cp['coverage'])}"
-            f"  {'credited' if cp['credited'] else 'NOT credited'}" + (f" {cp['copy_credit']}" if cp.get("copy_credit") else "")
+            + _own_share(cp) + f"  {'credited' if cp['credited'] else 'NOT credited'}" + (f" {cp['copy_credit']}" if cp.get("copy_credit") else "")
             + ("  (the outlet re-ran its own piece)" if cp.get("same_outlet") else ""),
             f"        {cp['copy_title'] or '(no title)'}",
             f"        {cp['copy_url']}",
@@ -239,6 +243,13 @@ def _gone(stamp: str) -> str:
 
 def _pct(value) -> str:
     return "?" if value is None else f"{100 * value:.0f}%"
+
+
+def _own_share(copy: dict) -> str:
+    """A page made mostly of its own text that carries the origin: the share of itself that is the origin's.
+    (A copy is nearly all origin; a commentary quoting a wire item is not, and is worth reading.)"""
+    share = copy.get("member_coverage")
+    return f" ({_pct(share)} of its own text)" if share is not None and share < OWN_SHARE_SHOWN else ""
 
 
 def _lag(seconds) -> str:

@@ -209,7 +209,8 @@ CLUSTER_SUMMARY_COLUMNS = [
 def test_views_keep_their_columns_and_append_the_gone_ones(fixture):
     db, _, _ = fixture
     assert [c.name for c in db["republications"].columns] == REPUBLICATIONS_COLUMNS + ["origin_gone", "copy_gone", "credit_status", "story_id",
-                                                                                "origin_language", "copy_language"]
+                                                                                "origin_language", "copy_language",
+                                                                                "member_coverage"]
     assert [c.name for c in db["cluster_summary"].columns] == CLUSTER_SUMMARY_COLUMNS + ["origin_gone", "copies_gone", "story_id",
                                                                                   "origin_language", "copy_languages"]
     # Nothing is gone in the fixture: the new columns are empty and nothing else moved.

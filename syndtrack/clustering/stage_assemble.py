@@ -133,11 +133,11 @@ def recluster(run, seeds: set[int], now: str) -> int:
             # (averages of coverage per outlet leave it out).
             text = m.relation != HEADLINE
             rows.append((cid, m.article_id, m.relation, m.score if text else None,
-                         round(m.coverage, 4) if text else None, credited,
-                         m.lag_seconds, int(m.same_outlet), status))
+                         round(m.coverage, 4) if text else None, round(m.member_coverage, 4) if text else None,
+                         credited, m.lag_seconds, int(m.same_outlet), status))
     conn.executemany(
-        "insert into cluster_members (cluster_id, article_id, relation, score, coverage, credited, lag_seconds, "
-        "same_outlet, credit_status) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "insert into cluster_members (cluster_id, article_id, relation, score, coverage, member_coverage, credited, "
+        "lag_seconds, same_outlet, credit_status) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
     return len(clusters)

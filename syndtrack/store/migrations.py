@@ -434,3 +434,27 @@ def m020_story_signals(db: Database) -> None:
     # Round-ups (dedupe.roundup: several agency datelines) cluster only with round-ups.
     if "roundup" not in db["dedupe_articles"].columns_dict:
         db["dedupe_articles"].add_column("roundup", int)
+
+
+@migrations()
+def m021_member_coverage(db: Database) -> None:
+    # How much of a member's own text comes from its cluster's origin (cluster_members.coverage
+    # says how much of the origin it carries). A copy is most of its text; a blog post that
+    # quotes four paragraphs of a wire item in its own commentary carries 66% of the item as
+    # 14% of its text (Hot Air in the Helsinki news day): the figure an analyst needs to tell
+    # the two apart. Filled here from the member's match with its origin, so a stored database
+    # has it at once; NULL where that match is not stored (a translation joined through
+    # another member, a headline member: no shared text).
+    if "member_coverage" in db["cluster_members"].columns_dict:
+        return
+    db["cluster_members"].add_column("member_coverage", float)
+    db.execute("UPDATE cluster_members SET member_coverage = 1.0 WHERE relation = 'origin'")
+    db.execute(
+        "UPDATE cluster_members SET member_coverage = ("
+        "  SELECT CASE WHEN m.a_id = cluster_members.article_id THEN m.coverage_a ELSE m.coverage_b END"
+        "  FROM clusters c JOIN matches m"
+        "    ON (m.a_id = cluster_members.article_id AND m.b_id = c.origin_id)"
+        "    OR (m.b_id = cluster_members.article_id AND m.a_id = c.origin_id)"
+        "  WHERE c.id = cluster_members.cluster_id)"
+        " WHERE relation NOT IN ('origin', 'headline')"
+    )

@@ -75,7 +75,8 @@ SELECT
   cm.credit_status,
   c.story_id,
   COALESCE(ol.lang, o.language) AS origin_language,
-  COALESCE(al.lang, a.language) AS copy_language
+  COALESCE(al.lang, a.language) AS copy_language,
+  cm.member_coverage
 FROM cluster_members cm
 JOIN clusters c ON c.id = cm.cluster_id
 JOIN articles o ON o.id = c.origin_id
