@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from syndtrack.cli_common import CLIError, read_db
+from syndtrack.cli_query import _own_share
 from syndtrack.output import echo, format_option, plural, render, shorten, yes_no
 
 
@@ -89,7 +90,8 @@ def _article_text(record: dict, show_revisions: bool) -> str:
     c = record["cluster"]
     if c:
         role = "the origin" if c["relation"] == "origin" else (
-            f"{c['relation']} of #{c['origin_id']}, coverage {_pct(c['coverage'])}, credited: {yes_no(c['credited'])}")
+            f"{c['relation']} of #{c['origin_id']}, coverage {_pct(c['coverage'])}{_own_share(c)}, "
+            f"credited: {yes_no(c['credited'])}")
         lines.append(f"  cluster    {c['cluster_id']} ({plural(c['size'], 'article', 'articles')}): {role}")
         s = record["story"]
         if s:

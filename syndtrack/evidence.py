@@ -70,7 +70,8 @@ def article_record(db: Database, article_id: int) -> dict[str, Any]:
     pages = list(db.query("SELECT id, url, fetched, status, content_type, etag, last_modified, length(html_gz) AS gz_bytes "
                           "FROM pages WHERE article_id = ? ORDER BY fetched, id", [article_id]))
     member = next(iter(db.query(
-        "SELECT cm.cluster_id, cm.relation, cm.score, cm.coverage, cm.credited, cm.lag_seconds, c.origin_id, c.size, "
+        "SELECT cm.cluster_id, cm.relation, cm.score, cm.coverage, cm.member_coverage, cm.credited, cm.lag_seconds, "
+        "c.origin_id, c.size, "
         "c.story_id FROM cluster_members cm JOIN clusters c ON c.id = cm.cluster_id WHERE cm.article_id = ?",
         [article_id])), None)
     story = None

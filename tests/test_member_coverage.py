@@ -52,7 +52,7 @@ def test_a_copy_is_all_origin_and_a_quoting_commentary_mostly_its_own(fresh_db):
     assert origin == 1.0
 
 
-def test_show_says_when_a_member_is_mostly_its_own_text(db_path):
+def test_show_and_article_say_when_a_member_is_mostly_its_own_text(db_path):
     db = open_db(db_path)
     store_articles(db, _corpus())
     cluster(db)
@@ -62,6 +62,13 @@ def test_show_says_when_a_member_is_mostly_its_own_text(db_path):
     blog = out.split("blog.example", 1)[1].split("\n", 1)[0]
     paper = out.split("paper.example", 1)[1].split("\n", 1)[0]
     assert "of its own text)" in blog and "of its own text" not in paper
+    db = open_db(db_path)
+    ids = dict(db.execute("select url, id from articles"))
+    db.close()
+    post = CliRunner().invoke(cli, ["--db", str(db_path), "article", str(ids["https://blog.example/post"])]).output
+    assert "excerpt of" in post and "of its own text)" in post
+    copy = CliRunner().invoke(cli, ["--db", str(db_path), "article", str(ids["https://paper.example/item"])]).output
+    assert "copy of" in copy and "of its own text" not in copy
 
 
 def test_the_migration_fills_it_from_the_stored_matches(db_path):
