@@ -16,13 +16,18 @@ WEB = BENCH / "labels" / "web_copies.csv"
 ROLES = {"state_media", "copy", "paraphrase", "rewrite", "excerpt", "own_report", "listing"}
 
 
-def web_rows() -> list[dict]:
-    with open(WEB, newline="", encoding="utf-8") as f:
+# The development set and the two held-out sets: one format, one set of roles and rules.
+WEB_SETS = ["web_copies.csv", "web_copies_heldout.csv", "web_copies_heldout2.csv"]
+
+
+def web_rows(name: str = WEB.name) -> list[dict]:
+    with open(BENCH / "labels" / name, newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
 
 
-def test_web_copies_labels_are_well_formed():
-    rows = web_rows()
+@pytest.mark.parametrize("name", WEB_SETS)
+def test_web_copies_labels_are_well_formed(name):
+    rows = web_rows(name)
     assert rows and set(rows[0]) == {"url", "cache", "story", "role", "published", "note"}
     assert len({r["url"] for r in rows}) == len(rows)  # a page once
     assert len({r["cache"] for r in rows}) == len(rows)  # a text file per page
@@ -36,11 +41,12 @@ def test_web_copies_labels_are_well_formed():
         assert r["note"].strip(), f"{r['url']}: every label says what was read"
 
 
-def test_every_multi_page_story_has_a_page_that_is_not_an_own_report():
+@pytest.mark.parametrize("name", WEB_SETS)
+def test_every_multi_page_story_has_a_page_that_is_not_an_own_report(name):
     # A story of two pages or more is a piece and its carriers; two outlets' own reports on
     # one event are two stories by the labelling rule (benchmarks/labels/README.md).
     by_story: dict[str, list[str]] = {}
-    for r in web_rows():
+    for r in web_rows(name):
         by_story.setdefault(r["story"], []).append(r["role"])
     for story, roles in by_story.items():
         if len(roles) > 1:
@@ -93,3 +99,13 @@ def test_read_xlang_joins_are_labelled_and_not_in_the_label_files():
         assert r["zh_cache"].endswith(".txt") and r["en_cache"].endswith(".txt") and r["note"].strip()
         # A pair labelled before the run counts in recall; a read join only in the bad-join share.
         assert frozenset((r["zh_url"], r["en_url"])) not in labelled, r
+
+
+def test_the_held_out_sets_share_no_page_story_or_text_with_the_development_set():
+    seen: dict[str, set] = {"url": set(), "story": set(), "cache": set()}
+    for name in WEB_SETS:
+        rows = web_rows(name)
+        for key, values in seen.items():
+            mine = {r[key] for r in rows}
+            assert not mine & values, (name, key, sorted(mine & values)[:3])
+            values |= mine
