@@ -74,6 +74,7 @@ LEAD_OFFSET = 300
 LEAD_FRACTION = 0.2  # ... or within this share of it: a photo gallery's captions can come first
 LEAD_SCORE = 95
 _DIGITS = re.compile(r"\d+")
+_SENTENCE_MARKS = frozenset('.!?"\'\u3002\uff01\uff1f\u201d\u300d')  # what a sentence unit ends with
 # Paraphrased copies (issue 12, item 5): a whole article spun with synonyms or lightly
 # machine-paraphrased keeps its sentences in order, but many fall under MIN_RATIO
 # (fuzz.ratio counts characters: two swapped words in a 20-word sentence cost ~15).
@@ -482,9 +483,15 @@ def _carried_lead(a: Cleaned, b: Cleaned, run, letters: int, short_a: bool, shor
     if letters < LEAD_SHARE * short_total:
         return False
     # Where the run starts in the longer side: only a title, byline or dateline may come first.
+    # Counted in the lines that read as sentences (an end mark last): a title, a subtitle, a
+    # byline or a line of page chrome has none, however long (RT's pages open with a line of
+    # 500 letters of icon names, and its subtitle; an excerpt of its title, subtitle and lede
+    # went unfound). A background sentence printed in another story comes after sentences.
     first = run[0][1] if short_a else run[0][0]
+    longer = b if short_a else a
     lengths, stock = (lb, stock_b) if short_a else (la, stock_a)
-    before = sum(n for n, st in zip(lengths[:first], stock[:first]) if not st)
+    before = sum(n for n, st, unit in zip(lengths[:first], stock[:first], longer.units[:first])
+                 if not st and unit[-1:] in _SENTENCE_MARKS)
     if before > max(LEAD_OFFSET * scale, LEAD_FRACTION * sum(n for n, st in zip(lengths, stock) if not st)):
         return False
     weighted = sum(la[i] * sim for i, _, sim in run) / max(sum(la[i] for i, _, _ in run), 1)

@@ -518,17 +518,33 @@ def _edge_keys(short: list[int], skeletons: list[str], long_lines: list[tuple[in
 
 def _blocks(text: str, lines: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Kept lines, with hard-wrapped ones rejoined: a line that stops mid-sentence and
-    goes on after a single newline is one sentence stream with the next."""
+    goes on after a single newline is one sentence stream with the next.
+
+    Not a line that starts with a capital letter and is longer than the one before by more
+    than WRAP_SLACK: hard-wrapped lines are about as long as each other, and that is a
+    paragraph under its title or subtitle, which a web page's text puts a single newline
+    after, without a full stop. Joined, the title and the lede made one sentence that
+    paired with no copy's lede: of the 49 pages of `web_copies_heldout2.csv`, an excerpt
+    of RT's title, subtitle and first two paragraphs and a copy carrying them under a blank
+    line. (The Clough & Stevenson answers, hard-wrapped at ~72 characters, continue a line
+    in lower case, or in a line no longer.)"""
     out: list[list[int]] = []
+    before = None
     for start, end in lines:
         if out:
             gap = text[out[-1][1] : start]
             last = text[out[-1][1] - 1]
-            if gap.count("\n") == 1 and gap.isspace() and last not in _ENDS:
+            if gap.count("\n") == 1 and gap.isspace() and last not in _ENDS and (
+                    not text[start:start + 8].lstrip()[:1].isupper() or end - start <= before[1] - before[0] + WRAP_SLACK):
                 out[-1][1] = end
+                before = (start, end)
                 continue
         out.append([start, end])
+        before = (start, end)
     return [(s, e) for s, e in out]
+
+
+WRAP_SLACK = 20  # characters a hard-wrapped line may run longer than the one before it
 
 
 _ENDS = set(".!?:;\"'\u201d\u2019)]\u3002\uff01\uff1f")

@@ -131,3 +131,57 @@ def test_pipeline_finds_carried_leads_and_keeps_the_traps_apart(fresh_db):
                                [ids[a], ids[b], ids[a], ids[b]]).fetchone()
         assert row[0] == 0
         assert ids[b] not in m or m[ids[b]]["origin_id"] != m.get(ids[a], {}).get("origin_id")
+
+
+# -- a lead behind lines that are not sentences (web_copies_heldout2.csv: RT's pages) -----------
+
+CHROME = " ".join(f"{w}icon" for w in ("bookmark", "camera", "check", "chevron", "close", "download", "edit",
+                                        "expand", "file", "filter", "flag", "mail", "move", "music", "muted",
+                                        "pause", "play", "search", "share", "sign", "swipe", "tag", "trash",
+                                        "upload", "volume", "zoom", "arrow", "basket", "bell", "calendar",
+                                        "chart", "clock", "cloud", "compass", "copy", "crop", "cut", "dial",
+                                        "eject", "eye", "fast", "forward", "globe", "grid", "heart", "home"))
+TITLE = "Grain deliveries to Asia and Africa revealed"
+SUBTITLE = "More than ten million tonnes have already been shipped, according to the foreign minister"
+LEDE = ("Grain shipments to African and Asian countries have gone on despite obstacles that break the "
+        "food shipments deal reached in July, the foreign minister said on Tuesday at a summit in Bali.")
+BODY = [
+    "Speaking on the sidelines of the summit, he said that in total 10.5 million tonnes of grain, mainly "
+    "wheat, had been supplied, with 60% going to Asia and about 40% to Africa.",
+    "According to the minister, the United Nations had informed him of written promises to remove the "
+    "obstacles to the export of grain and fertiliser from the country.",
+    "The minister stressed that it was important to implement all those promises in practice and not only "
+    "on paper, as the talks in the past months had shown.",
+    "The deal was reached between the two exporters with mediation by the United Nations and Turkey, and "
+    "it aimed to unlock exports that had come to a halt because of the conflict.",
+]
+
+
+def test_a_lead_behind_a_title_a_subtitle_and_a_line_of_page_chrome_is_a_carried_lead():
+    # The origin's page opens with 500 letters of icon names, its title, its subtitle and its
+    # title again, each without an end mark; a teaser carries the title, subtitle and lede.
+    origin = "\n".join([CHROME, TITLE, "", SUBTITLE, TITLE, "", LEDE, "", *BODY])
+    teaser = "\n\n".join([TITLE, SUBTITLE + ".", LEDE, "Continue reading"])
+    v = judge(clean(origin), clean(teaser))
+    assert v.accepted and v.short_reuse and v.carried_lead
+
+    # What comes first counts when it reads as sentences: the shared one then comes after the
+    # story's own, as a recycled background sentence does, and is no lead.
+    front = [p[:-1] for p in BODY[1:]]  # three lines of ~140 letters, end marks taken off
+    teaser = "\n\n".join([TITLE, LEDE])
+    headings = "\n\n".join([*front, LEDE, BODY[0]])
+    assert judge(clean(headings), clean(teaser)).carried_lead
+    sentences = "\n\n".join([*(p + "." for p in front), LEDE, BODY[0]])
+    w = judge(clean(sentences), clean(teaser))
+    assert not w.carried_lead and not w.accepted
+
+
+def test_a_title_line_is_not_joined_to_the_paragraph_under_it_but_hard_wrapped_lines_are():
+    page = clean(TITLE + "\n" + LEDE)
+    assert page.units[0] == TITLE.lower() and page.units[1].startswith("grain shipments to african")
+    # Hard-wrapped at ~70 characters: the line goes on in lower case, or in a capitalised word
+    # on a line no longer than the one before.
+    wrapped = ("Grain shipments to African and Asian countries have gone on despite\n"
+               "obstacles that break the food shipments deal, said Foreign Minister\n"
+               "Sergey Lavrov on Tuesday at the summit in Bali, Indonesia.")
+    assert clean(wrapped).units == [" ".join(wrapped.lower().split())]

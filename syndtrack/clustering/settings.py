@@ -44,7 +44,9 @@ POSTINGS_SLICE = 200_000  # fingerprint postings converted to Python and inserte
 # apart, reworded rewrites (dedupe.align.REWORD_TOKEN).
 # Version 13: wire datelines left out of the sentences compared (dedupe.normalize._WIRE_DATELINE).
 # Version 14: pieces reporting different news (dedupe.quotations) make no member and no story.
-PARAMS = {"version": 14, "k": fp.K, "w": fp.W, "w_cjk": fp.W_CJK, "max_links": fp.MAX_LINKS, "stop": fp.STOP,
+# Version 15: a title line is not joined to the paragraph under it (dedupe.normalize._blocks); a
+# carried lead may follow lines that are not sentences, however long (dedupe.align._carried_lead).
+PARAMS = {"version": 15, "k": fp.K, "w": fp.W, "w_cjk": fp.W_CJK, "max_links": fp.MAX_LINKS, "stop": fp.STOP,
           "min_shared": fp.MIN_SHARED, "boilerplate_min": BOILERPLATE_MIN, "boilerplate_long_min": BOILERPLATE_LONG_MIN,
           "min_shared_share": MIN_SHARED_SHARE, "spun_min_shared": SPUN_MIN_SHARED,
           "spun_length_ratio": SPUN_LENGTH_RATIO, "xlang": XLANG_VERSION}
