@@ -45,6 +45,7 @@ from syndtrack.clustering import stage_boilerplate, stage_candidates, stage_inde
 from syndtrack.clustering.result import ClusterError, ClusterResult
 from syndtrack.clustering.settings import BOILERPLATE_LONG_MIN, BOILERPLATE_MIN, MIN_SHARED_SHARE, PARAMS
 from syndtrack.clustering.stage_boilerplate import learned_boilerplate
+from syndtrack.clustering.staged_postings import StagedPostings
 from syndtrack.store.registry import Registry
 from syndtrack.headline_stage import HeadlineStage
 from syndtrack.xlang_stage import XlangStage
@@ -103,6 +104,7 @@ class _Run:
         self.old: dict = {}
         self.node_cache: dict[int, dict] = {}  # stage_assemble.node_info
         self.verify_stats = {"candidates": 0, "aligned": 0}
+        self.staged = None  # syndtrack.clustering.staged_postings, in a big full run
 
     def _lap(self, name: str) -> None:
         now = time.perf_counter()
@@ -137,6 +139,15 @@ class _Run:
         self._lap("boilerplate")
         stage_index.fingerprint_rest(self)
         self._lap("fingerprint")
+        # A big full run's index rows, written ahead beside the candidates and the verification.
+        self.staged = StagedPostings.start(self)
+        try:
+            return self._match_and_write()
+        finally:
+            if self.staged is not None:
+                self.staged.discard(self.conn)
+
+    def _match_and_write(self) -> ClusterResult:
         pairs = stage_candidates.candidates(self)
         self._lap("candidates")
         matches = stage_verify.verify(self, pairs)

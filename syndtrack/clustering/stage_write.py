@@ -9,6 +9,8 @@ big run is still computing them meanwhile: ``XlangStage.start``). Out: the index
 :func:`syndtrack.clustering.stage_assemble.recluster`, the clusters and stories;
 returns the number of clusters written. A run another one overtook (the
 generation in ``dedupe_meta`` moved) raises :class:`ClusterError` and writes nothing.
+A big full run's postings were written ahead into a scratch file
+(:mod:`syndtrack.clustering.staged_postings`, ``run.staged``) and are copied in from there.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ import numpy as np
 
 from syndtrack.clustering.result import ClusterError
 from syndtrack.store.rows import blob, chunks, unblob
-from syndtrack.clustering.settings import PARAMS, POSTINGS_SLICE, WRITE_CACHE_KIB
+from syndtrack.clustering.settings import PARAMS, WRITE_CACHE_KIB
+from syndtrack.clustering.staged_postings import insert_postings, sorted_postings
 from syndtrack.clustering.stage_assemble import old_stories, recluster
 from syndtrack.store.dates import utcnow
 
@@ -35,6 +38,9 @@ def write(run, matches: dict, later_matches: Callable[[], dict]) -> int:
     # cache, dirty pages spill to the WAL and get re-read while the B-trees grow.
     cache_size = conn.execute("pragma cache_size").fetchone()[0]
     conn.execute(f"pragma cache_size = {WRITE_CACHE_KIB}")
+    # Postings written ahead (staged_postings): attached now, since SQLite attaches no file
+    # inside a transaction; copied in by the transaction.
+    run.staged_ready = run.staged is not None and run.staged.attach(conn)
     try:
         return _transaction(run, matches, later_matches)
     finally:
@@ -113,21 +119,10 @@ def _write_all(run, matches: dict, later_matches: Callable[[], dict]) -> int:
             for aid, d in run.dirty.items()
         ),
     )
-    if run.dirty:
-        H = np.concatenate([d.fingerprints for d in run.dirty.values()])
-        ids = np.fromiter(run.dirty, dtype=np.int32, count=len(run.dirty))
-        A = np.repeat(ids, [len(d.fingerprints) for d in run.dirty.values()])
-        order = np.lexsort((A, H))  # inserting in key order keeps the B-tree appends cheap
-        H = H[order]  # one copy at a time: each is hundreds of MB at 1M articles
-        A = A[order]
-        del order
-        # In slices: .tolist() of millions of postings at once costs ~70 bytes each
-        # (300 MB at 100k articles), the peak of the whole run.
-        for start in range(0, len(H), POSTINGS_SLICE):
-            conn.executemany(
-                "insert or ignore into dedupe_fingerprints (hash, article_id) values (?, ?)",
-                zip(H[start : start + POSTINGS_SLICE].tolist(), A[start : start + POSTINGS_SLICE].tolist()),
-            )
+    if run.staged_ready:
+        run.staged.copy_into(conn)
+    elif run.dirty:
+        insert_postings(conn, "dedupe_fingerprints", *sorted_postings(run.dirty))
     # The cross-language keys (a forked stage sends them once computed, before it verifies).
     run.xlang.write_keys()
     t = time.perf_counter()
