@@ -45,7 +45,7 @@ from syndtrack.clustering import stage_boilerplate, stage_candidates, stage_inde
 from syndtrack.clustering.result import ClusterError, ClusterResult
 from syndtrack.clustering.settings import BOILERPLATE_LONG_MIN, BOILERPLATE_MIN, MIN_SHARED_SHARE, PARAMS
 from syndtrack.clustering.stage_boilerplate import learned_boilerplate
-from syndtrack.clustering.staged_postings import StagedPostings
+from syndtrack.clustering.staged_index import StagedIndex
 from syndtrack.store.registry import Registry
 from syndtrack.headline_stage import HeadlineStage
 from syndtrack.xlang_stage import XlangStage
@@ -104,7 +104,7 @@ class _Run:
         self.old: dict = {}
         self.node_cache: dict[int, dict] = {}  # stage_assemble.node_info
         self.verify_stats = {"candidates": 0, "aligned": 0}
-        self.staged = None  # syndtrack.clustering.staged_postings, in a big full run
+        self.staged = None  # syndtrack.clustering.staged_index, in a big full run
 
     def _lap(self, name: str) -> None:
         now = time.perf_counter()
@@ -140,7 +140,7 @@ class _Run:
         stage_index.fingerprint_rest(self)
         self._lap("fingerprint")
         # A big full run's index rows, written ahead beside the candidates and the verification.
-        self.staged = StagedPostings.start(self)
+        self.staged = StagedIndex.start(self)
         try:
             return self._match_and_write()
         finally:

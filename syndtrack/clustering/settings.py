@@ -29,9 +29,9 @@ WRITE_CACHE_KIB = -262144  # SQLite page cache while writing (negative: KiB), 25
 SCAN_TASK = 100  # articles scanned and fingerprinted per worker task
 VERIFY_WINDOW = 2000  # candidate pairs whose sentence units are held in memory at once
 POSTINGS_SLICE = 200_000  # fingerprint postings converted to Python and inserted at once
-# A full run of this many articles or more has its postings written ahead by a forked process
-# (syndtrack.clustering.staged_postings); smaller runs write them in the write stage.
-STAGED_POSTINGS_MIN = 20_000
+# A full run of this many articles or more has its index rows written ahead by a forked process
+# (syndtrack.clustering.staged_index); smaller runs write them in the write stage.
+STAGED_INDEX_MIN = 20_000
 # Anything that changes which fingerprints or matches are computed: a stored index
 # built with other values is rebuilt.
 # Version 6: obfuscation undone in normalisation (Traditional Chinese, injected

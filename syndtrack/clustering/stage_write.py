@@ -9,8 +9,8 @@ big run is still computing them meanwhile: ``XlangStage.start``). Out: the index
 :func:`syndtrack.clustering.stage_assemble.recluster`, the clusters and stories;
 returns the number of clusters written. A run another one overtook (the
 generation in ``dedupe_meta`` moved) raises :class:`ClusterError` and writes nothing.
-A big full run's postings were written ahead into a scratch file
-(:mod:`syndtrack.clustering.staged_postings`, ``run.staged``) and are copied in from there.
+A big full run's index rows were written ahead into a scratch file
+(:mod:`syndtrack.clustering.staged_index`, ``run.staged``) and are copied in from there.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from typing import Callable
 import numpy as np
 
 from syndtrack.clustering.result import ClusterError
-from syndtrack.store.rows import blob, chunks, unblob
+from syndtrack.store.rows import chunks, unblob
 from syndtrack.clustering.settings import PARAMS, WRITE_CACHE_KIB
-from syndtrack.clustering.staged_postings import insert_postings, sorted_postings
+from syndtrack.clustering.staged_index import article_rows, insert_postings, outlet_line_rows, sorted_postings, ARTICLE_COLUMNS
 from syndtrack.clustering.stage_assemble import old_stories, recluster
 from syndtrack.store.dates import utcnow
 
@@ -38,7 +38,7 @@ def write(run, matches: dict, later_matches: Callable[[], dict]) -> int:
     # cache, dirty pages spill to the WAL and get re-read while the B-trees grow.
     cache_size = conn.execute("pragma cache_size").fetchone()[0]
     conn.execute(f"pragma cache_size = {WRITE_CACHE_KIB}")
-    # Postings written ahead (staged_postings): attached now, since SQLite attaches no file
+    # Index rows written ahead (staged_index): attached now, since SQLite attaches no file
     # inside a transaction; copied in by the transaction.
     run.staged_ready = run.staged is not None and run.staged.attach(conn)
     try:
@@ -96,9 +96,10 @@ def _write_all(run, matches: dict, later_matches: Callable[[], dict]) -> int:
             marks = ",".join("?" * len(chunk))
             conn.execute(f"delete from dedupe_articles where article_id in ({marks})", chunk)
     # Outlet line counts.
-    if run.full:
-        rows = [(o, k, n) for o, d in run.line_delta.items() for k, n in d.items() if n > 0]
-        conn.executemany("insert into dedupe_outlet_lines (outlet, key, n) values (?, ?, ?)", rows)
+    if run.staged_ready:
+        run.staged.copy_into(conn, "dedupe_outlet_lines")
+    elif run.full:
+        conn.executemany("insert into dedupe_outlet_lines (outlet, key, n) values (?, ?, ?)", outlet_line_rows(run.line_delta))
     else:
         for outlet, d in run.line_delta.items():
             conn.executemany(
@@ -108,21 +109,14 @@ def _write_all(run, matches: dict, later_matches: Callable[[], dict]) -> int:
             )
         conn.execute("delete from dedupe_outlet_lines where n <= 0")
     # The dirty articles' new state and fingerprints.
-    conn.executemany(
-        "insert or replace into dedupe_articles (article_id, content_hash, outlet, fingerprints, line_keys, credits, wrapper, "
-        "roundup) values (?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            (aid, d.content_hash, d.outlet, blob(d.fingerprints, np.int64),
-             blob(np.fromiter(d.keys, dtype=np.uint32, count=len(d.keys)), np.uint32),
-             json.dumps(d.scan.credits, ensure_ascii=False) if d.scan.credits else None, int(d.scan.wrapper),
-             int(d.scan.roundup))
-            for aid, d in run.dirty.items()
-        ),
-    )
     if run.staged_ready:
-        run.staged.copy_into(conn)
-    elif run.dirty:
-        insert_postings(conn, "dedupe_fingerprints", *sorted_postings(run.dirty))
+        run.staged.copy_into(conn, "dedupe_articles")
+        run.staged.copy_into(conn, "dedupe_fingerprints")
+    else:
+        conn.executemany(f"insert or replace into dedupe_articles ({ARTICLE_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?)",
+                         article_rows(run.dirty))
+        if run.dirty:
+            insert_postings(conn, "dedupe_fingerprints", *sorted_postings(run.dirty))
     # The cross-language keys (a forked stage sends them once computed, before it verifies).
     run.xlang.write_keys()
     t = time.perf_counter()

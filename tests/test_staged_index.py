@@ -1,11 +1,11 @@
-"""A big full run's fingerprint postings, written ahead by a forked process (staged_postings):
+"""A big full run's fingerprint postings, written ahead by a forked process (staged_index):
 the same index as writing them in the write stage, and nothing left behind when it fails."""
 
 from __future__ import annotations
 
 import pytest
 
-import syndtrack.clustering.staged_postings as staged_postings
+import syndtrack.clustering.staged_index as staged_index
 from syndtrack.clustering import cluster
 from syndtrack.store.articles import store_articles
 from syndtrack.store.db import open_db
@@ -23,18 +23,20 @@ def _corpus() -> list[dict]:
     return arts
 
 
-def _index(path) -> tuple[list, list, list]:
+def _index(path) -> tuple[list, ...]:
     db = open_db(path)
     try:
         return (db.execute("select hash, article_id from dedupe_fingerprints order by hash, article_id").fetchall(),
                 db.execute("select article_id, relation from cluster_members order by article_id").fetchall(),
-                db.execute("select a_id, b_id, coverage_a from matches order by a_id, b_id").fetchall())
+                db.execute("select a_id, b_id, coverage_a from matches order by a_id, b_id").fetchall(),
+                db.execute("select * from dedupe_articles order by article_id").fetchall(),
+                db.execute("select * from dedupe_outlet_lines order by outlet, key").fetchall())
     finally:
         db.close()
 
 
 def _run(path, monkeypatch, minimum: int) -> None:
-    monkeypatch.setattr(staged_postings, "STAGED_POSTINGS_MIN", minimum)
+    monkeypatch.setattr(staged_index, "STAGED_INDEX_MIN", minimum)
     db = open_db(path)
     store_articles(db, _corpus())
     cluster(db, full=True)
@@ -42,18 +44,18 @@ def _run(path, monkeypatch, minimum: int) -> None:
 
 
 def _scratch_files(path) -> list:
-    return sorted(p.name for p in path.parent.iterdir() if ".postings-" in p.name)
+    return sorted(p.name for p in path.parent.iterdir() if ".index-" in p.name)
 
 
-def test_staged_postings_make_the_same_index(tmp_path, monkeypatch):
+def test_staged_index_make_the_same_index(tmp_path, monkeypatch):
     copied = []
-    copy_into = staged_postings.StagedPostings.copy_into
-    monkeypatch.setattr(staged_postings.StagedPostings, "copy_into",
-                        lambda self, conn: copied.append(self.path) or copy_into(self, conn))
+    copy_into = staged_index.StagedIndex.copy_into
+    monkeypatch.setattr(staged_index.StagedIndex, "copy_into",
+                        lambda self, conn, table: copied.append(table) or copy_into(self, conn, table))
     _run(tmp_path / "direct.db", monkeypatch, 10**9)
     assert copied == []
     _run(tmp_path / "staged.db", monkeypatch, 1)
-    assert len(copied) == 1  # the rows came from the scratch file
+    assert sorted(copied) == ["dedupe_articles", "dedupe_fingerprints", "dedupe_outlet_lines"]  # from the scratch file
     direct, staged = _index(tmp_path / "direct.db"), _index(tmp_path / "staged.db")
     assert len(direct[0]) > 100 and len(direct[1]) == 24
     assert staged == direct
@@ -61,11 +63,11 @@ def test_staged_postings_make_the_same_index(tmp_path, monkeypatch):
 
 
 def test_a_failed_staging_process_falls_back_to_writing_the_rows(tmp_path, monkeypatch, caplog):
-    def broken(dirty, path):
+    def broken(dirty, line_delta, path):
         import os
         os._exit(3)
 
-    monkeypatch.setattr(staged_postings, "_write_scratch", broken)
+    monkeypatch.setattr(staged_index, "_write_scratch", broken)
     _run(tmp_path / "fallback.db", monkeypatch, 1)
     _run(tmp_path / "direct.db", monkeypatch, 10**9)
     assert _index(tmp_path / "fallback.db") == _index(tmp_path / "direct.db")
