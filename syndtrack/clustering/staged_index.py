@@ -5,9 +5,9 @@ rows took 10 of the write stage's 16 s (4.3 million ``dedupe_fingerprints`` post
 most of it the sqlite3 module binding each row, a plain rowid table taking 4.5 s of the 6.5;
 877,149 ``dedupe_outlet_lines`` counts 1.9 s; 100,000 ``dedupe_articles`` rows 1.5 s), while
 the other core sat idle. The rows are known once the scan has fingerprinted every article
-(and counted every outlet's lines), but they cannot go into the database then: the run would hold the write lock through the
-candidates and the verification (~25 s more), and crawls writing at the same time give up
-after the 30 s busy timeout. So a forked process writes them, in key order, into a scratch
+(and counted every outlet's lines), but they cannot go into the database then: the run
+would hold the write lock through the candidates and the verification (~25 s more), and
+crawls writing at the same time give up after the 30 s busy timeout. So a forked process writes them, in key order, into a scratch
 SQLite file beside the database (no journal, no sync: it is thrown away) while this process
 finds the candidates and verifies, and the write transaction copies them in, a table at a
 time, with ``INSERT ... SELECT``: SQLite's own loop, ~2 s for the postings.
