@@ -1,5 +1,5 @@
-"""A big full run's fingerprint postings, written ahead by a forked process (staged_index):
-the same index as writing them in the write stage, and nothing left behind when it fails."""
+"""A big full run's index rows, written ahead by a forked process (staged_index): the same
+index as writing them in the write stage, and nothing left behind when it fails."""
 
 from __future__ import annotations
 

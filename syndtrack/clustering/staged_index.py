@@ -78,6 +78,14 @@ def insert_postings(conn: sqlite3.Connection, table: str, H: np.ndarray, A: np.n
         )
 
 
+# Each staged table, as the write stage's own inserts write it (the same conflict handling).
+_COPIED = {
+    "dedupe_outlet_lines": ("insert", "outlet, key, n"),
+    "dedupe_articles": ("insert or replace", ARTICLE_COLUMNS),
+    "dedupe_fingerprints": ("insert or ignore", "hash, article_id"),
+}
+
+
 class StagedIndex:
     def __init__(self, path: Path, process) -> None:
         self.path = path
@@ -116,13 +124,8 @@ class StagedIndex:
 
     def copy_into(self, conn: sqlite3.Connection, table: str) -> None:
         """Inside the write transaction: one table's staged rows into the index, in the order written."""
-        if table == "dedupe_fingerprints":
-            sql = "insert or ignore into dedupe_fingerprints (hash, article_id) select hash, article_id"
-        elif table == "dedupe_articles":
-            sql = f"insert or replace into dedupe_articles ({ARTICLE_COLUMNS}) select {ARTICLE_COLUMNS}"
-        else:
-            sql = "insert into dedupe_outlet_lines (outlet, key, n) select outlet, key, n"
-        conn.execute(f"{sql} from {SCHEMA}.{table} order by rowid")
+        verb, columns = _COPIED[table]
+        conn.execute(f"{verb} into {table} ({columns}) select {columns} from {SCHEMA}.{table} order by rowid")
 
     def discard(self, conn: sqlite3.Connection) -> None:
         """Detach and delete the scratch file (and stop the process, if the run failed before the wait)."""
