@@ -244,3 +244,33 @@ def test_default_registry_loads_fast_and_once():
     for _ in range(100):
         Registry.load()
     assert time.perf_counter() - start < 0.05  # parsed once per process
+
+
+def test_default_registry_is_cached_by_content_and_reparsed_when_the_file_changes(tmp_path, monkeypatch):
+    """The shipped registry's parsed form is kept in the cache directory; a changed file is parsed anew."""
+    from syndtrack.store import registry as reg
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    shipped = tmp_path / "outlets.toml"
+    shipped.write_text(reg.DEFAULT_PATH.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(reg, "DEFAULT_PATH", shipped)
+    cache = tmp_path / "cache" / "syndtrack"
+    reg._default_raw.cache_clear()
+    try:
+        first = reg._default_raw()
+        pickles = list(cache.glob("outlets-*.pickle"))
+        assert len(pickles) == 1
+        reg._default_raw.cache_clear()
+        assert reg._default_raw() == first  # loaded from the pickle: the same tables
+        shipped.write_text(shipped.read_text(encoding="utf-8").replace('name = "CGTN"', 'name = "CGTN (edited)"', 1),
+                           encoding="utf-8")
+        reg._default_raw.cache_clear()
+        assert reg._default_raw()["cgtn"]["name"] == "CGTN (edited)"
+        now = list(cache.glob("outlets-*.pickle"))
+        assert len(now) == 1 and now != pickles  # the old version's pickle removed
+        now[0].write_bytes(b"not a pickle")  # a truncated file: parsed again
+        reg._default_raw.cache_clear()
+        assert reg._default_raw()["cgtn"]["name"] == "CGTN (edited)"
+    finally:
+        reg._default_raw.cache_clear()
+        reg._default.cache_clear()
