@@ -331,7 +331,7 @@ class CopyFilter:
         """The fingerprints of the database's source articles: state media unless ``sources`` names outlets.
 
         Indexed articles (``syndtrack cluster`` has run) bring their fingerprints from
-        ``dedupe_fingerprints``; the others are fingerprinted here, the way clustering would.
+        ``dedupe_articles``; the others are fingerprinted here, the way clustering would.
         """
         from dedupe.fingerprint import fingerprint_batch
         from dedupe.normalize import scan
@@ -365,15 +365,13 @@ class CopyFilter:
         for start in range(0, len(chosen), 500):
             chunk = chosen[start : start + 500]
             marks = ",".join("?" * len(chunk))
+            # An indexed article's fingerprints, as its postings hold them (whichever of the
+            # two postings tables those are in: syndtrack.store.fingerprint_index).
             indexed = db.execute(
-                f"select f.hash from dedupe_fingerprints f join dedupe_articles d on d.article_id = f.article_id "
+                f"select d.fingerprints from dedupe_articles d "
                 f"join articles a on a.id = d.article_id and a.content_hash = d.content_hash "
                 f"where a.outlet in ({marks})", chunk)
-            while True:
-                rows = indexed.fetchmany(100_000)
-                if not rows:
-                    break
-                parts.append(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
+            parts.extend(np.frombuffer(r[0], dtype=np.int64) for r in indexed if r[0])
             missing = db.execute(
                 f"select a.url, a.title, a.text, d.content_hash is not null and d.content_hash = a.content_hash "
                 f"from articles a left join dedupe_articles d on d.article_id = a.id where a.outlet in ({marks})", chunk)

@@ -12,10 +12,11 @@ from syndtrack.store.db import open_db
 from test_stories import paragraphs
 
 
-def _corpus() -> list[dict]:
+def _corpus(stories: int = 12, seed: int = 100) -> list[dict]:
+    """A wire story and a paper's copy of it (with a credit line), ``stories`` times."""
     arts = []
-    for i in range(12):
-        text = "\n\n".join(paragraphs(6, seed=100 + i))
+    for i in range(stories):
+        text = "\n\n".join(paragraphs(6, seed=seed + i))
         arts.append({"url": f"https://wire.example/{i}", "outlet": "wire.example", "title": f"Story {i}",
                      "text": text, "published": f"2024-05-01T{8 + i % 10:02d}:00:00+00:00"})
         arts.append({"url": f"https://paper.example/{i}", "outlet": "paper.example", "title": f"Story {i}",

@@ -147,6 +147,7 @@ _WRITTEN = {
     "dedupe_xkeys": "*",
     "dedupe_headlines": "*",
     "dedupe_fingerprints": "*",
+    "dedupe_fingerprints_recent": "*",
 }
 
 

@@ -24,10 +24,11 @@ import numpy as np
 
 from syndtrack.clustering.result import ClusterError
 from syndtrack.store.rows import chunks, unblob
-from syndtrack.clustering.settings import PARAMS, WRITE_CACHE_KIB
+from syndtrack.clustering.settings import PARAMS, RECENT_POSTINGS_MIN, RECENT_POSTINGS_SHARE, WRITE_CACHE_KIB
 from syndtrack.clustering.staged_index import article_rows, insert_postings, outlet_line_rows, sorted_postings, ARTICLE_COLUMNS
 from syndtrack.clustering.stage_assemble import old_stories, recluster
 from syndtrack.store.dates import utcnow
+from syndtrack.store.fingerprint_index import POSTINGS_TABLES
 
 
 def write(run, matches: dict, later_matches: Callable[[], dict]) -> int:
@@ -77,15 +78,16 @@ def _write_all(run, matches: dict, later_matches: Callable[[], dict]) -> int:
     if run.full:
         # Story ids outlive a rebuild: the new stories keep the ids their articles had.
         run.old_story_of, run.old_story_created = old_stories(run, None)
-        for table in ("dedupe_fingerprints", "dedupe_articles", "dedupe_outlet_lines", "cluster_members", "clusters",
-                      "stories", "matches"):
+        for table in ("dedupe_fingerprints", "dedupe_fingerprints_recent", "dedupe_articles", "dedupe_outlet_lines",
+                      "cluster_members", "clusters", "stories", "matches"):
             conn.execute(f"delete from {table}")
     else:
         # Take the old state of dirty and removed articles out of the index.
         old_rows = []
         for aid, (_, fps, _) in run.old.items():
             old_rows.extend((int(h), aid) for h in unblob(fps, np.int64).tolist())
-        conn.executemany("delete from dedupe_fingerprints where hash = ? and article_id = ?", old_rows)
+        for table in POSTINGS_TABLES:
+            conn.executemany(f"delete from {table} where hash = ? and article_id = ?", old_rows)
         gone_list = sorted(gone)
         for chunk in chunks(gone_list, 500):
             marks = ",".join("?" * len(chunk))
@@ -116,7 +118,10 @@ def _write_all(run, matches: dict, later_matches: Callable[[], dict]) -> int:
         conn.executemany(f"insert or replace into dedupe_articles ({ARTICLE_COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?)",
                          article_rows(run.dirty))
         if run.dirty:
-            insert_postings(conn, "dedupe_fingerprints", *sorted_postings(run.dirty))
+            insert_postings(conn, "dedupe_fingerprints" if run.full else "dedupe_fingerprints_recent",
+                            *sorted_postings(run.dirty))
+        if not run.full:
+            _merge_recent(run)
     # The cross-language keys (a forked stage sends them once computed, before it verifies).
     run.xlang.write_keys()
     t = time.perf_counter()
@@ -144,3 +149,21 @@ def _insert_matches(conn, matches: dict, now: str) -> None:
         "insert or replace into matches (a_id, b_id, score, coverage_a, coverage_b, passages, created) values (?, ?, ?, ?, ?, ?, ?)",
         ((a, b, m.score, m.coverage_a, m.coverage_b, json.dumps(m.passages), now) for (a, b), m in matches.items()),
     )
+
+
+def _merge_recent(run) -> None:
+    """Move the recent postings into ``dedupe_fingerprints`` once they pass
+    :data:`RECENT_POSTINGS_SHARE` of it: read in key order, they are inserted the way a
+    full run writes them, each leaf page of the big table dirtied once for all of them."""
+    conn = run.conn
+    recent = conn.execute("select count(*) from dedupe_fingerprints_recent").fetchone()[0]
+    if recent <= RECENT_POSTINGS_MIN:
+        return
+    merged = conn.execute("select count(*) from dedupe_fingerprints").fetchone()[0]
+    if recent <= RECENT_POSTINGS_SHARE * merged:
+        return
+    t = time.perf_counter()
+    conn.execute("insert or ignore into dedupe_fingerprints (hash, article_id) "
+                 "select hash, article_id from dedupe_fingerprints_recent order by hash, article_id")
+    conn.execute("delete from dedupe_fingerprints_recent")
+    run.timings["merge_recent"] = round(time.perf_counter() - t, 3)

@@ -458,3 +458,15 @@ def m021_member_coverage(db: Database) -> None:
         "  WHERE c.id = cluster_members.cluster_id)"
         " WHERE relation NOT IN ('origin', 'headline')"
     )
+
+
+@migrations()
+def m022_dedupe_fingerprints_recent(db: Database) -> None:
+    # The postings of incremental runs, merged into dedupe_fingerprints from time to time
+    # (syndtrack.clustering.settings.RECENT_POSTINGS_SHARE): random-key inserts into the big
+    # table dirtied most of its pages on every run. Read together with it through
+    # syndtrack.store.fingerprint_index; an article's postings are in one of the two.
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS dedupe_fingerprints_recent (hash INTEGER NOT NULL, article_id INTEGER NOT NULL, "
+        "PRIMARY KEY (hash, article_id)) WITHOUT ROWID"
+    )
