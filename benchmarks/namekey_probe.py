@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import uncandidate_probe as up  # noqa: E402
+from web_copies_eval import page_text  # noqa: E402
 from dedupe.fingerprint import fingerprint_batch  # noqa: E402
 from dedupe.normalize import scan  # noqa: E402
 from dedupe.xlang.text import STOP_EN  # noqa: E402
@@ -79,7 +80,7 @@ def main() -> None:
     cache = Path.home() / ".cache" / "syndtrack" / "web-copies"
     for name in up.WEB_SETS:
         rows = [r for r in csv.DictReader((up.LABELS / name).open(encoding="utf-8")) if (cache / r["cache"]).exists()]
-        texts = [re.sub(r"^\s*date \d{4}-\d\d-\d\d\s*", "", (cache / r["cache"]).read_text(encoding="utf-8")) for r in rows]
+        texts = [page_text((cache / r["cache"]).read_text(encoding="utf-8")) for r in rows]
         probe(name, [None] * len(rows), texts, [r["story"] for r in rows], [r["cache"] for r in rows], args)
     if args.no_days:
         return

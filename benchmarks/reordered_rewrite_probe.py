@@ -23,7 +23,6 @@ import argparse
 import csv
 import importlib
 import itertools
-import re
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -32,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from web_copies_eval import page_text  # noqa: E402
 from dedupe.normalize import clean  # noqa: E402
 
 align = importlib.import_module("dedupe.align")  # the module, not the function the package exports
@@ -66,7 +66,7 @@ def web_rows():
     cache = Path.home() / ".cache" / "syndtrack" / "web-copies"
     for name in ("web_copies.csv", "web_copies_heldout.csv"):
         rows = [r for r in csv.DictReader((LABELS / name).open(encoding="utf-8")) if (cache / r["cache"]).exists()]
-        cl = [clean(re.sub(r"^\s*date \d{4}-\d\d-\d\d\s*", "", (cache / r["cache"]).read_text(encoding="utf-8")))
+        cl = [clean(page_text((cache / r["cache"]).read_text(encoding="utf-8")))
               for r in rows]
         for x, y in itertools.combinations(range(len(rows)), 2):
             if rejected(cl[x], cl[y]) and (s := order_free(cl[x], cl[y])) is not None:

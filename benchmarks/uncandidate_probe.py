@@ -26,7 +26,6 @@ import argparse
 import csv
 import importlib
 import itertools
-import re
 import sys
 from multiprocessing import Pool
 from pathlib import Path
@@ -35,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from web_copies_eval import page_text  # noqa: E402
 from dedupe.fingerprint import fingerprint_batch  # noqa: E402
 from dedupe.normalize import clean, scan  # noqa: E402
 from syndtrack.clustering.settings import MIN_SHARED_SHARE, SPUN_LENGTH_RATIO, SPUN_MIN_SHARED  # noqa: E402
@@ -90,7 +90,7 @@ def web(name: str, workers: int) -> None:
     cache = Path.home() / ".cache" / "syndtrack" / "web-copies"
     rows = [r for r in csv.DictReader((LABELS / name).open(encoding="utf-8")) if (cache / r["cache"]).exists()]
     # The search tool's " date YYYY-MM-DD" prefix is not page text (web_copies_eval.py drops it too).
-    texts = [re.sub(r"^\s*date \d{4}-\d\d-\d\d\s*", "", (cache / r["cache"]).read_text(encoding="utf-8")) for r in rows]
+    texts = [page_text((cache / r["cache"]).read_text(encoding="utf-8")) for r in rows]
     probe(name, [None] * len(rows), texts, [r["story"] for r in rows], [r["cache"] for r in rows], workers)
 
 

@@ -75,9 +75,17 @@ def load_texts(rows: list[dict], cache: Path) -> dict[str, str]:
 
 
 # The stored-pages search puts the page's date in front of some texts (" date 2024-06-25 Xi
-# extends ..."): metadata, not the page's words. Left in, it would be the title's first words
-# and keep a page's headline from matching its copies' (dedupe.headlines).
-_SEARCH_DATE = re.compile(r"\A\s*date (\d{4}-\d{2}-\d{2})\s+")
+# extends ..."), sometimes only its month and then the page's address (" date 2024-01
+# https://fr.sputniknews.africa/20240116/..."): metadata, not the page's words. Left in, it
+# would be the title's first words and keep a page's headline from matching its copies'
+# (dedupe.headlines), and two pages of one site would share their address's words.
+_SEARCH_DATE = re.compile(r"\A\s*date (\d{4}(?:-\d{2}){0,2})(?:\s+https?://\S+)?\s+")
+
+
+def page_text(text: str) -> str:
+    """The stored text without the search tool's date and address in front."""
+    stamp = _SEARCH_DATE.match(text)
+    return text[stamp.end():] if stamp else text
 _SENTENCE_END = re.compile(r"[.!?。！？][\"'”’)]?\Z")
 
 
@@ -94,7 +102,7 @@ def records(rows: list[dict], texts: dict[str, str]) -> list[dict]:
         # sentence is text, not a title (taken for one, it would be left out of the comparison).
         if first and not _SENTENCE_END.search(first):
             rec["title"] = first[:200]
-        published = r.get("published") or (stamp.group(1) if stamp else "")
+        published = r.get("published") or (stamp.group(1) if stamp and len(stamp.group(1)) == 10 else "")
         if published:
             rec["published"] = published
         out.append(rec)
