@@ -450,7 +450,12 @@ def _judge(a: Cleaned, b: Cleaned, pairs, blocks, la, lb, total_a: int, total_b:
     both = sentences and min(ev_cov_a, ev_cov_b) >= MIN_BOTH and run >= MIN_RUN * scale
     paraphrase = (rules == "paraphrase" and enough and unquoted_ok and len(pairs) >= PARA_SENTENCES
                   and min(ev_cov_a, ev_cov_b) >= PARA_COVERAGE and score < PARAPHRASE_SCORE)
-    reworded = (rules == "reworded" and enough and unquoted_ok and len(pairs) >= REWORD_SENTENCES
+    # A rewrite's evidence is its reworded narration, REWORD_SENTENCES sentence pairs quoted on
+    # neither side: outlets rewording one official's post all "reword" the post itself (RIA's,
+    # Gazeta's and PenzaNews's items on the Penza governor's Telegram message, 13 Dec 2025: half
+    # of RIA's four sentences are his words; web_copies_heldout3.csv).
+    unquoted_pairs = sum(1 for i, (j, _) in pairs.items() if not a.quoted[i] and not b.quoted[j])
+    reworded = (rules == "reworded" and enough and unquoted_ok and unquoted_pairs >= REWORD_SENTENCES
                 and min(ev_cov_a, ev_cov_b) >= REWORD_COVERAGE and score < PARAPHRASE_SCORE)
     # Evaluated only where it could decide (the other rules fail), as before: it is the costly one.
     dense = (rules in ("sentences", "words") and enough and unquoted_ok and not one_side and not both and not lead and not passage

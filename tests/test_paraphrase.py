@@ -139,6 +139,40 @@ def test_own_report_with_the_same_figures_and_quote_is_not_a_rewrite():
         assert v is None or not v.accepted, name
 
 
+# Two outlets' items on one official's post (written for this test after the Penza governor's
+# Telegram message of 13 Dec 2025, web_copies_heldout3.csv): the agency quotes two sentences
+# of the post, the other outlet reports them in its own words, and both word the lede and the
+# appeal alike. Four sentence pairs in order, token scores 77-83.
+_POST_AGENCY = """Officials declare a high alert across the northern region after a sudden storm
+
+NORTHTOWN, Dec. 13 - A high alert has been declared across the northern region because of the storm, and several districts have lost power while repair crews are at work, governor Alan Marsh said.
+
+"Because of the sharp worsening of the weather and the falling temperatures, and in agreement with the regional emergency office, we are declaring a high alert across the northern region today. In several districts the storm has cut the power supply, and repair crews are already working on the spot," he wrote on his Telegram channel.
+
+The governor urged residents to put off trips and walks on Saturday, to leave their own cars at home and to stay indoors unless it was really necessary."""
+_POST_OTHER = """High alert declared in the northern region over the storm
+
+A high alert was declared in the northern region because of the storm, and some districts lost power while repair crews work there, governor Alan Marsh wrote on Saturday.
+
+The governor said that the sharp worsening of the weather and the falling temperatures had led the region, in agreement with the emergency office, to declare a high alert across the northern region today.
+
+According to Marsh, in several districts the storm has cut the power supply, and repair crews are working on the spot.
+
+The governor advised residents to refrain from trips and walks where possible, not to use their own cars and to stay at home unless it was really necessary."""
+
+def test_two_outlets_rewording_one_officials_post_are_not_a_rewrite(monkeypatch):
+    def parts(text):
+        title, _, body = text.partition("\n\n")
+        return clean(body, title=title)
+
+    v = judge(parts(_POST_AGENCY), parts(_POST_OTHER))
+    assert v is None or not v.accepted
+    # Counting the quoted sentence pair as reworded narration, the rewrite rule took them for one.
+    monkeypatch.setattr(align_module, "REWORD_SENTENCES", 3)
+    v = judge(parts(_POST_AGENCY), parts(_POST_OTHER))
+    assert v.accepted and v.reworded
+
+
 def test_template_filed_again_with_other_figures_is_not_a_copy(monkeypatch):
     # Every sentence of the September story aligns with the March one but for its figures.
     assert judge(cleaned("dispatch"), cleaned("template_next_day")) is None

@@ -56,7 +56,9 @@ RECENT_POSTINGS_MIN = 50_000
 # Version 14: pieces reporting different news (dedupe.quotations) make no member and no story.
 # Version 15: a title line is not joined to the paragraph under it (dedupe.normalize._blocks); a
 # carried lead may follow lines that are not sentences, however long (dedupe.align._carried_lead).
-PARAMS = {"version": 15, "k": fp.K, "w": fp.W, "w_cjk": fp.W_CJK, "max_links": fp.MAX_LINKS, "stop": fp.STOP,
+# Version 16: the rewrite rule counts only sentence pairs quoted on neither side (dedupe.align,
+# REWORD_SENTENCES).
+PARAMS = {"version": 16, "k": fp.K, "w": fp.W, "w_cjk": fp.W_CJK, "max_links": fp.MAX_LINKS, "stop": fp.STOP,
           "min_shared": fp.MIN_SHARED, "boilerplate_min": BOILERPLATE_MIN, "boilerplate_long_min": BOILERPLATE_LONG_MIN,
           "min_shared_share": MIN_SHARED_SHARE, "spun_min_shared": SPUN_MIN_SHARED,
           "spun_length_ratio": SPUN_LENGTH_RATIO, "xlang": XLANG_VERSION}
