@@ -37,6 +37,7 @@ from syndtrack.store.articles import ArticleStore, BadArticle, StoreCounts, norm
 from syndtrack.store.dates import utcnow
 from syndtrack.store.db import write_transaction
 from syndtrack.store.registry import Registry, registrable_domain, strip_www
+from syndtrack.store.rows import unblob
 from syndtrack.warc_reader import Problem, Record, is_gzip, read_warc
 
 BATCH_SIZE = 200
@@ -371,7 +372,7 @@ class CopyFilter:
                 f"select d.fingerprints from dedupe_articles d "
                 f"join articles a on a.id = d.article_id and a.content_hash = d.content_hash "
                 f"where a.outlet in ({marks})", chunk)
-            parts.extend(np.frombuffer(r[0], dtype=np.int64) for r in indexed if r[0])
+            parts.extend(unblob(r[0], np.int64) for r in indexed if r[0])
             missing = db.execute(
                 f"select a.url, a.title, a.text, d.content_hash is not null and d.content_hash = a.content_hash "
                 f"from articles a left join dedupe_articles d on d.article_id = a.id where a.outlet in ({marks})", chunk)

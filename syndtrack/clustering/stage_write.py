@@ -78,8 +78,8 @@ def _write_all(run, matches: dict, later_matches: Callable[[], dict]) -> int:
     if run.full:
         # Story ids outlive a rebuild: the new stories keep the ids their articles had.
         run.old_story_of, run.old_story_created = old_stories(run, None)
-        for table in ("dedupe_fingerprints", "dedupe_fingerprints_recent", "dedupe_articles", "dedupe_outlet_lines",
-                      "cluster_members", "clusters", "stories", "matches"):
+        for table in (*POSTINGS_TABLES, "dedupe_articles", "dedupe_outlet_lines", "cluster_members", "clusters",
+                      "stories", "matches"):
             conn.execute(f"delete from {table}")
     else:
         # Take the old state of dirty and removed articles out of the index.

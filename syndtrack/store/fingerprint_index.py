@@ -34,8 +34,7 @@ class FingerprintIndex:
         return self._tables
 
     def exists(self) -> bool:
-        return self.conn.execute(
-            "select 1 from sqlite_master where type = 'table' and name = 'dedupe_fingerprints'").fetchone() is not None
+        return "dedupe_fingerprints" in self.tables()
 
     def postings(self, hashes) -> tuple[np.ndarray, np.ndarray]:
         """Every (hash, article id) posting of ``hashes``, as two int64 arrays.
