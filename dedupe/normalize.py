@@ -42,8 +42,8 @@ def normalize_text(text: str) -> str:
     unit and line key while each unit's span still points into the original
     text: full-width Latin letters and digits (NFKC), zero-width characters and
     soft hyphens, Traditional Chinese (to Simplified, with OpenCC), romanisation
-    injected after Chinese characters ("標(biāo)準(zhǔn)"), and Cyrillic or Greek
-    look-alike letters inside Latin words.
+    injected after Chinese characters ("標(biāo)準(zhǔn)"), Cyrillic or Greek
+    look-alike letters inside Latin words, and Persian letter forms in Arabic text.
     """
     # Plain regex substitutions and str.split beat str.translate with a dict
     # table several times over here, and this runs on every line of every article.
@@ -64,6 +64,8 @@ def normalize_text(text: str) -> str:
                 text = _to_simplified(text)
             if _GREEK_CYRILLIC.search(text) and _LATIN.search(text):
                 text = _fold_homoglyphs(text)
+            if _ARABIC_VARIANT.search(text):
+                text = text.translate(_ARABIC_FOLD)
     elif "`" in text:
         text = text.replace("`", "'")
     return " ".join(text.casefold().split())
@@ -113,6 +115,15 @@ _MIXED_WORD = re.compile(r"\b(?=\w*?[A-Za-z])(?=\w*?[\u0370-\u052f])\w+")
 
 
 _CONFUSABLE = frozenset(chr(c) for c in _HOMOGLYPHS)
+
+# Arabic letters that Persian keyboards and Iranian sites write in their Persian forms, and the
+# spelling variants Arabic text search folds: Farsi yeh and alef maksura to yeh, keheh to kaf,
+# teh marbuta and Persian heh forms to heh, hamza and madda alefs to alef. An Iranian agency
+# carrying RT Arabic's item word for word in Persian letter forms (ی, ک, ه for ة) shared no
+# fingerprint with it (web_copies_heldout4.csv). One letter for one, so spans keep their offsets.
+_ARABIC_FOLD = str.maketrans("یىکةۀەأإآٱ",
+                             "ييكهههاااا")
+_ARABIC_VARIANT = re.compile("[یىکةۀەأإآٱ]")
 
 
 def _fold_homoglyphs(text: str) -> str:

@@ -140,3 +140,23 @@ def test_obfuscated_mirrors_cluster_with_their_origin(db_path):
                       "order by a.url").fetchall()
     assert rows == [("https://mirror-py.example/a", "copy"), ("https://mirror-tw.example/a", "copy"),
                     ("https://www.news.cn/a", "origin")]
+
+
+# Written for this test: an Arabic paragraph, and the same words as an Iranian site keys them,
+# in Persian letter forms (Farsi yeh, keheh, heh for teh marbuta).
+_ARABIC = ("قالت الحكومة إن الطريق الجديدة ستفتح أمام السيارات في الأسبوع المقبل بعد سنة كاملة من العمل. "
+           "وأضاف الوزير أن كلفة المشروع بلغت مليار دينار وأن الشركات المحلية شاركت في بنائه.")
+_PERSIAN_FORMS = _ARABIC.translate(str.maketrans("يكة", "یکه"))
+
+
+def test_persian_letter_forms_fold_to_the_arabic_letters():
+    from dedupe.normalize import clean, normalize_text
+
+    assert _PERSIAN_FORMS != _ARABIC
+    assert normalize_text(_PERSIAN_FORMS) == normalize_text(_ARABIC)
+    assert normalize_text("أحمد إلى آخر") == normalize_text("احمد الى اخر")  # hamza and madda alefs, alef maksura
+    persian = clean(_PERSIAN_FORMS)
+    assert clean(_ARABIC).skeletons == persian.skeletons
+    # One letter for one: each unit's span still points at its words in the original text.
+    start, end = persian.spans[0]
+    assert _PERSIAN_FORMS[start:end].startswith("قالت الحکومه")
