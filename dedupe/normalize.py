@@ -121,9 +121,9 @@ _CONFUSABLE = frozenset(chr(c) for c in _HOMOGLYPHS)
 # teh marbuta and Persian heh forms to heh, hamza and madda alefs to alef. An Iranian agency
 # carrying RT Arabic's item word for word in Persian letter forms (ی, ک, ه for ة) shared no
 # fingerprint with it (web_copies_heldout4.csv). One letter for one, so spans keep their offsets.
-_ARABIC_FOLD = str.maketrans("یىکةۀەأإآٱ",
-                             "ييكهههاااا")
-_ARABIC_VARIANT = re.compile("[یىکةۀەأإآٱ]")
+_ARABIC_FORMS = "یىکةۀەأإآٱ"
+_ARABIC_FOLD = str.maketrans(_ARABIC_FORMS, "ييكهههاااا")
+_ARABIC_VARIANT = re.compile(f"[{_ARABIC_FORMS}]")
 
 
 def _fold_homoglyphs(text: str) -> str:
