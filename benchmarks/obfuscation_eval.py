@@ -52,16 +52,20 @@ def traditional(text: str) -> str:
     return opencc.OpenCC("s2t").convert(text)
 
 
-def romanised(text: str, style: str) -> str:
-    """Romanisation in brackets after every Chinese character, as pinyin-injecting mirrors do
-    (``style``: pinyin, digits for tone numbers, or zhuyin)."""
+def romanised(text: str, style: str, every: int = 1) -> str:
+    """Romanisation in brackets after every ``every``-th Chinese character, as pinyin-injecting
+    mirrors do (``style``: pinyin, digits for tone numbers, zhuyin, or toneless: plain
+    syllables, "据英(ying)国政府")."""
     import pypinyin
 
-    styles = {"pinyin": pypinyin.Style.TONE, "digits": pypinyin.Style.TONE3, "zhuyin": pypinyin.Style.BOPOMOFO}
+    styles = {"pinyin": pypinyin.Style.TONE, "digits": pypinyin.Style.TONE3, "zhuyin": pypinyin.Style.BOPOMOFO,
+              "toneless": pypinyin.Style.NORMAL}
     out = []
+    n = 0
     for ch in text:
         if "\u4e00" <= ch <= "\u9fff":
-            out.append(f"{ch}({pypinyin.pinyin(ch, style=styles[style])[0][0]})")
+            n += 1
+            out.append(f"{ch}({pypinyin.pinyin(ch, style=styles[style])[0][0]})" if n % every == 0 else ch)
         else:
             out.append(ch)
     return "".join(out)

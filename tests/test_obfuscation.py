@@ -65,8 +65,46 @@ def test_romanisation_injected_after_characters_is_ignored(style):
     assert_copy(XINHUA, variant)
 
 
+def test_toneless_pinyin_injected_after_some_characters_is_ignored():
+    # Spam mirrors of a Global Times report wrote "据英(ying)国政府13日发表声明称", with no
+    # tone mark anywhere in the line (web_copies_heldout5.csv).
+    pytest.importorskip("pypinyin")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    from obfuscation_eval import romanised
+
+    variant = romanised(XINHUA, "toneless", every=3)
+    assert "(" in variant and not any(c in variant for c in "āáǎà")
+    assert_copy(XINHUA, variant)
+
+
 def test_brackets_that_are_not_romanisation_are_kept():
     assert normalize_text("新华社(Xinhua)报道,二十国集团(G20)峰会") == "新华社(xinhua)报道,二十国集团(g20)峰会"
+    # One lower-case gloss is a gloss: injection comes two at a time at least (TONELESS_MIN).
+    assert normalize_text("人工智能(ai)的发展") == "人工智能(ai)的发展"
+    assert normalize_text("据英(ying)国政府13日发表声(sheng)明称") == "据英国政府13日发表声明称"
+
+
+def test_an_agencys_dispatch_of_a_ministry_answer_matches_the_ministrys_page():
+    # Written for the test, on the pattern of a real pair (web_copies_heldout5.csv): the agency
+    # opens the question and the answer with its own words ("有记者问", "发言人说") where the
+    # ministry's page has "问" and "答"; those sentences are under 30 characters, which alone
+    # had to match exactly (FUZZY_MIN) though 15 characters of Chinese say as much (CJK_SCALE).
+    ministry = (
+        "外交部发言人就一艘科研船因风浪误入他国海域答记者问\n\n"
+        "问:据报道,近日一艘中国科研船出现在邻国海域。中方对此有何评论?\n\n"
+        "答:该船来自中国,属民用性质,用于海洋科学考察。受台风影响,且自身动力有限,该船偏离了预定航线。"
+        "中方对科研船因不可抗力误入有关海域表示遗憾。中方将同有关国家保持沟通,妥善处理这次意外情况。"
+    )
+    agency = (
+        "新华社北京5月9日电 外交部发言人9日就一艘科研船因风浪误入他国海域答记者问。\n\n"
+        "有记者问:据报道,近日一艘中国科研船出现在邻国海域。中方对此有何评论?\n\n"
+        "发言人说,该船来自中国,属民用性质,用于海洋科学考察。受台风影响,且自身动力有限,该船偏离了预定航线。"
+        "中方对科研船因不可抗力误入有关海域表示遗憾。中方将同有关国家保持沟通,妥善处理这次意外情况。\n\n"
+        "编辑:王明"
+    )
+    m = align(clean(agency), clean(ministry))
+    assert m is not None
+    assert m.coverage_b > 0.6, m
 
 
 def test_two_different_xinhua_stories_stay_apart_in_any_script():

@@ -59,7 +59,9 @@ RECENT_POSTINGS_MIN = 50_000
 # Version 16: the rewrite rule counts only sentence pairs quoted on neither side (dedupe.align,
 # REWORD_SENTENCES).
 # Version 17: Persian letter forms and Arabic spelling variants folded (dedupe.normalize._ARABIC_FOLD).
-PARAMS = {"version": 17, "k": fp.K, "w": fp.W, "w_cjk": fp.W_CJK, "max_links": fp.MAX_LINKS, "stop": fp.STOP,
+# Version 18: toneless pinyin injected on its own stripped (dedupe.normalize.TONELESS_MIN); between
+# two Chinese texts, sentences of 15 characters and up are paired fuzzily (dedupe.align.FUZZY_MIN).
+PARAMS = {"version": 18, "k": fp.K, "w": fp.W, "w_cjk": fp.W_CJK, "max_links": fp.MAX_LINKS, "stop": fp.STOP,
           "min_shared": fp.MIN_SHARED, "boilerplate_min": BOILERPLATE_MIN, "boilerplate_long_min": BOILERPLATE_LONG_MIN,
           "min_shared_share": MIN_SHARED_SHARE, "spun_min_shared": SPUN_MIN_SHARED,
           "spun_length_ratio": SPUN_LENGTH_RATIO, "xlang": XLANG_VERSION}
