@@ -116,16 +116,16 @@ def opens_with_own_text(passages: list[list[int]], starts: tuple[int, int] = (0,
             and min(p[2] for p in passages) - starts[1] >= OPENING)
 
 
-def quote_apart(a: str | Quoting, b: str | Quoting) -> bool:
-    """Whether each text quotes at least :data:`MIN_OWN` statements and carries none of the other's.
+def quote_apart(a: str | Quoting, b: str | Quoting, min_own: int = MIN_OWN) -> bool:
+    """Whether each text quotes at least ``min_own`` statements and carries none of the other's.
 
     ``a`` and ``b`` are texts or their :class:`Quoting` (a caller comparing one text with
     many works it out once)."""
     a = a if isinstance(a, Quoting) else Quoting(a)
-    if len(a.quotes) < MIN_OWN:
+    if len(a.quotes) < min_own:
         return False
     b = b if isinstance(b, Quoting) else Quoting(b)
-    if len(b.quotes) < MIN_OWN:
+    if len(b.quotes) < min_own:
         return False
     return not b.carries_any(a) and not a.carries_any(b)
 

@@ -125,3 +125,28 @@ def test_cluster_and_trace_read_the_fingerprint_index_the_same_way(fresh_db):
     ranked = fingerprint_candidate_ids(fresh_db, origin[1])
     assert origin[0] in ranked[:2]
     assert [shared[a] for a in ranked] == sorted((shared[a] for a in ranked), reverse=True)
+
+
+def test_two_articles_of_one_length_sharing_one_fingerprint_are_aligned(fresh_db, monkeypatch):
+    # Machine rewrites keep a long name or title of their origin and little else verbatim
+    # (web_copies_heldout6.csv): two articles of about the same length that share one
+    # fingerprint are a candidate pair (settings.SPUN_MIN_SHARED), whatever the share.
+    from dedupe.fingerprint import fingerprint_batch
+    from dedupe.normalize import scan
+    from syndtrack.clustering import stage_candidates
+
+    rnd = random.Random(7)
+    words = [f"w{i}x" for i in range(3000)]
+
+    def para() -> str:
+        return " ".join(rnd.choice(words) for _ in range(40)).capitalize() + "."
+
+    shared = ("The delegation of the Global Civilization Initiative Forum met the ministers of culture, "
+              "education and tourism of the twelve member states in the capital on Tuesday.")
+    a, b = ("\n\n".join([para() for _ in range(6)] + [shared] + [para() for _ in range(6)]) for _ in range(2))
+    fa, fb = (set(f.tolist()) for f in fingerprint_batch([scan(a).skeleton, scan(b).skeleton]))
+    assert len(fa & fb) == 1 and min(len(fa), len(fb)) >= 25  # under MIN_SHARED_SHARE of either
+    store_articles(fresh_db, [{"url": "https://a.example/1", "text": a}, {"url": "https://b.example/1", "text": b}])
+    assert cluster(fresh_db, full=True).candidates == 1
+    monkeypatch.setattr(stage_candidates, "SPUN_MIN_SHARED", 2)
+    assert cluster(fresh_db, full=True).candidates == 0

@@ -139,6 +139,29 @@ def test_own_report_with_the_same_figures_and_quote_is_not_a_rewrite():
         assert v is None or not v.accepted, name
 
 
+def test_a_rewrite_keeps_its_origins_quotations(monkeypatch):
+    # Two pieces that each quote two statements and share none report different statements,
+    # however alike their narration reads (Reuters' two items on Apple's New York iPhone case,
+    # weeks apart, in the autoblog audit); a rewrite keeps what its people said.
+    marsh = ('"This berth puts Valmora on the map for the largest ships that cross the southern ocean," '
+             'Marsh told reporters at the opening ceremony.')
+    second = '"The first grain carriers are booked for the spring, and the rail link will be ready by then," she added.'
+    dispatch = reworded("dispatch")
+    rewrite = reworded("rewrite")["text"]
+    assert marsh in rewrite
+    with_two = clean(dispatch["text"] + "\n\n" + second, title=dispatch["title"])
+    apart = rewrite.replace(marsh, '"We will not stop at one berth: the harbour needs three of them," an engineer said. '
+                                   '"The rail company has not signed the contract for its new line," a minister told the council.')
+    v = judge(with_two, clean(apart))
+    assert v is None or not v.accepted
+    monkeypatch.setattr(align_module, "REWORD_OWN_QUOTES", 99)  # the guard off: the rewrite rule took them for one
+    assert judge(with_two, clean(apart)).reworded
+    monkeypatch.undo()
+    # Quoting both of the origin's statements, it is the rewrite again.
+    v = judge(with_two, clean(rewrite + "\n\n" + second))
+    assert v.accepted and v.reworded
+
+
 # Two outlets' items on one official's post (written for this test after the Penza governor's
 # Telegram message of 13 Dec 2025, web_copies_heldout3.csv): the agency quotes two sentences
 # of the post, the other outlet reports them in its own words, and both word the lede and the
