@@ -32,7 +32,8 @@ MANIFEST = LABELS / "cache_manifest.tsv"
 CACHES = {
     "xlang-eval": ["xlang_pairs.csv", "xlang_pairs_heldout.csv"],
     "web-copies": ["web_copies.csv", "web_copies_heldout.csv", "web_copies_heldout2.csv", "web_copies_heldout3.csv", "web_copies_heldout4.csv",
-            "web_copies_heldout5.csv", "web_copies_heldout6.csv"],
+            "web_copies_heldout5.csv", "web_copies_heldout6.csv",
+            "web_copies_heldout7.csv", "web_copies_heldout8.csv"],
 }
 
 

@@ -42,7 +42,8 @@ from syndtrack.clustering.settings import MIN_SHARED_SHARE, SPUN_LENGTH_RATIO, S
 align = importlib.import_module("dedupe.align")  # the module, not the function the package exports
 LABELS = ROOT / "benchmarks" / "labels"
 WEB_SETS = ("web_copies.csv", "web_copies_heldout.csv", "web_copies_heldout2.csv", "web_copies_heldout3.csv", "web_copies_heldout4.csv",
-            "web_copies_heldout5.csv", "web_copies_heldout6.csv")
+            "web_copies_heldout5.csv", "web_copies_heldout6.csv",
+            "web_copies_heldout7.csv", "web_copies_heldout8.csv")
 
 _texts: list = []
 

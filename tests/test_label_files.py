@@ -18,7 +18,8 @@ ROLES = {"state_media", "copy", "paraphrase", "rewrite", "excerpt", "own_report"
 
 # The development set and the two held-out sets: one format, one set of roles and rules.
 WEB_SETS = ["web_copies.csv", "web_copies_heldout.csv", "web_copies_heldout2.csv", "web_copies_heldout3.csv", "web_copies_heldout4.csv",
-            "web_copies_heldout5.csv", "web_copies_heldout6.csv"]
+            "web_copies_heldout5.csv", "web_copies_heldout6.csv",
+            "web_copies_heldout7.csv", "web_copies_heldout8.csv"]
 
 
 def web_rows(name: str = WEB.name) -> list[dict]:
