@@ -56,3 +56,26 @@ def test_other_sentences_keep_their_opening(sentence):
 def test_a_lead_carried_without_its_dateline_is_a_carried_lead():
     v = judge(clean(DISPATCH, title="Chinese company hands over first deep-water terminal"), clean(REWRITE))
     assert v is not None and v.accepted and v.carried_lead and v.score == 100
+
+
+# The Persian attribution that opens nearly every news item, each carrier writing its own
+# (sentences written for the test).
+FA_LEAD = "بالگرد حامل رئيس جمهور در منطقه عمومي ورزقان دچار سانحه فرود سخت شده است."
+
+
+@pytest.mark.parametrize("label, lead", [
+    ("به گزارش گلستان رسا از گرگان؛ ", FA_LEAD), ("به گزارش خبرگزاري صدا و سيما، ", FA_LEAD),
+])
+def test_a_persian_attribution_is_left_out_of_the_sentence(label, lead):
+    text = label + lead
+    c = clean(text)
+    assert c.units == [clean(lead).units[0]]
+    assert text[c.spans[0][0]:] == lead  # offsets still point into the text
+
+
+@pytest.mark.parametrize("sentence", [
+    "新华社北京11月25日电 11月25日,国家主席致电对方,祝贺他当选总统。",  # a Chinese dateline stays
+    "به گزارش رسانه ها اين حادثه روز گذشته در جنگل رخ داد و گروه هاي امدادي به محل اعزام شدند",  # no comma: not cut
+])
+def test_sentences_that_only_open_like_a_source_label_keep_their_opening(sentence):
+    assert clean(sentence).spans[0][0] == 0

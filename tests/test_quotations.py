@@ -148,3 +148,84 @@ def test_a_version_keeping_a_quotation_stays_in_the_story(fresh_db):
     cluster(fresh_db)
     stories = story_of(fresh_db)
     assert stories["https://news.example/first"] == stories["https://news.example/follow-up"]
+
+
+# -- quotation of several sentences (dedupe.normalize._quoted_flags, dedupe.align.MIN_UNQUOTED) ----
+# Written for these tests on the pattern of RIA's and Vedomosti's own items on one Peskov
+# interview (web_copies_heldout8.csv): each has its own lede and background and carries the
+# same two-sentence quotation word for word.
+QUOTE = ('"There are companies that stayed here and that want to show the Russian side of events '
+         'in their coverage of what is going on. Some of them manage it and some manage it timidly, '
+         'but we still think it necessary to let them see and hear the president," the spokesman said.')
+AGENCY = ("Kremlin wants foreign media to see the president\n\n"
+          "MOSCOW, Dec 18 - The Kremlin thinks it necessary to give media from unfriendly countries the chance "
+          "to see and hear the president, his spokesman said on Thursday in a television interview.\n\n" + QUOTE)
+DAILY = ("Spokesman explains why foreign reporters may ask questions\n\n"
+         "Foreign journalists accredited in Moscow will again be allowed to put questions at the year-end press "
+         "conference, the presidential spokesman told a state television channel.\n\n" + QUOTE + "\n\n"
+         "Two days earlier he had said that the list of participants was still being drawn up and that the date "
+         "of the annual event had been set for the nineteenth of December.")
+
+
+def test_each_sentence_of_a_quotation_of_several_is_quotation():
+    from dedupe.normalize import clean
+
+    flags = dict(zip(clean(QUOTE).units, clean(QUOTE).quoted))
+    assert len(flags) == 2 and all(flags.values())
+    # A quotation left open at the paragraph's end (a stray inch mark) is read sentence by sentence.
+    c = clean('The new model has a 14" screen. It weighs less than the old one and costs the same as before.')
+    assert c.quoted == [False, False]
+
+
+def test_two_items_sharing_only_a_quotation_of_two_sentences_are_not_copies(monkeypatch):
+    from dedupe import normalize
+    from dedupe.align import judge
+    from dedupe.normalize import clean
+
+    v = judge(clean(AGENCY), clean(DAILY))
+    assert v is None or not v.accepted
+    # Read sentence by sentence, the quotation's second sentence counted as narration.
+    monkeypatch.setattr(normalize, "_quoted_flags", lambda units: [normalize._quoted_share(u)[0] >= 0.5 for u in units])
+    v = judge(clean(AGENCY), clean(DAILY))
+    assert v is not None and v.accepted and v.mostly_unquoted
+
+
+INTERVIEW = [
+    '"I was surprised to see how many readers looked at the table of contents and decided what belonged in '
+    'the genre before reading a single page of it. They have a very narrow idea of what the field is, '
+    'and the best stories in the book are exactly the ones that do not fit it."',
+    "He spoke about editors.",
+    '"The most important thing an editor does is bring curation to the whole endeavour. If readers knew who '
+    'picked a book they loved, they would find the next one much more easily."',
+    "And about secret fans.",
+    '"They built a literary career, and it turns out they always wanted to write about spaceships. I am glad '
+    'the walls between the shelves are coming down at last."',
+    "Asked about the new bookshops opened by an online retailer, he was cautious.",
+    '"If they open hundreds of them, it will do real damage to the chains. I would be worried about the '
+    'smaller shops in particular, which live on thin margins."',
+]
+
+
+def test_a_blog_carrying_paragraphs_of_an_interview_carries_them(monkeypatch):
+    # Four consecutive paragraphs of an interview, in their order, inside a blog's own intro and
+    # outro: mostly quotation, but the narration between the quotations comes with them
+    # (dedupe.align.CARRIED_RUN); outlets quoting one speaker each write their own.
+    import importlib
+
+    from dedupe.align import judge
+    from dedupe.normalize import clean
+
+    align_module = importlib.import_module("dedupe.align")
+    feature = "\n\n".join(["An editor on the state of the genre", *INTERVIEW])
+    blog = "\n\n".join([
+        "We have been reading a long conversation with a well-known anthology editor this week, and some of "
+        "what he said about readers and shops stayed with us for days, so here are the parts we liked most.",
+        *INTERVIEW[:5],
+        "Read the whole interview at the link below, and tell us in the comments which books you would pick "
+        "for next year's anthology if it were up to you to choose them.",
+    ])
+    v = judge(clean(feature), clean(blog))
+    assert v.accepted and not v.unquoted_chars >= 0.3 * v.evidence_chars
+    monkeypatch.setattr(align_module, "CARRIED_RUN", 10_000)
+    v = judge(clean(feature), clean(blog))
+    assert v is None or not v.accepted
