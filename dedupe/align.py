@@ -421,7 +421,7 @@ class Verdict:
     unquoted_chars: int  # of a's aligned evidence, letters/digits that are not quotation
     longest_run: int  # letters/digits of the longest in-order run of aligned sentences
     enough_chars: bool  # evidence_chars >= MIN_CHARS (CJK-scaled)
-    mostly_unquoted: bool  # unquoted_chars >= MIN_UNQUOTED of a's evidence, or one side CARRIED_WHOLE
+    mostly_unquoted: bool  # unquoted_chars >= MIN_UNQUOTED of a's evidence, or CARRIED_WHOLE, or a CARRIED_RUN run
     one_side_covered: bool  # sentence rule: MIN_COVERAGE of one side, on more than SHORT_REUSE letters
     run_on_both: bool  # sentence rule: MIN_BOTH of each side in one run of MIN_RUN letters
     dense_short: bool  # the short-text rule (see MIN_DENSE_SHARE); only tried when the rules above fail
@@ -466,9 +466,10 @@ def _judge(a: Cleaned, b: Cleaned, pairs, blocks, la, lb, total_a: int, total_b:
     ev_total_a = total_a - sum(n for n, st in zip(la, stock_a) if st)
     ev_total_b = total_b - sum(n for n, st in zip(lb, stock_b) if st)
     ev_cov_a, ev_cov_b = ev_a / max(ev_total_a, 1), ev_b / max(ev_total_b, 1)
-    # Quotation on either side: a transcript carries a senator's words without quotation
-    # marks, and a report quoting him is no copy of it (Newsmax's Warner item against NBC's
-    # show transcript, Helsinki).
+    # Quotation as the first text marks it. Counted on both sides, a transcript carrying a
+    # senator's words without marks made a report quoting him a copy of it (Newsmax's Warner
+    # item and NBC's show transcript, Helsinki); counted on either side, a copy quoting tweets
+    # that its origin embeds unmarked was lost (Fox and Newsmax on Trump's NATO tweets).
     unquoted = sum(la[i] for i in pairs if not a.quoted[i]) + words
     scale = CJK_SCALE if _cjk(a) and _cjk(b) else 1
     enough = min(ev_a, ev_b) >= MIN_CHARS * scale

@@ -68,9 +68,10 @@ RECENT_POSTINGS_MIN = 50_000
 # Version 18: toneless pinyin injected on its own stripped (dedupe.normalize.TONELESS_MIN); between
 # two Chinese texts, sentences of 15 characters and up are paired fuzzily (dedupe.align.FUZZY_MIN).
 # Version 19: two articles of about the same length sharing one fingerprint are a candidate pair.
-# Version 20: the Persian "به گزارش ...،" left out of the sentence (dedupe.normalize._SOURCE_LEAD); each sentence of a quotation of several is quotation
-# (dedupe.normalize._quoted_flags), and a text nearly whole inside the other or a long run of
-# consecutive sentences is carried, quotation or not (dedupe.align.CARRIED_WHOLE, CARRIED_RUN).
+# Version 20: the Persian "به گزارش ...،" left out of the sentence (dedupe.normalize._SOURCE_LEAD);
+# each sentence of a quotation of several is quotation (dedupe.normalize._quoted_flags), and a
+# text nearly whole inside the other or a long run of consecutive sentences is carried, quotation
+# or not (dedupe.align.CARRIED_WHOLE, CARRIED_RUN).
 PARAMS = {"version": 20, "k": fp.K, "w": fp.W, "w_cjk": fp.W_CJK, "max_links": fp.MAX_LINKS, "stop": fp.STOP,
           "min_shared": fp.MIN_SHARED, "boilerplate_min": BOILERPLATE_MIN, "boilerplate_long_min": BOILERPLATE_LONG_MIN,
           "min_shared_share": MIN_SHARED_SHARE, "spun_min_shared": SPUN_MIN_SHARED,
