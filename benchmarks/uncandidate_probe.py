@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from eval_cache import CACHES  # noqa: E402
 from web_copies_eval import page_text  # noqa: E402
 from dedupe.fingerprint import fingerprint_batch  # noqa: E402
 from dedupe.normalize import clean, scan  # noqa: E402
@@ -41,9 +42,7 @@ from syndtrack.clustering.settings import MIN_SHARED_SHARE, SPUN_LENGTH_RATIO, S
 
 align = importlib.import_module("dedupe.align")  # the module, not the function the package exports
 LABELS = ROOT / "benchmarks" / "labels"
-WEB_SETS = ("web_copies.csv", "web_copies_heldout.csv", "web_copies_heldout2.csv", "web_copies_heldout3.csv", "web_copies_heldout4.csv",
-            "web_copies_heldout5.csv", "web_copies_heldout6.csv",
-            "web_copies_heldout7.csv", "web_copies_heldout8.csv")
+WEB_SETS = tuple(CACHES["web-copies"])
 
 _texts: list = []
 
