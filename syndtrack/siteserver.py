@@ -13,7 +13,9 @@ A few special paths exist for testing failure handling:
 itself, ``/_redirect/SITE/PATH`` redirects to PATH on site SITE (another port:
 another host to the crawler's domain check), ``/_slow/SECONDS`` waits before answering, ``/_huge/MB`` sends MB
 megabytes. Every request is logged; ``GET /_log`` on any site returns the log
-of that site as JSON lines (method, path, status, conditional).
+of that site as JSON lines (method, path, status, conditional), once answered.
+``GET /_waiting`` returns the paths of the ``/_slow`` requests still waiting, one
+per line: a test that must act while a download is in flight waits for it there.
 
 Run it: ``python -m syndtrack.siteserver ROOT`` prints one JSON line
 ``{"site": "http://127.0.0.1:PORT", ...}`` then serves until killed.
@@ -52,6 +54,7 @@ class SiteServer:
         self.servers: dict[str, ThreadingHTTPServer] = {}
         self.bases: dict[str, str] = {}
         self.logs: dict[str, list[dict]] = {}
+        self.waiting: dict[str, list[str]] = {}
         # Fixed at start so Last-Modified is stable across requests of one run.
         self.started = time.time()
 
@@ -66,6 +69,7 @@ class SiteServer:
             self.servers[site.name] = server
             self.bases[site.name] = f"http://{self.host}:{server.server_address[1]}"
             self.logs[site.name] = []
+            self.waiting[site.name] = []
         for server in self.servers.values():
             threading.Thread(target=server.serve_forever, daemon=True).start()
         return dict(self.bases)
@@ -115,6 +119,9 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/_log":
             body = "".join(json.dumps(e) + "\n" for e in self.owner.logs[self.site]).encode()
             return self._send(200, body, {"Content-Type": "application/x-ndjson"})
+        if path == "/_waiting":
+            body = "".join(p + "\n" for p in list(self.owner.waiting[self.site])).encode()
+            return self._send(200, body, {"Content-Type": "text/plain"})
         special = self._special(path)
         if special is not None:
             status, body, headers = special
@@ -165,7 +172,12 @@ class _Handler(BaseHTTPRequestHandler):
         if parts[0] == "_redirect" and len(parts) >= 2 and parts[1] in self.owner.bases:
             return 302, b"", {"Location": self.owner.bases[parts[1]] + "/" + "/".join(parts[2:])}
         if parts[0] == "_slow" and len(parts) == 2:
-            time.sleep(min(float(parts[1]), 30.0))
+            waiting = self.owner.waiting[self.site]
+            waiting.append(self.path)  # list.append/remove are atomic under the GIL
+            try:
+                time.sleep(min(float(parts[1]), 30.0))
+            finally:
+                waiting.remove(self.path)
             return 200, b"<html><body><p>slow</p></body></html>", {"Content-Type": "text/html"}
         if parts[0] == "_huge" and len(parts) == 2:
             size = int(float(parts[1]) * 1024 * 1024)

@@ -46,6 +46,11 @@ class Sites:
         with urllib.request.urlopen(self.url(site, "/_log"), timeout=10) as resp:
             return [json.loads(line) for line in resp.read().decode().splitlines() if line]
 
+    def waiting(self, site: str) -> list[str]:
+        """Paths of the site's ``/_slow`` requests still waiting to be answered."""
+        with urllib.request.urlopen(self.url(site, "/_waiting"), timeout=10) as resp:
+            return resp.read().decode().splitlines()
+
 
 def start_site_server(root: Path):
     proc = subprocess.Popen(

@@ -64,6 +64,15 @@ def wait_gone(pid: int, timeout: float) -> float:
     return time.monotonic() - start
 
 
+def wait_for_slow_page(sites, timeout: float = 30) -> None:
+    """Until the crawl's download of the slow page is in flight: a graceful stop must wait for it."""
+    deadline = time.monotonic() + timeout
+    while not sites.waiting("example"):
+        if time.monotonic() > deadline:
+            raise AssertionError("the crawl never requested the slow page")
+        time.sleep(0.05)
+
+
 def crawl_runs(db) -> list[dict]:
     conn = sqlite3.connect(db)
     conn.row_factory = sqlite3.Row
@@ -93,6 +102,9 @@ def test_kill_9_of_run_takes_its_crawl_with_it(tmp_path, sites, leftovers):
     wait_for_start(db, first)
     child = crawl_child(db, first)
     leftovers.append(child)
+    # Killed before its slow download starts, the crawl would stop gracefully at once
+    # and close its row itself (seen under load).
+    wait_for_slow_page(sites)
 
     os.kill(first.pid, signal.SIGKILL)
     first.wait(timeout=10)
@@ -122,6 +134,9 @@ def test_crawl_outliving_its_run_keeps_the_lock_and_is_marked_failed_once_gone(t
     wait_for_start(db, first)
     child = crawl_child(db, first)
     leftovers.append(child)
+    # Killed before its slow download starts, the crawl would stop gracefully at once
+    # and close its row itself (seen under load).
+    wait_for_slow_page(sites)
 
     # Frozen, the crawl cannot act on its parent's death: it stands for a crawl
     # still shutting down (or one on a platform without a parent-death signal).

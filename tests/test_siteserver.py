@@ -34,3 +34,20 @@ def test_special_paths(sites):
     assert fetch(sites.url("example", "/nothing-here"))[0] == 404
     status, headers, _ = fetch(sites.url("example", "/_huge/1"))
     assert status == 200 and int(headers["Content-Length"]) > 1_000_000
+
+
+def test_a_slow_request_is_listed_as_waiting_until_answered(sites):
+    import threading
+    import time
+
+    done = threading.Event()
+    thread = threading.Thread(target=lambda: (fetch(sites.url("example", "/_slow/1.5")), done.set()))
+    assert sites.waiting("example") == []
+    thread.start()
+    deadline = time.monotonic() + 5
+    while not sites.waiting("example") and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert sites.waiting("example") == ["/_slow/1.5"] and not done.is_set()
+    thread.join(10)
+    assert done.is_set() and sites.waiting("example") == []
+    assert [e["path"] for e in sites.log("example")] == ["/_slow/1.5"]
