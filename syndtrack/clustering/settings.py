@@ -72,7 +72,9 @@ RECENT_POSTINGS_MIN = 50_000
 # each sentence of a quotation of several is quotation (dedupe.normalize._quoted_flags), and a
 # text nearly whole inside the other or a long run of consecutive sentences is carried, quotation
 # or not (dedupe.align.CARRIED_WHOLE, CARRIED_RUN).
-PARAMS = {"version": 20, "k": fp.K, "w": fp.W, "w_cjk": fp.W_CJK, "max_links": fp.MAX_LINKS, "stop": fp.STOP,
+# Version 21: another outlet's later commentary, in the first person, quoting a page makes no member
+# of its story (dedupe.commentary).
+PARAMS = {"version": 21, "k": fp.K, "w": fp.W, "w_cjk": fp.W_CJK, "max_links": fp.MAX_LINKS, "stop": fp.STOP,
           "min_shared": fp.MIN_SHARED, "boilerplate_min": BOILERPLATE_MIN, "boilerplate_long_min": BOILERPLATE_LONG_MIN,
           "min_shared_share": MIN_SHARED_SHARE, "spun_min_shared": SPUN_MIN_SHARED,
           "spun_length_ratio": SPUN_LENGTH_RATIO, "xlang": XLANG_VERSION}

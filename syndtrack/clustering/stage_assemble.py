@@ -17,6 +17,7 @@ from dataclasses import replace
 
 from dedupe.assemble import (HEADLINE, TRANSLATED, Cluster, Edge, Member, Node, assemble, components, may_cluster,
                              origin_order)
+from dedupe.commentary import QUOTED_BELOW, is_commentary
 from dedupe.credit import OutletNames, credit_status, credits_origin, host_of, origin_names
 from dedupe.normalize import is_cjk, scan
 from dedupe.quotations import Quoting, different_news, quote_apart
@@ -97,6 +98,7 @@ def recluster(run, seeds: set[int], now: str) -> int:
     nodes = {aid: _node(aid, r) for aid, r in info.items()}
     edges = {k: e for k, e in edges.items() if k[0] in nodes and k[1] in nodes}
     edges = drop_different_news(run, edges)
+    edges = drop_commentary(run, nodes, edges)
     clusters = assemble(nodes, edges)
     edges = drop_stale_matches(run, clusters, nodes, edges, special)
     clusters += lone_versions(run, clusters, nodes, edges)
@@ -165,6 +167,32 @@ def drop_different_news(run, edges: dict) -> dict:
     apart = {k for k in quoted_apart if different_news(quoting[k[0]], quoting[k[1]], _passages(run, k),
                                                        (_compared_from(run, k[0]), _compared_from(run, k[1])))}
     return {k: e for k, e in edges.items() if k not in apart} if apart else edges
+
+
+def drop_commentary(run, nodes: dict[int, Node], edges: dict) -> dict:
+    """``edges`` without the text matches in which the later page is another outlet's
+    commentary quoting the earlier one (dedupe.commentary): a page written in the first
+    person of which under QUOTED_BELOW is shared. Their matches stay in ``matches``."""
+    quoting: dict[tuple[int, int], int] = {}  # edge -> the page that may quote the other
+    for (a, b), e in edges.items():
+        if e.kind != "text" or _publisher(nodes[a]) == _publisher(nodes[b]):
+            continue  # an outlet's own versions of its post: a stub and the full commentary are one story
+        later, share = (b, e.coverage_b) if origin_order(nodes[a]) < origin_order(nodes[b]) else (a, e.coverage_a)
+        if share < QUOTED_BELOW:
+            quoting[(a, b)] = later
+    if not quoting:
+        return edges
+    voice: dict[int, bool] = {}
+    for chunk in chunks(sorted(set(quoting.values())), 500):
+        marks = ",".join("?" * len(chunk))
+        for aid, text in run.conn.execute(f"select id, text from articles where id in ({marks})", chunk):
+            voice[aid] = is_commentary(text or "")
+    apart = {k for k, page in quoting.items() if voice.get(page)}
+    return {k: e for k, e in edges.items() if k not in apart} if apart else edges
+
+
+def _publisher(node: Node) -> str | None:
+    return node.outlet or (host_of(node.url) if node.url else None) or f"#{node.id}"
 
 
 def _compared_from(run, aid: int) -> int:

@@ -1,0 +1,96 @@
+"""Commentary quoting a news item is its own story, not the item's excerpt (dedupe.commentary;
+issue 12, item 2: stories that share quotations).
+
+The fixture is three real pages of the Helsinki news day (``../shared/data``): AP's brief
+"The world wants to see us get along" as the Chicago Sun-Times (5779) and Syracuse.com
+(11580) carried it, and Hot Air's commentary (7036) that quotes four of its five paragraphs
+inside 5,000 characters of its own argument.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from dedupe.commentary import MIN_SENTENCES, first_person_sentences, is_commentary
+from syndtrack.clustering import cluster
+from syndtrack.store.articles import store_articles
+from test_stories import story_of
+
+FIXTURES = Path(__file__).parent / "dedupe_fixtures"
+ROWS = {r["id"]: r for r in map(json.loads, (FIXTURES / "helsinki_commentary.jsonl").read_text("utf-8").splitlines())}
+BRIEF, CARRIED, COMMENTARY = 5779, 11580, 7036
+
+
+def article(row: dict, **changes) -> dict:
+    """A news-day row as benchmarks/dedupe_quality.py stores it."""
+    paras = [" ".join(p.split()) for p in row["text"].split(" ### ") if p.strip()]
+    art = {"url": f"https://{row['publisher']}/helsinki/{row['id']}", "outlet": row["publisher"],
+           "title": paras[0][:200], "text": "\n\n".join(paras), "published": row["scrape_time"], "language": "en"}
+    return {**art, **changes}
+
+
+def url(n: int) -> str:
+    return f"https://{ROWS[n]['publisher']}/helsinki/{n}"
+
+
+def test_a_commentary_argues_in_the_first_person_and_news_does_not():
+    hot_air = article(ROWS[COMMENTARY])["text"]
+    voiced, prose = first_person_sentences(hot_air)
+    assert voiced >= MIN_SENTENCES and is_commentary(hot_air)
+    assert not is_commentary(article(ROWS[BRIEF])["text"])
+    assert not is_commentary(article(ROWS[CARRIED])["text"])
+
+
+def test_quoted_speech_chrome_and_the_country_are_not_a_writers_voice():
+    news = " ".join([
+        '"We will talk about trade, the military and missiles," the president said on Monday.',
+        "“Our relationship has never been worse,” he wrote in a post before the meeting.",
+        "Help us deliver journalism that makes a difference in our community.",
+        "Sign up for our newsletter to get the latest headlines every morning.",
+        "The US and Russia have not held a summit of this kind since 2010.",
+    ] * 3)
+    assert first_person_sentences(news) == (0, 6)  # "he wrote in a post..." and the US sentence
+    assert not is_commentary(news)
+
+
+def test_the_commentary_is_its_own_story_and_its_quotation_stays_in_matches(fresh_db):
+    store_articles(fresh_db, [article(ROWS[n]) for n in (BRIEF, CARRIED, COMMENTARY)])
+    cluster(fresh_db)
+    stories = story_of(fresh_db)
+    assert stories[url(BRIEF)] == stories[url(CARRIED)]
+    assert url(COMMENTARY) not in stories
+    (quoted,) = fresh_db.execute(
+        "select count(*) from matches m join articles a on a.id = m.a_id join articles b on b.id = m.b_id "
+        "where ? in (a.url, b.url) and ? in (a.url, b.url)", [url(BRIEF), url(COMMENTARY)]).fetchone()
+    assert quoted == 1
+    # An incremental run leaves it out as a full one does.
+    cluster(fresh_db, full=True)
+    assert story_of(fresh_db) == stories
+
+
+def test_a_page_carrying_an_earlier_commentary_is_its_excerpt(fresh_db):
+    # The other way round: a later page carrying three of the commentary's own paragraphs
+    # (an excerpt of an opinion piece) is the commentary's story.
+    own = [p for p in article(ROWS[COMMENTARY])["text"].split("\n\n") if len(p) > 600]
+    later = {"url": "https://aggregator.example/hot-air-on-putin", "outlet": "aggregator.example",
+             "title": "Hot Air on Putin", "text": "\n\n".join(["Hot Air on Putin", *own[:3], "Read more at Hot Air."]),
+             "published": "2018-07-16T15:00:00-04:00", "language": "en"}
+    store_articles(fresh_db, [article(ROWS[COMMENTARY]), later])
+    cluster(fresh_db)
+    stories = story_of(fresh_db)
+    assert stories[url(COMMENTARY)] == stories[later["url"]]
+
+
+def test_an_outlets_own_stub_and_full_commentary_are_one_story(fresh_db):
+    # Hot Air's first posting of a piece (its opening) and the full post an hour later: the
+    # full post is mostly text the stub lacks, in the first person, from the same outlet.
+    full = article(ROWS[COMMENTARY])
+    paras = full["text"].split("\n\n")
+    stub = article(ROWS[COMMENTARY], url="https://hotair.com/helsinki/stub", text="\n\n".join(paras[:8]),
+                   published="2018-07-16T08:41:00-04:00")
+    assert is_commentary(full["text"])
+    store_articles(fresh_db, [stub, full])
+    cluster(fresh_db)
+    stories = story_of(fresh_db)
+    assert stories[stub["url"]] == stories[url(COMMENTARY)]
