@@ -50,8 +50,24 @@ def test_quoted_speech_chrome_and_the_country_are_not_a_writers_voice():
         "Sign up for our newsletter to get the latest headlines every morning.",
         "The US and Russia have not held a summit of this kind since 2010.",
     ] * 3)
-    assert first_person_sentences(news) == (0, 6)  # "he wrote in a post..." and the US sentence
+    assert first_person_sentences(news) == (0, 3)  # the US sentence; a sentence with a quotation is left out
     assert not is_commentary(news)
+
+
+def test_reported_speech_and_text_carried_from_the_speaker_are_not_the_writers_voice():
+    speech = " ".join([
+        "We will keep our doors open to every partner who comes in good faith.",
+        "Our two countries have always supported each other as good friends.",
+        "We are ready to work with you to deepen our cooperation in every field.",
+    ] * 3)
+    page = ("The president spoke at the opening of the forum in the capital on Tuesday morning.\n"
+            + speech + "\nThe forum runs until Friday and brings together delegates from forty countries.")
+    assert is_commentary(page)  # read whole, the speaker's words are in the first person
+    start = page.index(speech)
+    assert not is_commentary(page, [(start, start + len(speech))])  # carried: not the page's own voice
+    unmarked = " ".join(["Trump tweeted Monday morning that our relationship with Russia has never been worse.",
+                         "He told the host of the evening news that I go in with very low expectations."] * 4)
+    assert first_person_sentences(unmarked) == (0, 8)
 
 
 def test_the_commentary_is_its_own_story_and_its_quotation_stays_in_matches(fresh_db):

@@ -13,7 +13,7 @@ import pytest
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 WEB = BENCH / "labels" / "web_copies.csv"
-ROLES = {"state_media", "copy", "paraphrase", "rewrite", "excerpt", "own_report", "listing"}
+ROLES = {"state_media", "copy", "paraphrase", "rewrite", "excerpt", "own_report", "listing", "commentary"}
 
 
 # The development set and the held-out sets: one format, one set of roles and rules. Every
@@ -105,7 +105,7 @@ def test_read_xlang_joins_are_labelled_and_not_in_the_label_files():
 def test_the_cache_tools_know_every_web_copies_set():
     sys.path.insert(0, str(BENCH))
     eval_cache = pytest.importorskip("eval_cache")
-    assert sorted(eval_cache.CACHES["web-copies"]) == WEB_SETS and len(WEB_SETS) == 9
+    assert sorted(eval_cache.CACHES["web-copies"]) == WEB_SETS and len(WEB_SETS) == 10
 
 
 def test_the_held_out_sets_share_no_page_story_or_text_with_the_development_set():

@@ -182,12 +182,17 @@ def drop_commentary(run, nodes: dict[int, Node], edges: dict) -> dict:
             quoting[(a, b)] = later
     if not quoting:
         return edges
-    voice: dict[int, bool] = {}
+    texts: dict[int, str] = {}
     for chunk in chunks(sorted(set(quoting.values())), 500):
         marks = ",".join("?" * len(chunk))
-        for aid, text in run.conn.execute(f"select id, text from articles where id in ({marks})", chunk):
-            voice[aid] = is_commentary(text or "")
-    apart = {k for k, page in quoting.items() if voice.get(page)}
+        texts.update(run.conn.execute(f"select id, text from articles where id in ({marks})", chunk))
+    apart = set()
+    for (a, b), page in quoting.items():
+        # Only the page's own text speaks for its writer: a page carrying part of a speech
+        # carries the speaker's "we" in the shared text.
+        shared = [(p[0], p[1]) if page == a else (p[2], p[3]) for p in _passages(run, (a, b))]
+        if is_commentary(texts.get(page) or "", shared):
+            apart.add((a, b))
     return {k: e for k, e in edges.items() if k not in apart} if apart else edges
 
 
