@@ -85,8 +85,8 @@ def article_record(db: Database, article_id: int) -> dict[str, Any]:
 def shared_outside(db: Database, article_id: int, member: dict | None) -> list[dict]:
     """The verified text matches of an article with articles outside its story (any, when it
     is in none), largest share of its text first: reuse that is not a copy of the same piece,
-    such as a follow-up recycling an earlier piece's background (dedupe.quotations) or a
-    story a round-up carries."""
+    such as a follow-up recycling an earlier piece's background (dedupe.quotations), a
+    commentary quoting a story (dedupe.commentary) or a story a round-up carries."""
     story = member.get("story_id") if member else None
     rows = db.query(
         "SELECT CASE WHEN m.a_id = :a THEN m.b_id ELSE m.a_id END AS article_id, m.score, m.kind, "

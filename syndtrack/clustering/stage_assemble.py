@@ -196,7 +196,7 @@ def drop_commentary(run, nodes: dict[int, Node], edges: dict) -> dict:
     return {k: e for k, e in edges.items() if k not in apart} if apart else edges
 
 
-def _publisher(node: Node) -> str | None:
+def _publisher(node: Node) -> str:
     return node.outlet or (host_of(node.url) if node.url else None) or f"#{node.id}"
 
 
