@@ -112,3 +112,18 @@ def test_an_outlets_own_stub_and_full_commentary_are_one_story(fresh_db):
     cluster(fresh_db)
     stories = story_of(fresh_db)
     assert stories[stub["url"]] == stories[url(COMMENTARY)]
+
+
+def test_article_shows_what_the_commentary_quotes(db_path):
+    from click.testing import CliRunner
+
+    from syndtrack.cli import cli
+    from syndtrack.store.db import open_db
+
+    db = open_db(db_path)
+    store_articles(db, [article(ROWS[n]) for n in (BRIEF, CARRIED, COMMENTARY)])
+    cluster(db)
+    ids = dict(db.execute("select url, id from articles"))
+    out = CliRunner().invoke(cli, ["--db", str(db_path), "article", str(ids[url(COMMENTARY)])]).output
+    assert "cluster    none" in out
+    assert f"of its text with #{ids[url(BRIEF)]} suntimes.com" in out and "outside its story" in out
