@@ -97,8 +97,9 @@ def recluster(run, seeds: set[int], now: str) -> int:
     info = node_info(run, sorted({x for e in edges for x in e}))
     nodes = {aid: _node(aid, r) for aid, r in info.items()}
     edges = {k: e for k, e in edges.items() if k[0] in nodes and k[1] in nodes}
-    edges = drop_different_news(run, edges)
-    edges = drop_commentary(run, nodes, edges)
+    texts: dict[int, str] = {}  # article texts the two rules below read, each read once
+    edges = drop_different_news(run, edges, texts)
+    edges = drop_commentary(run, nodes, edges, texts)
     clusters = assemble(nodes, edges)
     edges = drop_stale_matches(run, clusters, nodes, edges, special)
     clusters += lone_versions(run, clusters, nodes, edges)
@@ -148,7 +149,16 @@ def recluster(run, seeds: set[int], now: str) -> int:
 _WHOLE = 0.9
 
 
-def drop_different_news(run, edges: dict) -> dict:
+def _read_texts(run, ids, texts: dict[int, str]) -> dict[int, str]:
+    """``texts`` with the text of every article of ``ids`` it lacks read in."""
+    for chunk in chunks(sorted(set(ids) - texts.keys()), 500):
+        marks = ",".join("?" * len(chunk))
+        texts.update((aid, text or "") for aid, text in
+                     run.conn.execute(f"select id, text from articles where id in ({marks})", chunk))
+    return texts
+
+
+def drop_different_news(run, edges: dict, texts: dict[int, str]) -> dict:
     """``edges`` without the text matches of two pieces that report different news
     (dedupe.quotations.different_news: each opens with its own text and quotes three
     statements or more, none of the other's), such as a follow-up that recycles an earlier
@@ -157,11 +167,9 @@ def drop_different_news(run, edges: dict) -> dict:
     partial = [k for k, e in edges.items() if e.kind == "text" and max(e.coverage_a, e.coverage_b) < _WHOLE]
     if not partial:
         return edges
-    quoting: dict[int, Quoting] = {}
-    for chunk in chunks(sorted({x for k in partial for x in k}), 500):
-        marks = ",".join("?" * len(chunk))
-        for aid, text in run.conn.execute(f"select id, text from articles where id in ({marks})", chunk):
-            quoting[aid] = Quoting(text or "")
+    pages = {x for k in partial for x in k}
+    _read_texts(run, pages, texts)
+    quoting = {aid: Quoting(texts[aid]) for aid in pages}
     # The quotations first: passages and openings are read only for the few pairs they set apart.
     quoted_apart = [k for k in partial if quote_apart(quoting[k[0]], quoting[k[1]])]
     apart = {k for k in quoted_apart if different_news(quoting[k[0]], quoting[k[1]], _passages(run, k),
@@ -169,29 +177,29 @@ def drop_different_news(run, edges: dict) -> dict:
     return {k: e for k, e in edges.items() if k not in apart} if apart else edges
 
 
-def drop_commentary(run, nodes: dict[int, Node], edges: dict) -> dict:
+def drop_commentary(run, nodes: dict[int, Node], edges: dict, texts: dict[int, str]) -> dict:
     """``edges`` without the text matches in which the later page is another outlet's
     commentary quoting the earlier one (dedupe.commentary): a page written in the first
     person of which under QUOTED_BELOW is shared. Their matches stay in ``matches``."""
     quoting: dict[tuple[int, int], int] = {}  # edge -> the page that may quote the other
     for (a, b), e in edges.items():
-        if e.kind != "text" or _publisher(nodes[a]) == _publisher(nodes[b]):
+        # The cheap tests first: most matches carry most of both texts.
+        if e.kind != "text" or min(e.coverage_a, e.coverage_b) >= QUOTED_BELOW:
+            continue
+        if _publisher(nodes[a]) == _publisher(nodes[b]):
             continue  # an outlet's own versions of its post: a stub and the full commentary are one story
         later, share = (b, e.coverage_b) if origin_order(nodes[a]) < origin_order(nodes[b]) else (a, e.coverage_a)
         if share < QUOTED_BELOW:
             quoting[(a, b)] = later
     if not quoting:
         return edges
-    texts: dict[int, str] = {}
-    for chunk in chunks(sorted(set(quoting.values())), 500):
-        marks = ",".join("?" * len(chunk))
-        texts.update(run.conn.execute(f"select id, text from articles where id in ({marks})", chunk))
+    _read_texts(run, quoting.values(), texts)
     apart = set()
     for (a, b), page in quoting.items():
         # Only the page's own text speaks for its writer: a page carrying part of a speech
         # carries the speaker's "we" in the shared text.
         shared = [(p[0], p[1]) if page == a else (p[2], p[3]) for p in _passages(run, (a, b))]
-        if is_commentary(texts.get(page) or "", shared):
+        if is_commentary(texts[page], shared):
             apart.add((a, b))
     return {k: e for k, e in edges.items() if k not in apart} if apart else edges
 
