@@ -31,7 +31,11 @@ under half from their origin, Hot Air's commentary on AP's "The world wants to s
 us get along" brief (Helsinki 7036, labelled its own story) has 10 first-person
 sentences of 23 in its own text; the next have 5 (Hot Air's full post against its
 own stub: same outlet, never dropped), 4 (the New York Times against itself) and 2
-(Chron, Newsmax, SFGate, a newsletter). In the held-out set collected for it
+(Chron, Newsmax, SFGate, a newsletter). Which page is the later one matters: of the 233
+Helsinki matches under half of one side, two more pair a first-person page with another
+outlet, and there the first-person page is the earlier one, an op-ed that the other carries
+(McFaul's Washington Post op-ed excerpted by Hot Air, Paul Brandus's azcentral column on
+Yahoo), one story as labelled. In the held-out set collected for it
 (``web_copies_heldout9.csv``), Not the Bee's first-person take on Reuters' "Putin
 says Russia is close to cancer vaccines" report (half its stored text its own) was
 a member of the Reuters story before the rule and is apart now. The rule reads
